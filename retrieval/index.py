@@ -1,0 +1,86 @@
+"""The searchable corpus: articles, their passages, and a BM25 index over the passages."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from retrieval.bm25 import BM25Index, lucene_idf
+from retrieval.models import Article, ArticleInfo, Passage, SkippedFile
+from retrieval.tokens import tokenize
+
+
+def passage_terms(passage: Passage) -> list[str]:
+    """What a passage is indexed under: its heading (kept as context) and its text."""
+    heading = tokenize(passage.heading) if passage.heading else []
+    return heading + tokenize(passage.text)
+
+
+@dataclass
+class CorpusIndex:
+    """Everything a question needs, immutable once built: swap a new one in to update."""
+
+    articles: dict[str, Article]
+    passages: list[Passage]
+    bm25: BM25Index
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls,
+        articles: Sequence[Article],
+        passages: Sequence[Passage],
+        skipped: Sequence[SkippedFile] = (),
+        terms: Sequence[Sequence[str]] | None = None,
+    ) -> CorpusIndex:
+        """Index passages; `terms` may carry their already-tokenized terms (one list per passage)."""
+        if terms is None:
+            terms = [passage_terms(p) for p in passages]
+        return cls(
+            articles={a.id: a for a in articles},
+            passages=list(passages),
+            bm25=BM25Index.build(terms),
+            skipped=list(skipped),
+        )
+
+    def __post_init__(self) -> None:
+        self._sorted_vocab = sorted(self.bm25.vocab)
+
+    def idf(self, term: str) -> float:
+        """Lucene idf of a term; a term found nowhere gets the idf of a term in no passage."""
+        i = self.bm25.vocab.get(term)
+        if i is None:
+            return float(lucene_idf(max(self.bm25.n_docs, 1), 0))
+        return float(self.bm25.idf[i])
+
+    def expand(self, term: str) -> list[str]:
+        """Indexed terms that share a long prefix with a term the corpus lacks ("spokesperson" -> "spokesman")."""
+        if term in self.bm25.vocab or len(term) < 5 or not term.isalpha():
+            return []
+        out = []
+        for size in range(len(term), 4, -1):
+            prefix = term[:size]
+            i = bisect.bisect_left(self._sorted_vocab, prefix)
+            while i < len(self._sorted_vocab) and self._sorted_vocab[i].startswith(prefix):
+                cand = self._sorted_vocab[i]
+                if size >= max(5, 0.6 * min(len(cand), len(term))):
+                    out.append(cand)
+                i += 1
+            if out:
+                return out[:5]
+        return []
+
+    def search(self, terms: Sequence[str], k: int) -> list[tuple[Passage, float]]:
+        """The k best passages for query terms, with their BM25 scores."""
+        ids, scores = self.bm25.top_k(terms, k)
+        return [(self.passages[int(i)], float(s)) for i, s in zip(ids, scores)]
+
+    def article_infos(self) -> list[ArticleInfo]:
+        counts: dict[str, int] = {}
+        for p in self.passages:
+            counts[p.article_id] = counts.get(p.article_id, 0) + 1
+        return [
+            ArticleInfo(id=a.id, title=a.title, published=a.published, url=a.url, passages=counts.get(a.id, 0))
+            for a in self.articles.values()
+        ]

@@ -1,0 +1,376 @@
+"""Read article files into `Article`s and split them into `Passage`s, leaving boilerplate out.
+
+Articles arrive messy: clipping headers, a title run into its lede, paragraphs split by blank lines
+or by single newlines, ticker lines, photo captions and credits, section headings. Every passage
+keeps its offsets into `Article.text`, so `article.text[p.start:p.end] == p.text` always holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.errors import NewsqaError
+from retrieval.models import Article, Passage, SkippedFile
+from retrieval.tokens import tokenize
+
+SUPPORTED_SUFFIXES = (".txt", ".md")
+MAX_ARTICLE_BYTES = 10 * 1024 * 1024  # 10 MiB: far above any news article, far below a data dump.
+
+
+class UnreadableArticle(NewsqaError):
+    """An article file that cannot be read; its message is the reason."""
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A paragraph-sized piece of the source text, before it is classified."""
+
+    start: int
+    end: int
+    text: str
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def decode_article_bytes(data: bytes) -> str:
+    """UTF-8 text with normalised newlines and NFC, or `UnreadableArticle` saying why not."""
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise UnreadableArticle(
+            f"too large ({len(data) / 1_048_576:.1f} MiB; the limit is {MAX_ARTICLE_BYTES // 1_048_576} MiB)"
+        )
+    if b"\x00" in data[:8192]:
+        raise UnreadableArticle("binary data, not text: save the article as a UTF-8 .txt or .md file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableArticle(
+            f"not UTF-8 text (bad byte at offset {exc.start}): re-save the file as UTF-8"
+        ) from exc
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if not text.strip():
+        raise UnreadableArticle("empty file")
+    return text
+
+
+def article_id_for(path: Path) -> str:
+    """The deterministic id of an article file: its name without the extension."""
+    return path.stem
+
+
+def read_article(path: Path) -> tuple[Article, list[Passage]]:
+    """Read one article file (.txt or .md) into the article and its passages.
+
+    Raises `UnreadableArticle` with the reason when the file can't be used.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableArticle(f"unsupported file type {suffix or '(none)'}: use .txt or .md")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableArticle(f"cannot read it ({exc.strerror or exc})") from exc
+    text = decode_article_bytes(data)
+    parse = parse_markdown if suffix == ".md" else parse_plain_text
+    article, passages = parse(text, article_id_for(path), path.name)
+    if not passages:
+        raise UnreadableArticle("no article text found (only a title or boilerplate)")
+    return article, passages
+
+
+def load_corpus(folder: Path) -> tuple[list[Article], list[Passage], list[SkippedFile]]:
+    """Read every article in `folder` (sorted by name); unreadable files are skipped with a reason."""
+    articles: list[Article] = []
+    passages: list[Passage] = []
+    skipped: list[SkippedFile] = []
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+        try:
+            article, article_passages = read_article(path)
+        except UnreadableArticle as exc:
+            skipped.append(SkippedFile(path=path.name, reason=str(exc)))
+            continue
+        articles.append(article)
+        passages.extend(article_passages)
+    return articles, passages, skipped
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+            ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+            ("october", "oct"), ("november", "nov"), ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_MDY = re.compile(r"([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})")
+_DMY = re.compile(r"(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})")
+
+
+def parse_date(value: object) -> str | None:
+    """'YYYY-MM-DD' from a date, an ISO string or an English 'November 11, 2024'; None if unknown."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        return None
+    candidates = []
+    if m := _ISO_DATE.search(value):
+        candidates.append((int(m[1]), int(m[2]), int(m[3])))
+    if m := _MDY.search(value):
+        candidates.append((int(m[3]), _MONTHS.get(m[1].lower(), 0), int(m[2])))
+    if m := _DMY.search(value):
+        candidates.append((int(m[3]), _MONTHS.get(m[2].lower(), 0), int(m[1])))
+    for year, month, day in candidates:
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+# --- plain text ---------------------------------------------------------------------------------
+
+_TERMINAL = ".!?…:;\"”’»)]"
+_HEADER_DATE = re.compile(r"^\s*(?:date|published|dated?)\s*:?\s+(.*)$", re.IGNORECASE)
+_HEADER_KEY = re.compile(r"^\s*(title|url|link|source|author|by)\s*:\s*(.*)$", re.IGNORECASE)
+_URL = re.compile(r"https?://\S+")
+_TICKER = re.compile(r"^[+\-−]?\d[\d.,\s]*\s*(?:[A-Z]{3}|%|[$€£¥₽])(?:\s*[+\-−]?\d[\d.,]*%?)?$")
+_NO_LETTERS = re.compile(r"^[^\w]*$|^[\W\d_]*$")
+_CREDIT = re.compile(
+    r"^(?:©|\(c\)|copyright\b|photo\s*(?:credit)?\s*:|image\s*:|credit\s*:|picture\s*:|getty images|ap photo)",
+    re.IGNORECASE,
+)
+_BOILERPLATE_LINE = re.compile(
+    r"^(?:link|url|advertisement|read more|read also|see also|share( this)?( article)?|subscribe.*|"
+    r"sign up.*|follow us.*|related( articles| news)?|comments?|print|email|tweet|top stories)\s*:?$",
+    re.IGNORECASE,
+)
+
+
+def _units(text: str, base: int = 0) -> list[_Unit]:
+    """Paragraph candidates: blank-line blocks, split further into lines unless they are hard-wrapped."""
+    units: list[_Unit] = []
+    for block in re.finditer(r"[^\n]+(?:\n[^\n]*\S[^\n]*)*", text):
+        lines = [(m.start() + block.start(), m.end() + block.start(), m.group()) for m in re.finditer(r"[^\n]+", block.group())]
+        lines = [(s, e, t) for s, e, t in lines if t.strip()]
+        if _hard_wrapped([t for _, _, t in lines]):
+            units.append(_strip_unit(base + lines[0][0], base + lines[-1][1], block.group()))
+        else:
+            units.extend(_strip_unit(base + s, base + e, t) for s, e, t in lines)
+    return [u for u in units if u.text]
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    """True when a block's lines are one paragraph wrapped at a fixed width, not one paragraph each."""
+    if len(lines) < 2:
+        return False
+    inner = [ln.rstrip() for ln in lines[:-1]]
+    open_ends = sum(1 for ln in inner if not ln.endswith(tuple(_TERMINAL)))
+    widths = [len(ln) for ln in inner]
+    return open_ends * 2 > len(inner) and max(widths) <= 120 and min(widths) >= 25
+
+
+def _strip_unit(start: int, end: int, text: str) -> _Unit:
+    stripped = text.strip()
+    lead = len(text) - len(text.lstrip())
+    return _Unit(start + lead, start + lead + len(stripped), stripped)
+
+
+def _is_boilerplate(unit: _Unit) -> bool:
+    t = unit.text
+    return bool(
+        _TICKER.match(t) or _NO_LETTERS.match(t) or _CREDIT.match(t) or _BOILERPLATE_LINE.match(t)
+        or (_URL.fullmatch(t))
+    )
+
+
+def _is_short_line(text: str, max_words: int = 12) -> bool:
+    """A heading-like line: few words and no sentence-ending punctuation."""
+    return len(text.split()) <= max_words and not text.rstrip().endswith(tuple(_TERMINAL)) and text[:1].isupper()
+
+
+def _split_title_lede(unit: _Unit, body_text: str) -> tuple[_Unit, _Unit | None]:
+    """Split a headline run into its lede ("... between Putin, Trump Dmitry Peskov described ...").
+
+    A split point is a capitalised word after at least three title words where the pair of words
+    across the point never occurs in the body (so "Putin, Trump" stays together, because the body
+    writes "Putin-Trump") while the lede's opening pair does (the lede repeats the body's names).
+    """
+    words = list(re.finditer(r"\S+", unit.text))
+    if len(words) < 12:
+        return unit, None
+    body_terms = tokenize(body_text)
+    body_pairs = set(zip(body_terms, body_terms[1:]))
+
+    def first_term(i: int) -> str | None:
+        terms = tokenize(words[i].group())
+        return terms[0] if terms else None
+
+    for i in range(3, min(len(words) - 5, 30)):
+        word, prev = words[i].group(), words[i - 1].group()
+        if not word[:1].isupper() or prev.endswith((".", ":", "!", "?")):
+            continue
+        a, b, c = first_term(i - 1), first_term(i), first_term(i + 1) if i + 1 < len(words) else None
+        if a is None or b is None:
+            continue
+        if (a, b) not in body_pairs and (c is None or (b, c) in body_pairs):
+            cut = words[i].start()
+            title = _strip_unit(unit.start, unit.start + cut, unit.text[:cut])
+            lede = _strip_unit(unit.start + cut, unit.end, unit.text[cut:])
+            return title, lede
+    return unit, None
+
+
+def _classify(units: list[_Unit], need_title: bool) -> tuple[_Unit | None, list[tuple[_Unit, str | None]]]:
+    """Pick the title, drop boilerplate and captions, attach headings; return body units with headings."""
+    kept: list[_Unit] = []
+    for i, unit in enumerate(units):
+        if _is_boilerplate(unit):
+            continue
+        following = units[i + 1] if i + 1 < len(units) else None
+        if following is not None and _CREDIT.match(following.text) and _is_short_line(unit.text, 15):
+            continue  # a photo caption: the line just above a photo credit
+        if i == len(units) - 1 and _is_short_line(unit.text, 15) and kept:
+            continue  # a trailing caption or tag line with no paragraph after it
+        kept.append(unit)
+    title: _Unit | None = None
+    if need_title and kept:
+        title, kept = kept[0], kept[1:]
+    body: list[tuple[_Unit, str | None]] = []
+    heading: str | None = None
+    for i, unit in enumerate(kept):
+        nxt = kept[i + 1] if i + 1 < len(kept) else None
+        if _is_short_line(unit.text) and nxt is not None and not _is_short_line(nxt.text):
+            heading = unit.text
+            continue
+        body.append((unit, heading))
+    return title, body
+
+
+def parse_plain_text(text: str, article_id: str, path: str) -> tuple[Article, list[Passage]]:
+    """A .txt article: optional clipping header lines, then the title (first line), then paragraphs."""
+    meta: dict[str, str | None] = {}
+    units = _units(text)
+    # Header lines at the top: "date 2024-11-11 ...", "Title: ...", "URL: ...", "LINK".
+    header_end = 0
+    for unit in units[:6]:
+        if m := _HEADER_DATE.match(unit.text):
+            if (date := parse_date(m.group(1))) is not None:
+                meta.setdefault("published", date)
+                header_end += 1
+                continue
+        if m := _HEADER_KEY.match(unit.text):
+            key, value = m.group(1).lower(), m.group(2).strip()
+            if key in ("url", "link") and (url := _URL.search(value)):
+                meta.setdefault("url", url.group())
+            elif key == "title" and value:
+                meta.setdefault("title", value)
+            elif key == "source" and value:
+                meta.setdefault("source", value)
+            header_end += 1
+            continue
+        if _is_boilerplate(unit):
+            header_end += 1
+            continue
+        break
+    body_units = units[header_end:]
+    title_unit, body = _classify(body_units, need_title="title" not in meta)
+    return _make_article(text, article_id, path, meta, title_unit, body)
+
+
+def _make_article(
+    text: str,
+    article_id: str,
+    path: str,
+    meta: dict[str, str | None],
+    title_unit: _Unit | None,
+    body: list[tuple[_Unit, str | None]],
+) -> tuple[Article, list[Passage]]:
+    title = meta.get("title")
+    if title_unit is not None:
+        body_text = " ".join(u.text for u, _ in body)
+        title_unit, lede = _split_title_lede(title_unit, body_text)
+        title = title_unit.text
+        if lede is not None:
+            body.insert(0, (lede, None))
+    if not body and title_unit is not None:
+        body = [(title_unit, None)]  # a one-paragraph article: its only line is both title and text
+    article = Article(
+        id=article_id,
+        path=path,
+        title=(title or article_id).strip(),
+        published=meta.get("published"),
+        url=meta.get("url"),
+        source=meta.get("source"),
+        text=text,
+    )
+    passages = [
+        Passage(
+            id=f"{article_id}#{n}",
+            article_id=article_id,
+            number=n,
+            start=unit.start,
+            end=unit.end,
+            text=unit.text,
+            heading=heading,
+        )
+        for n, (unit, heading) in enumerate(body, start=1)
+    ]
+    return article, passages
+
+
+# --- markdown -----------------------------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def parse_markdown(text: str, article_id: str, path: str) -> tuple[Article, list[Passage]]:
+    """A .md article: YAML front matter (title, date, source, url), then Markdown paragraphs."""
+    import yaml  # only .md articles need it
+
+    meta: dict[str, str | None] = {}
+    body_start = 0
+    if m := _FRONT_MATTER.match(text):
+        try:
+            data = yaml.safe_load(m.group(1))
+        except yaml.YAMLError as exc:
+            raise UnreadableArticle(f"its YAML front matter is invalid ({exc.__class__.__name__}): fix or remove it") from exc
+        if isinstance(data, dict):
+            if data.get("title"):
+                meta["title"] = str(data["title"]).strip()
+            meta["published"] = parse_date(data.get("date") or data.get("published"))
+            if isinstance(data.get("url"), str) and data["url"].strip():
+                meta["url"] = data["url"].strip()
+            if data.get("source"):
+                meta["source"] = str(data["source"]).strip()
+        body_start = m.end()
+    units = _units(text[body_start:], base=body_start)
+    title_unit: _Unit | None = None
+    body: list[tuple[_Unit, str | None]] = []
+    heading: str | None = None
+    for unit in units:
+        if hm := _MD_HEADING.match(unit.text):
+            if "title" not in meta and title_unit is None and not body and len(hm.group(1)) == 1:
+                meta["title"] = hm.group(2)
+            else:
+                heading = hm.group(2) or None
+            continue
+        if _is_boilerplate(unit):
+            continue
+        body.append((unit, heading))
+    if "title" not in meta and body:
+        title_unit = body.pop(0)[0]
+    return _make_article(text, article_id, path, meta, title_unit, body)

@@ -1,0 +1,87 @@
+"""The data that flows through newsqa: articles, passages, and the answer every front end renders."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Article(BaseModel):
+    """One article as read from the corpus: metadata plus the text that passage offsets point into."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="Deterministic id: the file name without its extension.")
+    path: str = Field(description="File name inside the corpus folder.")
+    title: str
+    published: str | None = Field(default=None, description="YYYY-MM-DD when the article gives it.")
+    url: str | None = None
+    source: str | None = None
+    text: str = Field(description="The article text (newlines normalised); passages slice into it.")
+
+
+class Passage(BaseModel):
+    """A paragraph of an article, with its offsets so that `article.text[start:end] == text`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="'<article-id>#<n>', n counting paragraphs from 1.")
+    article_id: str
+    number: int = Field(ge=1, description="Paragraph number within the article, from 1.")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    heading: str | None = Field(default=None, description="The section heading the paragraph sits under.")
+
+
+class Citation(BaseModel):
+    """A passage that supports an answer; `passage_text[start:end]` is the answer for the first one."""
+
+    article_id: str
+    title: str
+    published: str | None = None
+    url: str | None = None
+    passage_id: str
+    paragraph: int = Field(ge=1)
+    passage_text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    score: float
+
+
+class Answer(BaseModel):
+    """What the engine returns for a question; `answer is None` means the articles don't say."""
+
+    question: str
+    answer: str | None = None
+    sentence: str | None = None
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    citations: list[Citation] = Field(default_factory=list)
+    hints: list[Citation] = Field(
+        default_factory=list,
+        description="When there is no answer: the closest passages, for a person to look at.",
+    )
+    note: str | None = Field(
+        default=None,
+        description="A short remark for people: why there is no answer, or context such as 'as of DATE'.",
+    )
+
+    @property
+    def found(self) -> bool:
+        return self.answer is not None
+
+
+class ArticleInfo(BaseModel):
+    """One line of `newsqa sources`."""
+
+    id: str
+    title: str
+    published: str | None = None
+    url: str | None = None
+    passages: int
+
+
+class SkippedFile(BaseModel):
+    """A corpus file that could not be read, and why."""
+
+    path: str
+    reason: str
