@@ -122,3 +122,20 @@ class BM25Index:
         order = np.lexsort((matched, -scores[matched]))[:k]
         best = matched[order]
         return best, scores[best]
+
+    def to_arrays(self) -> tuple[list[str], dict[str, np.ndarray]]:
+        """What a saved index stores: the vocabulary (term i is `vocab[i]`) and plain arrays."""
+        terms = sorted(self.vocab, key=self.vocab.__getitem__)
+        arrays = {
+            "indptr": self.indptr,
+            "doc_ids": self.doc_ids,
+            "term_freqs": self.term_freqs,
+            "doc_lens": self.doc_lens,
+        }
+        return terms, arrays
+
+    @classmethod
+    def from_arrays(cls, terms: Sequence[str], arrays: dict[str, np.ndarray], k1: float = K1, b: float = B) -> BM25Index:
+        """Rebuild from `to_arrays` output; the arrays may be memory-mapped."""
+        vocab = {t: i for i, t in enumerate(terms)}
+        return cls(vocab, arrays["indptr"], arrays["doc_ids"], arrays["term_freqs"], arrays["doc_lens"], k1=k1, b=b)

@@ -57,6 +57,18 @@ def decode_article_bytes(data: bytes) -> str:
     return text
 
 
+def safe_file_name(name: str) -> str:
+    """A file name that stays inside the corpus folder: no folders, NULs, newlines or leading dots."""
+    base = re.split(r"[\\/]", name.replace("\x00", ""))[-1]
+    base = unicodedata.normalize("NFC", base)
+    base = re.sub(r"[^\w.\-]+", "_", base).strip("._") or "article"
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem[:100].strip("._") or "article"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
 def article_id_for(path: Path) -> str:
     """The deterministic id of an article file: its name without the extension."""
     return path.stem

@@ -85,3 +85,18 @@ class SkippedFile(BaseModel):
 
     path: str
     reason: str
+
+
+class IndexReport(BaseModel):
+    """What a (re-)index changed."""
+
+    added: list[str] = Field(default_factory=list)
+    updated: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
