@@ -39,7 +39,6 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bhow much\b|\bwhat (?:amount|sum|price)\b"), AMOUNT),
     (re.compile(r"\bwhen\b|\b(?:what|which|in what|on what)\s+(?:year|date|day|month|time|decade|century|period)\b"), DATE),
     (re.compile(r"\bwhere\b|\b(?:what|which|in what|in which)\s+(?:country|city|town|place|region|state|capital|province|location|continent)\b"), PLACE),
-    (re.compile(r"^\s*(?:who|whom)\s+(?:is|was|are|were)\s+[A-Z\u0400-\u042F]", re.IGNORECASE), DEFINITION),
     (re.compile(r"\bwho(?:m|se)?\b|\b(?:what|which)\s+(?:person|man|woman|official|leader|president|journalist|spokesman|company|organi[sz]ation|group|newspaper|agency)\b"), PERSON),
     (re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (?:was|is|were) the reason\b"), REASON),
     (re.compile(rf"\bwhat (?:did|does|do|has|have|had|will|would)\b.*\b(?:{_SAY_VERBS})\b"), SAY),
@@ -50,6 +49,7 @@ _WH_PHRASE = re.compile(
     r"(?:year|date|day|month|time|decade|century|period|country|city|town|place|region|state|capital|province|"
     r"location|continent|number|percentage|proportion|amount|sum|price|person|man|woman|reason))\b"
 )
+_DEFINITION = re.compile(r"^\s*(who|what)\s+(?:is|was|are|were)\s+(.+?)[\s?!.]*$", re.IGNORECASE)
 _RECENCY = re.compile(r"\b(?:last|latest|most recent(?:ly)?|newest|most up-to-date)\b")
 
 
@@ -64,6 +64,7 @@ class Question:
     proper: set[str]  # terms written with a capital in the question (names)
     recency: bool
     focus_verbs: set[str] = field(default_factory=set)
+    subject: list[str] = field(default_factory=list)  # "Who is X?": the terms of X
 
 
 def analyze_question(text: str) -> Question:
@@ -75,8 +76,12 @@ def analyze_question(text: str) -> Question:
         if pattern.search(text if qtype == DEFINITION else lower):
             kind = qtype
             break
-    if kind == DEFINITION and not re.search(r"\bwho\b", lower[:8]):
-        kind = PERSON
+    subject: list[str] = []
+    definition = _DEFINITION.match(text)
+    if definition and kind in (PERSON, THING):
+        rest = iter_tokens(definition.group(2))
+        if rest and len(rest) <= 4 and not any(t.stop for t in rest):
+            kind, subject = DEFINITION, [t.term for t in rest]
     # The words that say what type is asked ("how long", "what year") are not key terms.
     excluded = [(m.start(), m.end()) for m in _WH_PHRASE.finditer(lower)]
     tokens = iter_tokens(text)
@@ -98,7 +103,7 @@ def analyze_question(text: str) -> Question:
         m = re.search(rf"\b({_SAY_VERBS})\b", lower)
         if m:
             focus_verbs = {t.term for t in iter_tokens(m.group(1)) if not t.stop}
-    return Question(text, kind, tokens, terms, proper, recency, focus_verbs)
+    return Question(text, kind, tokens, terms, proper, recency, focus_verbs, subject)
 
 
 # --- sentences ----------------------------------------------------------------------------------
@@ -292,28 +297,31 @@ def _quote_candidates(text: str, lo: int, hi: int) -> list[Candidate]:
     return out
 
 
+_SUBORDINATE_OPENERS = ("in order to", "to ", "if ", "when ", "once ", "after ", "before ", "although ", "while ", "as ")
+
+
 def _clause_after(text: str, lo: int, hi: int, pattern: re.Pattern[str], kind: str) -> list[Candidate]:
+    """The clause that follows a cue ("stating that ...", "because ..."), up to where it ends."""
     out = []
     for m in pattern.finditer(text, lo, hi):
         s = m.end()
         end_m = _CLAUSE_END.search(text, s, hi)
-        # A clause opening with "in order to ..., X" runs on to its main clause.
-        if end_m is not None and text[s:end_m.start()].lower().startswith(("in order to", "if ", "when ", "once ")):
-            end_m = _CLAUSE_END.search(text, end_m.end(), hi) if text[end_m.start()] == "," else end_m
-            nxt = re.search(r",\s+", text[s:hi])
-            if nxt is not None:
-                end_m = _CLAUSE_END.search(text, s + nxt.end(), hi)
+        if end_m is not None and text[s:hi].lower().startswith(_SUBORDINATE_OPENERS):
+            # "in order to end X, Washington needed to ...": the main clause comes after the comma.
+            comma = text.find(",", s, hi)
+            if comma != -1:
+                end_m = _CLAUSE_END.search(text, comma + 1, hi)
         e = end_m.start() if end_m else hi
         s, e = _strip_span(text, s, e)
         if len(text[s:e].split()) >= 2:
-            out.append(Candidate(s, e, kind, 0.9))
+            out.append(Candidate(s, e, kind, 1.1))
     return out
 
 
 def _definition_candidates(text: str, lo: int, hi: int, q: Question, tokens: list[Token]) -> list[Candidate]:
     """For "Who is X?": the apposition after X ("X, a member of ...,") or the words before it."""
     out = []
-    matched = [t for t in tokens if lo <= t.start < hi and t.term in q.proper]
+    matched = [t for t in tokens if lo <= t.start < hi and t.term in q.subject]
     if not matched:
         return out
     first, last = min(t.start for t in matched), max(t.end for t in matched)
@@ -334,12 +342,17 @@ def _definition_candidates(text: str, lo: int, hi: int, q: Question, tokens: lis
     return out
 
 
+_TRAILING_ADVERBS = frozenset("together also already still again alone too even just later earlier instead however".split())
+
+
 def _phrase_candidates(text: str, lo: int, hi: int, q: Question, tokens: list[Token]) -> list[Candidate]:
     """Noun-phrase-like runs of content words that do not repeat the question."""
     out = []
     run: list[Token] = []
 
     def flush() -> None:
+        while run and run[-1].term in _TRAILING_ADVERBS:
+            run.pop()
         if run:
             s, e = _strip_span(text, run[0].start, run[-1].end)
             if e > s:
@@ -382,7 +395,7 @@ def _candidates(q: Question, text: str, lo: int, hi: int, tokens: list[Token]) -
     if kind == REASON:
         return _clause_after(text, lo, hi, _REASON, REASON)
     if kind == THING:
-        names = _name_candidates(text, lo, hi, q, THING)
+        names = [Candidate(c.start, c.end, c.kind, c.prior + 0.1) for c in _name_candidates(text, lo, hi, q, THING)]
         return names + _phrase_candidates(text, lo, hi, q, tokens)
     return []
 
@@ -455,13 +468,17 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
             cands = _candidates(q, passage.text, lo, hi, stoks)
             cands = [c for c in cands if not _repeats_question(passage.text[c.start : c.end], q)]
             if cands:
-                best = max(cands, key=lambda c: c.prior + _proximity(c, stoks, s_matched, weights))
-                bonus = 0.25 * total * (best.prior + _proximity(best, stoks, s_matched, weights))
+                fit = {id(c): c.prior + 1.5 * _proximity(c, stoks, s_matched, weights) for c in cands}
+                best = max(cands, key=lambda c: fit[id(c)])
+                bonus = 0.25 * total * fit[id(best)]
                 choices.append(_Choice(passage, bm25_score, (lo, hi), (best.start, best.end), score + bonus, coverage, True))
             else:
                 choices.append(_Choice(passage, bm25_score, (lo, hi), None, score, coverage, False))
     choices.sort(key=lambda c: -c.score)
     top = choices[0]
+    # Near-ties between articles go to the dated one, the latest first: its answer can be placed in time.
+    close = [c for c in choices if c.score >= 0.97 * top.score and c.typed == top.typed]
+    top = max(close, key=lambda c: (index.articles[c.passage.article_id].published or "", c.score))
     # Prefer a sentence that has an answer of the asked type when one scores close to the best.
     if not top.typed:
         typed = [c for c in choices if c.typed and c.coverage >= ABSTAIN_COVERAGE]
@@ -482,9 +499,12 @@ def _surface(q: Question, term: str) -> str:
     return term
 
 
+_NEGATIONS = frozenset({"no", "not", "nor", "never", "none", "nobody", "nothing"})
+
+
 def _repeats_question(span: str, q: Question) -> bool:
     """True when every content word of the span is already in the question."""
-    terms = [t.term for t in iter_tokens(span) if not t.stop]
+    terms = [t.term for t in iter_tokens(span) if not t.stop or t.term in _NEGATIONS]
     return not terms or all(t in q.terms for t in terms)
 
 

@@ -1,0 +1,106 @@
+from pathlib import Path
+
+import pytest
+
+from retrieval.ingest import load_corpus, parse_date, read_article, safe_file_name
+from tests.conftest import SEEDS, write_article
+
+TASS = SEEDS / "000_b25523e41b776a03.txt"
+OTHER = SEEDS / "001_03d8b65938a66cc9.txt"
+
+
+def test_seed_with_clipping_header_and_blank_line_paragraphs() -> None:
+    article, passages = read_article(TASS)
+    assert article.title == "Kremlin spokesman denies media reports of phone call between Putin, Trump"
+    assert article.published == "2024-11-11"
+    # the lede that ran into the title is the first passage
+    assert passages[0].text.startswith("Dmitry Peskov described the Washington Post")
+    assert passages[1].text.startswith("MOSCOW, November 11. /TASS/.")
+    assert len(passages) == 12
+    text = " ".join(p.text for p in passages)
+    for boilerplate in ("LINK", "lunedì", "©", "Artyom Geodakyan", "\n*"):
+        assert boilerplate not in text
+    # the photo caption under the lone "*" is gone; the heading is context, not a passage
+    assert not any(p.text == "Russian Presidential Spokesman Dmitry Peskov" for p in passages)
+    assert not any(p.text == "Communication with US leaders" for p in passages)
+    last_two = passages[-2:]
+    assert all(p.heading == "Communication with US leaders" for p in last_two)
+    assert passages[0].heading is None
+
+
+def test_seed_with_ticker_lines_and_single_newline_paragraphs() -> None:
+    article, passages = read_article(OTHER)
+    assert article.title == "Peskov denies rumors of Putin-Trump phone call"
+    assert article.published is None
+    assert len(passages) == 7
+    assert not any("BYN" in p.text for p in passages)
+    assert passages[5].heading == "Contacts with American leaders"
+    assert passages[5].text.startswith("Putin's last telephone conversation")
+
+
+@pytest.mark.parametrize("path", [TASS, OTHER])
+def test_offsets_slice_the_article(path: Path) -> None:
+    article, passages = read_article(path)
+    assert [p.number for p in passages] == list(range(1, len(passages) + 1))
+    for p in passages:
+        assert article.text[p.start : p.end] == p.text
+        assert p.id == f"{article.id}#{p.number}"
+
+
+def test_markdown_front_matter_and_wrapped_paragraphs(tmp_path: Path) -> None:
+    path = write_article(
+        tmp_path,
+        "budget.md",
+        "---\ntitle: City budget approved\ndate: 2024-03-05\nsource: Daily Planet\nurl: https://example.org/budget\n---\n"
+        "The city council approved a budget of 12 million dollars on Tuesday after a\n"
+        "long debate that lasted more than six hours in the main chamber of the hall.\n\n"
+        "## Reactions\n\n"
+        "The mayor, Jane Holt, called the vote historic.\n",
+    )
+    article, passages = read_article(path)
+    assert (article.title, article.published, article.url, article.source) == (
+        "City budget approved", "2024-03-05", "https://example.org/budget", "Daily Planet",
+    )
+    assert len(passages) == 2
+    assert "after a\nlong debate" in passages[0].text  # one wrapped paragraph, not two
+    assert passages[1].heading == "Reactions"
+    for p in passages:
+        assert article.text[p.start : p.end] == p.text
+
+
+def test_unreadable_files_are_named_and_skipped(tmp_path: Path) -> None:
+    write_article(tmp_path, "good.txt", "A title\n\nThe council met on Monday to vote on the budget.\n")
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 owners protest\n\nThey met.".encode("latin-1"))
+    (tmp_path / "empty.txt").write_text("   \n", encoding="utf-8")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    articles, passages, skipped = load_corpus(tmp_path)
+    assert [a.id for a in articles] == ["good"]
+    reasons = {s.path: s.reason for s in skipped}
+    assert set(reasons) == {"binary.txt", "latin1.txt", "empty.txt", "notes.pdf"}
+    assert "binary" in reasons["binary.txt"]
+    assert "UTF-8" in reasons["latin1.txt"]
+    assert "empty" in reasons["empty.txt"]
+    assert "unsupported" in reasons["notes.pdf"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-11-11 11.49 - lunedì 11 novembre 2024", "2024-11-11"),
+        ("November 11, 2024", "2024-11-11"),
+        ("11 Nov 2024", "2024-11-11"),
+        ("sometime soon", None),
+        ("2024-13-45", None),
+    ],
+)
+def test_parse_date(value: str, expected: str | None) -> None:
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("../../x.txt", "x.txt"), ("a\x00b\nc.TXT", "ab_c.txt"), ("..", "article"), ("C:\\evil\\x.md", "x.md")],
+)
+def test_safe_file_name(name: str, expected: str) -> None:
+    assert safe_file_name(name) == expected
