@@ -80,7 +80,10 @@ def analyze_question(text: str) -> Question:
     definition = _DEFINITION.match(text)
     if definition and kind in (PERSON, THING):
         rest = iter_tokens(definition.group(2))
-        if rest and len(rest) <= 4 and not any(t.stop for t in rest):
+        named = definition.group(2)[:1].isupper() or (
+            definition.group(1).lower() == "who" and not re.fullmatch(r"\w+(?:ed|ing)", definition.group(2))
+        )
+        if rest and len(rest) <= 4 and named and not any(t.stop for t in rest):
             kind, subject = DEFINITION, [t.term for t in rest]
     # The words that say what type is asked ("how long", "what year") are not key terms.
     excluded = [(m.start(), m.end()) for m in _WH_PHRASE.finditer(lower)]
@@ -257,6 +260,9 @@ def _name_candidates(text: str, lo: int, hi: int, q: Question, kind: str) -> lis
             else:
                 pieces[-1].append(w)
         for piece in pieces:
+            roles = [i for i, w in enumerate(piece) if w.group().lower().strip(".,") in _ROLE_WORDS]
+            if roles and roles[-1] < len(piece) - 1:
+                piece = piece[roles[-1] + 1 :]  # "Finance Minister Maria Olsen" -> "Maria Olsen"
             while piece and (piece[0].group().lower().strip(".,") in _ROLE_WORDS | {"the", "of"}
                              or piece[0].group().lower() in ("in", "on", "at", "however", "but", "and")):
                 piece = piece[1:]

@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -49,6 +49,8 @@ def _open_engine(args: argparse.Namespace) -> Engine:
     engine = Engine.open(_corpus_dir(args))
     for skipped in engine.skipped:
         print(f"newsqa: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    if not engine.index.articles:
+        raise UsageError(f"no readable articles in {engine.corpus_dir}: add .txt or .md article files to it")
     return engine
 
 
@@ -106,7 +108,6 @@ def render_sources(infos: Sequence[ArticleInfo]) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    questions: Iterable[str]
     if args.question == ["-"]:
         engine = _open_engine(args)
         return _ask_stream(engine, sys.stdin, sys.stdout, as_json=args.json)

@@ -1,0 +1,179 @@
+import json
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from retrieval.answer import analyze_question, split_sentences
+from retrieval.engine import Engine
+from tests.conftest import REPO, SEEDS, write_article
+
+SEED_DEV = REPO.parent / "shared" / "qa" / "seed_dev.jsonl"
+
+
+def squad_normalize(text: str) -> str:
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def seeds() -> Engine:
+    return Engine.open(SEEDS)
+
+
+def _seed_dev() -> list[dict]:
+    if not SEED_DEV.exists():
+        return []
+    return [json.loads(line) for line in SEED_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.skipif(not SEED_DEV.exists(), reason="../shared/qa/seed_dev.jsonl is not beside the repository")
+@pytest.mark.parametrize("case", _seed_dev(), ids=lambda c: c["id"])
+def test_seed_dev(seeds: Engine, case: dict) -> None:
+    answer = seeds.ask(case["question"])
+    if case["answerable"]:
+        assert answer.answer is not None, answer.note
+        assert squad_normalize(answer.answer) in {squad_normalize(g) for g in case["answers"]}
+    else:
+        assert answer.answer is None
+        assert answer.citations == []
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("when was the last Putin–Biden call?", "February 12, 2022"),
+        ("When did Putin and Biden last speak?", "February 12, 2022"),
+        ("Who is the Kremlin spokesman?", "Dmitry Peskov"),
+        ("Where was the 2018 Russia-US summit held?", "Helsinki"),
+        ("When did the last reported Putin-Trump phone call take place?", "July 2020"),
+        ("How long did Putin and Biden talk in February 2022?", "more than an hour"),
+        ("who is bob woodward?", "a member of the editorial board of the Washington Post newspaper"),
+    ],
+)
+def test_other_phrasings(seeds: Engine, question: str, expected: str) -> None:
+    answer = seeds.ask(question)
+    assert answer.answer is not None and squad_normalize(answer.answer) == squad_normalize(expected)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When did Putin and Xi Jinping last talk?",  # Putin is everywhere, Xi Jinping nowhere
+        "What is the exchange rate of the Belarusian ruble?",  # only the dropped ticker lines had it
+        "What is the population of Moscow?",
+        "When did Putin last talk to Macron?",
+        "Who won the 2024 election?",
+    ],
+)
+def test_abstains_when_the_articles_do_not_say(seeds: Engine, question: str) -> None:
+    answer = seeds.ask(question)
+    assert answer.answer is None
+    assert answer.confidence == 0
+    assert answer.note and answer.note.startswith("Not found in the articles")
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!?", "🙂🙂🙂", "the of and", "x" * 10_000, "when " * 2000])
+def test_odd_questions_get_an_answer_or_not_found(seeds: Engine, question: str) -> None:
+    answer = seeds.ask(question)
+    assert answer.question == question
+    assert answer.answer is None or answer.citations
+
+
+def test_citations_are_verifiable_and_corroborated(seeds: Engine) -> None:
+    answer = seeds.ask("When was the last phone call between Putin and Biden?")
+    first = answer.citations[0]
+    assert first.passage_text[first.start : first.end] == answer.answer
+    assert answer.sentence in first.passage_text
+    assert first.published == "2024-11-11" and first.paragraph == 11
+    # the second article reports the same call and is cited too
+    assert {c.article_id for c in answer.citations} == {"000_b25523e41b776a03", "001_03d8b65938a66cc9"}
+    for c in answer.citations:
+        assert squad_normalize(c.passage_text[c.start : c.end]) == squad_normalize(answer.answer)
+    assert answer.note == "Reported by 2 articles."
+
+
+def test_one_article_corpus_ranks_by_the_word_that_differs(tmp_path: Path) -> None:
+    write_article(
+        tmp_path,
+        "council.txt",
+        "Council votes\n\n"
+        "The council approved the harbour plan on Monday.\n\n"
+        "The council approved the airport plan on Friday.\n\n"
+        "The council approved the railway plan on Sunday.\n",
+    )
+    engine = Engine.open(tmp_path)
+    assert engine.ask("When was the airport plan approved?").answer == "Friday"
+    assert engine.ask("When was the harbour plan approved?").answer == "Monday"
+
+
+def test_two_article_corpus_term_in_half_the_passages_still_counts(tmp_path: Path) -> None:
+    # "budget" is in exactly half of the passages: rank_bm25's own idf would make it worth 0.
+    write_article(tmp_path, "a.txt", "Budget news\n\nThe budget was approved on March 3, 2023.\n")
+    write_article(tmp_path, "b.txt", "Weather news\n\nHeavy snow closed the roads on January 9, 2023.\n")
+    engine = Engine.open(tmp_path)
+    answer = engine.ask("When was the budget approved?")
+    assert answer.answer == "March 3, 2023"
+    assert engine.ask("When did snow close the roads?").answer == "January 9, 2023"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "expected"),
+    [
+        ("The treaty was signed on 4 July 1998 in the capital.", "When was the treaty signed?", "4 July 1998"),
+        ("The treaty was signed in March 1998 in the capital.", "When was the treaty signed?", "March 1998"),
+        ("The negotiations lasted almost three weeks before a deal.", "How long did the negotiations last?", "almost three weeks"),
+        ("The flood displaced 4,500 residents of the valley.", "How many residents did the flood displace?", "4,500"),
+        ("The bridge cost $12.5 million to build.", "How much did the bridge cost?", "$12.5 million"),
+        ("The plan was drafted by Finance Minister Maria Olsen last spring.", "Who drafted the plan?", "Maria Olsen"),
+        ("The delegates met in Geneva to discuss the plan.", "Where did the delegates meet?", "Geneva"),
+        ("Marco Ruiz, the head of the port authority, resigned.", "Who is Marco Ruiz?", "the head of the port authority"),
+        ("“We will not give up,” the mayor said after the vote.", "What did the mayor say?", "We will not give up"),
+    ],
+)
+def test_span_types(tmp_path: Path, sentence: str, question: str, expected: str) -> None:
+    write_article(tmp_path, "a.txt", f"Local news\n\n{sentence}\n\nThe weather was mild and dry all week long.\n")
+    answer = Engine.open(tmp_path).ask(question)
+    assert answer.answer == expected
+    assert answer.sentence == sentence
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When did it happen?", "date"),
+        ("What year was it founded?", "date"),
+        ("How long did the call last?", "duration"),
+        ("How many people came?", "number"),
+        ("How much did it cost?", "amount"),
+        ("Who signed the deal?", "person"),
+        ("Who is Bob Woodward?", "definition"),
+        ("Where did they meet?", "place"),
+        ("Why did the talks fail?", "reason"),
+        ("What did Peskov say about the call?", "say"),
+        ("What was discussed?", "thing"),
+    ],
+)
+def test_question_types(question: str, kind: str) -> None:
+    assert analyze_question(question).kind == kind
+
+
+def test_recency_is_noticed_but_not_the_verb_last() -> None:
+    assert analyze_question("When was the latest call?").recency
+    assert not analyze_question("How long did the call last?").recency
+    assert "last" not in analyze_question("How long did the call last?").terms
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("Mr. Smith arrived. He left at 5 p.m. on Monday.", ["Mr. Smith arrived.", "He left at 5 p.m. on Monday."]),
+        ("“There was no conversation,” he said. “This is untrue.”", ["“There was no conversation,” he said.", "“This is untrue.”"]),
+        ("J. K. Rowling wrote it. It sold well.", ["J. K. Rowling wrote it.", "It sold well."]),
+        ("The U.S. and Russia talked. Then they stopped.", ["The U.S. and Russia talked.", "Then they stopped."]),
+    ],
+)
+def test_split_sentences(text: str, sentences: list[str]) -> None:
+    assert [text[a:b] for a, b in split_sentences(text)] == sentences
