@@ -16,7 +16,7 @@ from retrieval.tokens import Token, iter_tokens
 
 MAX_QUESTION_CHARS = 1000  # longer questions are answered from their first 1000 characters
 TOP_PASSAGES = 8
-ABSTAIN_COVERAGE = 0.5
+ABSTAIN_COVERAGE = 0.4
 
 # --- question analysis --------------------------------------------------------------------------
 
@@ -480,21 +480,21 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
                 choices.append(_Choice(passage, bm25_score, (lo, hi), (best.start, best.end), score + bonus, coverage, True))
             else:
                 choices.append(_Choice(passage, bm25_score, (lo, hi), None, score, coverage, False))
-    choices.sort(key=lambda c: -c.score)
-    top = choices[0]
-    # Near-ties between articles go to the dated one, the latest first: its answer can be placed in time.
-    close = [c for c in choices if c.score >= 0.97 * top.score and c.typed == top.typed]
-    top = max(close, key=lambda c: (index.articles[c.passage.article_id].published or "", c.score))
-    # Prefer a sentence that has an answer of the asked type when one scores close to the best.
-    if not top.typed:
-        typed = [c for c in choices if c.typed and c.coverage >= ABSTAIN_COVERAGE]
-        if typed and typed[0].score >= 0.6 * top.score:
-            top = typed[0]
     if missing_names:
         names = ", ".join(sorted(_surface(q, t) for t in missing_names))
         return _not_found(question, hits, index, f"Not found in the articles: they never mention {names}.")
-    if top.coverage < ABSTAIN_COVERAGE:
+    covering = sorted((c for c in choices if c.coverage >= ABSTAIN_COVERAGE), key=lambda c: -c.score)
+    if not covering:
         return _not_found(question, hits, index, "Not found in the articles: no passage covers the question's key terms.")
+    top = covering[0]
+    # Near-ties between articles go to the dated one, the latest first: its answer can be placed in time.
+    close = [c for c in covering if c.score >= 0.97 * top.score and c.typed == top.typed]
+    top = max(close, key=lambda c: (index.articles[c.passage.article_id].published or "", c.score))
+    # Prefer a sentence that has an answer of the asked type when one scores close to the best.
+    if not top.typed:
+        typed = [c for c in covering if c.typed]
+        if typed and typed[0].score >= 0.6 * top.score:
+            top = typed[0]
     return _build_answer(question, q, index, top, choices, hits)
 
 
