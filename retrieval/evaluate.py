@@ -74,11 +74,30 @@ def score_answer(prediction: str | None, golds: Sequence[str], answerable: bool)
 
 
 def contains_answer(text: str | None, golds: Sequence[str]) -> bool:
-    """Whether `text` holds a gold answer as whole words, both normalised."""
+    """Whether `text` holds a gold answer, not inside a longer word ("3" is not in "1936").
+
+    Either as written (case and spacing aside), so that "24" is in "24-yard" and "William Tyndale" in
+    "William Tyndale's", which SQuAD normalisation would glue into other words; or as whole words
+    after SQuAD normalisation, so that "the Helsinki" is in "in Helsinki".
+    """
     if not text:
         return False
-    haystack = f" {normalize_answer(text)} "
-    return any((n := normalize_answer(g)) and f" {n} " in haystack for g in golds)
+    folded = " ".join(text.casefold().split())
+    normalized = f" {normalize_answer(text)} "
+    for gold in golds:
+        g = " ".join(gold.casefold().split())
+        if g and _as_written(g).search(folded):
+            return True
+        n = normalize_answer(gold)
+        if n and f" {n} " in normalized:
+            return True
+    return False
+
+
+def _as_written(gold: str) -> re.Pattern[str]:
+    left = r"(?<!\w)" if gold[0].isalnum() else ""
+    right = r"(?!\w)" if gold[-1].isalnum() else ""
+    return re.compile(left + re.escape(gold) + right)
 
 
 # --- question types -----------------------------------------------------------------------------
