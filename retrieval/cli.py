@@ -206,7 +206,8 @@ def render_report(report: EvalReport) -> str:
         f" abstained on {_num(report.abstained_unanswerable, '%')} of unanswerable)",
         f"top passage contains the answer   {_num(report.top1, '%')}",
         f"top 5 passages contain the answer {_num(report.top5, '%')}",
-        f"quoted sentence contains it       {_num(report.sentence_contains, '%')}",
+        f"quoted sentence contains it       {_num(report.sentence_contains, '%')}"
+        f" ({_num(report.sentence_contains_answered, '%')} of answered questions)",
         f"answer's passage contains it      {_num(report.answer_passage_contains, '%')} (of answered questions)",
         f"latency per question              median {report.latency.median_ms:.1f} ms, p95 {report.latency.p95_ms:.1f} ms"
         f" (index built in {report.index_seconds:.2f} s)",

@@ -391,6 +391,7 @@ class EvalReport(BaseModel):
     top1: float | None = Field(description="Percent of answerable questions whose top passage holds a gold answer.")
     top5: float | None
     sentence_contains: float | None = Field(description="Percent of answerable questions whose quoted sentence holds one.")
+    sentence_contains_answered: float | None = Field(description="The same, of the answerable questions given an answer.")
     answer_passage_contains: float | None = Field(description="Of answered answerable questions, the answer's passage holds one.")
     latency: Latency
     index_seconds: float
@@ -627,6 +628,7 @@ def summarize(
         top1=_pct(sum(bool(r.top1) for r in answerable), len(answerable)),
         top5=_pct(sum(bool(r.top5) for r in answerable), len(answerable)),
         sentence_contains=_pct(sum(bool(r.sentence_contains) for r in answerable), len(answerable)),
+        sentence_contains_answered=_pct(sum(bool(r.sentence_contains) for r in answered), len(answered)),
         answer_passage_contains=_pct(sum(bool(r.answer_passage) for r in answered), len(answered)),
         latency=Latency(
             median_ms=round(statistics.median(millis), 2),
