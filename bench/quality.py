@@ -77,10 +77,16 @@ def machine() -> list[str]:
         memory = f", {kib / 1_048_576:.1f} GiB RAM"
     except (OSError, IndexError, ValueError):
         pass
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = "- Load average when the run started: " + " / ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1 / 5 / 15 min)"
     return [
         f"- CPU: {cpu}, {os.cpu_count()} logical cores{memory}",
         f"- OS: {platform.platform()}",
         f"- Python {platform.python_version()} ({platform.python_implementation()})",
+        *([load] if load else []),
+        "- Latency is wall time per question (`time.perf_counter`) around `answer_question` in one process,",
+        "  after the index is built; it moves with the machine's load, the quality figures do not.",
     ]
 
 
@@ -92,7 +98,7 @@ def commit() -> str:
     return head + (" with uncommitted changes" if git("status", "--porcelain", "--", "retrieval") else "")
 
 
-def render(reports: list[tuple[str, list[str], dict]]) -> str:
+def render(reports: list[tuple[str, list[str], dict]], host: list[str]) -> str:
     xquad = reports[0][2]
     when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [
@@ -209,11 +215,12 @@ def render(reports: list[tuple[str, list[str], dict]]) -> str:
     for kind in kinds:
         counts = [next((m["count"] for m in r["miss_kinds"] if m["kind"] == kind), 0) for _, _, r in reports]
         out.append(f"| {kind} | " + " | ".join(str(c) for c in counts) + " |")
-    out += ["", "## Machine", "", *machine(), ""]
+    out += ["", "## Machine", "", *host, ""]
     return "\n".join(out)
 
 
 def main() -> int:
+    host = machine()
     reports = []
     results = BENCH / "results"
     results.mkdir(parents=True, exist_ok=True)
@@ -223,7 +230,7 @@ def main() -> int:
         (results / f"{slug}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     target = BENCH / "QUALITY.md"
     tmp = target.with_name(".QUALITY.md.tmp")
-    tmp.write_text(render(reports), encoding="utf-8")
+    tmp.write_text(render(reports, host), encoding="utf-8")
     os.replace(tmp, target)
     print(f"wrote {target.relative_to(REPO)} and {len(reports)} reports in {results.relative_to(REPO)}/")
     return 0
