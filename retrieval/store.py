@@ -58,8 +58,15 @@ from retrieval.tokens import TOKENIZER_ID
 FORMAT_VERSION = 1
 DEFAULT_LOCK_TIMEOUT = 120.0
 # A file modified this close to the moment it was indexed may change again within the same mtime
-# tick (coarse file systems); its entry is marked racy and its content re-checked next time.
-RACY_NS = 2_000_000_000
+# tick, keeping its size and time; its entry is marked racy and its content re-checked next time.
+# Whole-second times mean a coarse file system (FAT keeps 2 s); otherwise the kernel's clock tick.
+RACY_COARSE_NS = 2_000_000_000
+RACY_FINE_NS = 100_000_000
+
+
+def _racy(mtime_ns: int, scanned_at: int) -> bool:
+    window = RACY_COARSE_NS if mtime_ns % 1_000_000_000 == 0 else RACY_FINE_NS
+    return mtime_ns + window > scanned_at
 
 
 class IndexLocked(NewsqaError):
@@ -504,7 +511,7 @@ class IndexStore:
     ) -> tuple[FileEntry, ParsedArticle | None, int]:
         """Read one new or changed file: its entry, its parsed article if it had to be tokenized,
         and whether it was read at all."""
-        racy = st.st_mtime_ns + RACY_NS > scanned_at
+        racy = _racy(st.st_mtime_ns, scanned_at)
         entry = FileEntry(name=name, size=st.st_size, mtime_ns=st.st_mtime_ns, racy=racy)
         if not name.lower().endswith(SUPPORTED_SUFFIXES):
             suffix = Path(name).suffix.lower() or "(none)"
@@ -523,7 +530,7 @@ class IndexStore:
         digest = hashlib.sha256(data).hexdigest()
         entry = replace(
             entry, size=after.st_size, mtime_ns=after.st_mtime_ns, sha256=digest,
-            racy=after.st_mtime_ns + RACY_NS > scanned_at,
+            racy=_racy(after.st_mtime_ns, scanned_at),
         )
         key = f"{_parser_kind(name)}:{digest}"
         if prev is not None and prev.sha256 == digest and prev.status == "skipped":
