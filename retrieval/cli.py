@@ -88,7 +88,9 @@ def _print_update_notice(report: IndexReport | None) -> None:
         return
     for note in report.notes:
         _notice(note)
-    if report.changed:
+    if report.added and not (report.unchanged or report.updated or report.removed or report.renamed):
+        _notice(f"indexed {len(report.added)} articles in {report.seconds:.2f} s")
+    elif report.changed:
         parts = [f"{len(report.added)} added", f"{len(report.updated)} updated", f"{len(report.removed)} removed"]
         if report.renamed:
             parts.append(f"{len(report.renamed)} renamed")

@@ -79,10 +79,12 @@ class Engine:
         return self.store.stale(self._state)
 
     def refresh(self) -> IndexReport | None:
-        """Re-index if the corpus folder changed since the index was built; the report if it did."""
+        """Re-index if the corpus folder changed since the index was built; the report if that
+        changed any article (a file saved again with the same text changes none)."""
         if not self.is_stale():
             return None
-        return self.reindex()
+        report = self.reindex()
+        return report if report.changed or report.notes else None
 
     def reindex(self, progress: ProgressFactory | None = None, on_wait: Callable[[str], None] | None = None) -> IndexReport:
         """Update the saved index from the corpus folder and swap it in; safe from a worker thread.
