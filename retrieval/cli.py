@@ -331,7 +331,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
     engine = _open_engine(args, show_skipped=False)
     removed = engine.index.articles.get(args.article_id)
     report = engine.remove_article(args.article_id)
-    print(f"removed {args.article_id} ({removed.path if removed else '?'}); {len(report.unchanged)} articles remain")
+    left = len(engine.index.articles)
+    print(f"removed {args.article_id} ({removed.path if removed else '?'}); {left} article{'' if left == 1 else 's'} left")
     return 0
 
 
