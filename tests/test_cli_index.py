@@ -32,6 +32,7 @@ def test_index_prints_what_changed_and_why_files_were_skipped(
     seed_corpus: Path, tmp_path: Path, args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     (seed_corpus / "photo.txt").write_bytes(PNG)
+    os.utime(seed_corpus / "photo.txt", (1_700_000_000, 1_700_000_000))  # not just written: read once only
     assert main(["index", *args]) == 0
     out, err = capsys.readouterr()
     assert err == ""
