@@ -147,7 +147,7 @@ class ParsedArticle:
 
 
 def _parser_kind(name: str) -> str:
-    suffix = Path(name).suffix.lower()
+    suffix = os.path.splitext(name)[1].lower()
     return "html" if suffix in HTML_SUFFIXES else suffix.lstrip(".")
 
 
@@ -172,7 +172,8 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         self._by_key = {a["key"]: i for i, a in enumerate(self.manifest["articles"])}
-        self._vocab_array = np.array(self.vocab, dtype=object)
+        self._words: list[str] | None = None
+        self._ptr: list[int] | None = None
 
     @property
     def article_keys(self) -> dict[str, str]:
@@ -187,12 +188,12 @@ class Snapshot:
         i = self._by_key[key]
         entry = self.manifest["articles"][i]
         article, passages = self._article(entry)
+        if self._words is None:  # every stored term at once: one vectorised lookup, not one per article
+            self._words = np.array(self.vocab, dtype=object)[np.asarray(self.term_ids)].tolist()
+            self._ptr = np.asarray(self.term_ptr).tolist()
+        words, ptr = self._words, self._ptr
         lo, hi = entry["passages_at"]
-        ptr = self.term_ptr[lo : hi + 1]
-        ids = np.asarray(self.term_ids[int(ptr[0]) : int(ptr[-1])])
-        words = self._vocab_array[ids].tolist()
-        base = int(ptr[0])
-        terms = [words[int(a) - base : int(b) - base] for a, b in zip(ptr[:-1], ptr[1:])]
+        terms = [words[ptr[i] : ptr[i + 1]] for i in range(lo, hi)]
         return ParsedArticle(article, passages, terms, key)
 
     def _article(self, entry: dict[str, Any]) -> tuple[Article, list[Passage]]:
