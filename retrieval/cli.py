@@ -64,7 +64,7 @@ def _notice(message: str) -> None:
     print(f"newsqa: {message}", file=sys.stderr, flush=True)
 
 
-def _open_engine(args: argparse.Namespace, show_skipped: bool = True) -> Engine:
+def _open_engine(args: argparse.Namespace, show_skipped: bool = True, quiet: bool = False) -> Engine:
     """Open the saved index (updating it if the corpus changed), saying in one line what changed."""
     from retrieval.engine import Engine
 
@@ -75,8 +75,10 @@ def _open_engine(args: argparse.Namespace, show_skipped: bool = True) -> Engine:
         progress=_progress_bar if sys.stderr.isatty() else None,
         on_wait=_notice,
     )
+    if quiet:
+        return engine
+    _print_update_notice(engine.last_report)
     if show_skipped:
-        _print_update_notice(engine.last_report)
         for skipped in engine.skipped:
             _notice(f"skipped {skipped.path}: {skipped.reason}")
     return engine
@@ -231,7 +233,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     from retrieval.store import describe
 
-    engine = _open_engine(args, show_skipped=False)
+    engine = _open_engine(args, quiet=True)  # the report below says it all
     report = engine.last_report
     for note in report.notes:
         _notice(note)
