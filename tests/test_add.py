@@ -89,7 +89,8 @@ def newsqa(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, st
 
 @pytest.fixture
 def corpus(seed_corpus: Path, tmp_path: Path) -> list[str]:
-    """The `--corpus/--index-dir` arguments for a seeded corpus."""
+    """The `--corpus/--index-dir` arguments for a seeded corpus, already indexed."""
+    Engine.open(seed_corpus, tmp_path / "idx")
     return ["--corpus", str(seed_corpus), "--index-dir", str(tmp_path / "idx")]
 
 
