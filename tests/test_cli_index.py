@@ -163,3 +163,15 @@ def test_cli_module_keeps_its_commands() -> None:
     parser = cli.build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert {"ask", "chat", "sources", "index", "add", "remove"} <= set(sub.choices)
+
+
+def test_first_run_says_it_indexed_and_sources_uses_the_index_dir(
+    seed_corpus: Path, tmp_path: Path, args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sources", *args]) == 0
+    out, err = capsys.readouterr()
+    assert seconds_free(err) == "newsqa: indexed 2 articles in T s\n"
+    assert out.splitlines()[-1] == "2 articles, 19 passages"
+    assert (tmp_path / "idx" / "CURRENT").is_file()
+    assert main(["sources", *args]) == 0
+    assert capsys.readouterr().err == ""

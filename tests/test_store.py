@@ -380,3 +380,19 @@ def test_old_generations_and_leftovers_are_cleaned_up(corpus: Path, tmp_path: Pa
         engine.reindex()
     names = sorted(p.name for p in index_dir.iterdir())
     assert names == ["CURRENT", "gen-000004", "gen-000005", "lock", "lock.owner"]
+
+
+def test_two_threads_reindexing_at_once(corpus: Path, tmp_path: Path) -> None:
+    """The bot may start a re-index while another is running: both finish, nothing is lost."""
+    engine = Engine.open(corpus, tmp_path / "idx")
+    for i in range(30):
+        write_article(corpus, f"t{i:02d}.txt", FERRY.replace("300", str(500 + i)).replace("Harbor", f"Harbor{i}"))
+    reports = []
+    threads = [threading.Thread(target=lambda: reports.append(engine.reindex())) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(len(r.added) for r in reports) == [0, 30]
+    assert len(engine.index.articles) == 33
+    assert Engine.open(corpus, tmp_path / "idx").last_report.added == []
