@@ -98,7 +98,8 @@ class Engine:
                 new = build_index(self.corpus_dir)
                 report = diff_indexes(old, new)
             else:
-                new, report, state = self.store.update(progress=progress, on_wait=on_wait)
+                loaded = (self._state.generation, old) if self._state is not None else None
+                new, report, state = self.store.update(progress=progress, on_wait=on_wait, loaded=loaded)
                 if self._state is not None and state.generation != self._state.generation and not report.changed:
                     # Another process brought the saved index up to date: say what changed for us.
                     diff = diff_indexes(old, new)

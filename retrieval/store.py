@@ -385,9 +385,15 @@ class IndexStore:
         return self.update(progress=progress, on_wait=on_wait)
 
     def update(
-        self, progress: ProgressFactory | None = None, on_wait: Callable[[str], None] | None = None
+        self,
+        progress: ProgressFactory | None = None,
+        on_wait: Callable[[str], None] | None = None,
+        loaded: tuple[str, CorpusIndex] | None = None,
     ) -> tuple[CorpusIndex, IndexReport, CorpusState]:
-        """Bring the saved index up to date with the corpus folder; read only new or changed files."""
+        """Bring the saved index up to date with the corpus folder; read only new or changed files.
+
+        `loaded` is (generation, index) already in memory: returned as it is if nothing changed.
+        """
         started = time.perf_counter()
         with self._locked(on_wait):
             notes: list[str] = []
@@ -399,13 +405,13 @@ class IndexStore:
             except OutdatedIndex as exc:
                 notes.append(f"the saved index in {self.index_dir} is out of date ({exc}); rebuilding it")
                 snapshot = None
-            index, report, state = self._update(snapshot, progress)
+            index, report, state = self._update(snapshot, progress, loaded)
         report.notes = notes + report.notes
         report.seconds = round(time.perf_counter() - started, 4)
         return index, report, state
 
     def _update(
-        self, snapshot: Snapshot | None, progress: ProgressFactory | None
+        self, snapshot: Snapshot | None, progress: ProgressFactory | None, loaded: tuple[str, CorpusIndex] | None = None
     ) -> tuple[CorpusIndex, IndexReport, CorpusState]:
         old_files = snapshot.files if snapshot else {}
         report = IndexReport()
@@ -497,6 +503,8 @@ class IndexStore:
 
         if snapshot is not None and files == old_files:
             state = CorpusState(snapshot.generation, files)
+            if loaded is not None and loaded[0] == snapshot.generation:
+                return loaded[1], report, state  # nothing to do: keep the index in memory
             return snapshot.to_index(), report, state
         index = CorpusIndex.build(
             [p.article for p in articles],

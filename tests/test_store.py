@@ -396,3 +396,11 @@ def test_two_threads_reindexing_at_once(corpus: Path, tmp_path: Path) -> None:
     assert sorted(len(r.added) for r in reports) == [0, 30]
     assert len(engine.index.articles) == 33
     assert Engine.open(corpus, tmp_path / "idx").last_report.added == []
+
+
+def test_reindex_with_nothing_changed_keeps_the_index_in_memory(corpus: Path, tmp_path: Path) -> None:
+    engine = Engine.open(corpus, tmp_path / "idx")
+    before = engine.index
+    report = engine.reindex()
+    assert not report.changed and report.files_read == 0
+    assert engine.index is before
