@@ -149,6 +149,22 @@ def render_sources(infos: Sequence[ArticleInfo]) -> str:
     return "\n".join(lines)
 
 
+def describe_report(report: IndexReport) -> Iterable[str]:
+    """The lines `newsqa index` prints for a report."""
+    for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+        for article_id in ids:
+            yield f"{label}: {article_id}"
+    for old, new in report.renamed.items():
+        yield f"renamed: {old} -> {new}"
+    for skipped in report.skipped:
+        yield f"skipped: {skipped.path}: {skipped.reason}"
+    yield (
+        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
+        f"{len(report.renamed)} renamed, {len(report.unchanged)} unchanged, {len(report.skipped)} skipped "
+        f"({report.files_read} files read, {report.articles_tokenized} tokenized, {report.seconds:.2f} s)"
+    )
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
@@ -231,8 +247,6 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from retrieval.store import describe
-
     engine = _open_engine(args, quiet=True)  # the report below says it all
     report = engine.last_report
     for note in report.notes:
@@ -240,7 +254,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.json:
         print(report.model_dump_json(), flush=True)
     else:
-        for line in describe(report):
+        for line in describe_report(report):
             print(line, flush=True)
         print(f"index: {engine.store.index_dir}" if engine.store else "index: in memory", flush=True)
     if args.watch:
@@ -255,8 +269,6 @@ WATCH_MAX_MS = 10_000  # ...or after this long, so a long copy still shows progr
 def _watch(engine: Engine, args: argparse.Namespace) -> int:
     """Re-index whenever the corpus folder changes: one re-index per burst of changes."""
     from watchfiles import watch
-
-    from retrieval.store import describe
 
     def relevant(_change: object, path: str) -> bool:
         return not Path(path).name.startswith(".")  # our own temporary files, editors' swap files
@@ -276,7 +288,7 @@ def _watch(engine: Engine, args: argparse.Namespace) -> int:
         if args.json:
             print(report.model_dump_json(), flush=True)
         elif report.changed or report.files_read:
-            for line in describe(report):
+            for line in describe_report(report):
                 print(line, flush=True)
     return 0
 

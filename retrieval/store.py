@@ -33,7 +33,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -213,7 +213,7 @@ class Snapshot:
         return article, passages
 
     def skipped(self) -> list[SkippedFile]:
-        return [SkippedFile(path=f.name, reason=f.reason or "") for f in self.files.values() if f.status != "indexed"]
+        return [SkippedFile(path=n, reason=self.files[n].reason or "") for n in sorted(self.files) if self.files[n].status != "indexed"]
 
     def to_index(self) -> CorpusIndex:
         """The searchable index, with the BM25 arrays memory-mapped from disk."""
@@ -498,7 +498,7 @@ class IndexStore:
             else:
                 report.added.append(article_id)
         report.removed = [i for i in old_keys if i not in new_keys and i not in report.renamed]
-        skipped = [SkippedFile(path=f.name, reason=f.reason or "") for f in files.values() if f.status != "indexed"]
+        skipped = [SkippedFile(path=n, reason=files[n].reason or "") for n in sorted(files) if files[n].status != "indexed"]
         report.skipped = skipped
 
         if snapshot is not None and files == old_files:
@@ -726,19 +726,3 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def describe(report: IndexReport) -> Iterable[str]:
-    """The lines `newsqa index` prints for a report."""
-    for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
-        for article_id in ids:
-            yield f"{label}: {article_id}"
-    for old, new in report.renamed.items():
-        yield f"renamed: {old} -> {new}"
-    for skipped in report.skipped:
-        yield f"skipped: {skipped.path}: {skipped.reason}"
-    yield (
-        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
-        f"{len(report.renamed)} renamed, {len(report.unchanged)} unchanged, {len(report.skipped)} skipped "
-        f"({report.files_read} files read, {report.articles_tokenized} tokenized, {report.seconds:.2f} s)"
-    )

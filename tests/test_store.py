@@ -14,7 +14,7 @@ from conftest import write_article
 
 from retrieval.cli import main
 from retrieval.engine import Engine
-from retrieval.store import FORMAT_VERSION, IndexStore, default_index_dir
+from retrieval.store import FORMAT_VERSION, default_index_dir
 
 BRIDGE = """Springfield opens the Elm Street bridge
 
