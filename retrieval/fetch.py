@@ -29,8 +29,9 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
         raise UsageError(f"not a web address: {url!r} (use http:// or https://)")
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"})
     limit = f"the limit for an article is {max_bytes // 1_048_576} MiB"
+    opener = urllib.request.build_opener(_HttpOnlyRedirects)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only, checked above
+        with opener.open(request, timeout=timeout) as response:
             final_url = response.geturl()
             content_type = (response.headers.get_content_type() or "").lower()
             if content_type not in _TEXT_TYPES:
@@ -60,6 +61,15 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
     if not stem:
         stem = _slug(f"{parts.hostname} {parts.path}")
     return safe_file_name(f"{stem or 'article'}.md"), markdown.encode("utf-8")
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to http(s) addresses only (urllib would also follow one to ftp://)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201 - urllib's signature
+        if urlsplit(newurl).scheme not in ("http", "https"):
+            raise urllib.error.URLError(f"redirected to a non-web address {newurl!r}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _slug(text: str) -> str:

@@ -38,6 +38,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         if self.path == "/news/bridge":
             self._send(200, "text/html; charset=utf-8", BRIDGE_PAGE)
+        elif self.path == "/moved":
+            self.send_response(301)
+            self.send_header("Location", "/news/bridge")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/to-ftp":
+            self.send_response(302)
+            self.send_header("Location", "ftp://127.0.0.1/x")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif self.path == "/photo":
             self._send(200, "image/png", PNG)
         elif self.path == "/huge":
@@ -119,9 +129,14 @@ def test_add_url_stores_markdown_with_front_matter_and_cites_the_url(
 @pytest.mark.parametrize(
     "path, message",
     [
-        ("/photo", "/photo is image/png, not a web page: nothing added"),
-        ("/missing", "/missing answered HTTP 404 Not Found: check the address"),
-        ("/huge", "/huge is too large (over 10 MiB): the limit for an article is 10 MiB"),
+        ("/photo", "{url} is image/png, not a web page: nothing added"),
+        ("/missing", "{url} answered HTTP 404 Not Found: check the address"),
+        ("/huge", "{url} is too large (over 10 MiB): the limit for an article is 10 MiB"),
+        (
+            "/to-ftp",
+            "cannot download {url} (redirected to a non-web address 'ftp://127.0.0.1/x'): "
+            "check the address and your connection",
+        ),
     ],
 )
 def test_add_url_refused(
@@ -130,7 +145,7 @@ def test_add_url_refused(
     before = sorted(p.name for p in seed_corpus.iterdir())
     code, out, err = newsqa(capsys, "add", server + path, *corpus)
     assert code == 1
-    assert err.strip() == f"newsqa: error: {server}{message}"
+    assert err.strip() == "newsqa: error: " + message.format(url=server + path)
     assert sorted(p.name for p in seed_corpus.iterdir()) == before
 
 
@@ -258,3 +273,12 @@ def test_remove_command(seed_corpus: Path, corpus: list[str], capsys: pytest.Cap
     code, out, err = newsqa(capsys, "remove", "001_03d8b65938a66cc9", *corpus)
     assert code == 2
     assert err.strip() == "newsqa: error: no article with id '001_03d8b65938a66cc9': 'newsqa sources' lists the ids"
+
+
+def test_add_url_follows_a_redirect_and_cites_the_final_address(
+    server: str, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = newsqa(capsys, "add", f"{server}/moved", *corpus)
+    assert code == 0, err
+    stored = (seed_corpus / "springfield-opens-the-elm-street-bridge.md").read_text(encoding="utf-8")
+    assert f"url: {server}/news/bridge\n" in stored
