@@ -14,8 +14,8 @@ from retrieval.errors import NewsqaError, UsageError
 
 if TYPE_CHECKING:
     from retrieval.engine import Engine
-    from retrieval.models import Answer, ArticleInfo
     from retrieval.evaluate import EvalReport, QuestionResult
+    from retrieval.models import Answer, ArticleInfo, IndexReport
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -33,7 +33,18 @@ def _corpus_arg(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         type=Path,
         default=None,
-        help="folder of articles (.txt, .md); default: $NEWSQA_CORPUS_DIR or the bundled corpus/",
+        help="folder of articles (.txt, .md, .html); default: $NEWSQA_CORPUS_DIR or the bundled corpus/",
+    )
+
+
+def _index_dir_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--index-dir",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="where the saved index lives; default: $NEWSQA_INDEX_DIR or a cache folder "
+        "($XDG_CACHE_HOME/newsqa/<corpus>-<hash>)",
     )
 
 
@@ -44,15 +55,53 @@ def _corpus_dir(args: argparse.Namespace) -> Path:
     return Path(env) if env else BUNDLED_CORPUS
 
 
-def _open_engine(args: argparse.Namespace) -> Engine:
+def _progress_bar(total: int):  # noqa: ANN202 - a tqdm bar
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="newsqa: indexing", unit="file", file=sys.stderr, leave=False)
+
+
+def _notice(message: str) -> None:
+    print(f"newsqa: {message}", file=sys.stderr, flush=True)
+
+
+def _open_engine(
+    args: argparse.Namespace, show_skipped: bool = True, quiet: bool = False, need_articles: bool = False
+) -> Engine:
+    """Open the saved index (updating it if the corpus changed), saying in one line what changed."""
     from retrieval.engine import Engine
 
-    engine = Engine.open(_corpus_dir(args))
-    for skipped in engine.skipped:
-        print(f"newsqa: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
-    if not engine.index.articles:
-        raise UsageError(f"no readable articles in {engine.corpus_dir}: add .txt or .md article files to it")
+    engine = Engine.open(
+        _corpus_dir(args),
+        getattr(args, "index_dir", None),
+        lock_timeout=getattr(args, "wait", None) or 120.0,
+        progress=_progress_bar if sys.stderr.isatty() else None,
+        on_wait=_notice,
+    )
+    if quiet:
+        return engine
+    _print_update_notice(engine.last_report)
+    if show_skipped:
+        for skipped in engine.skipped:
+            _notice(f"skipped {skipped.path}: {skipped.reason}")
+    if need_articles and not engine.index.articles:
+        raise UsageError(f"no readable articles in {engine.corpus_dir}: add .txt, .md or .html article files to it")
     return engine
+
+
+def _print_update_notice(report: IndexReport | None) -> None:
+    """One line when the index had to be updated (and any notice, such as a rebuild)."""
+    if report is None:
+        return
+    for note in report.notes:
+        _notice(note)
+    if report.added and not (report.unchanged or report.updated or report.removed or report.renamed):
+        _notice(f"indexed {len(report.added)} articles in {report.seconds:.2f} s")
+    elif report.changed:
+        parts = [f"{len(report.added)} added", f"{len(report.updated)} updated", f"{len(report.removed)} removed"]
+        if report.renamed:
+            parts.append(f"{len(report.renamed)} renamed")
+        _notice(f"the corpus changed; index updated ({', '.join(parts)}) in {report.seconds:.2f} s")
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -105,17 +154,33 @@ def render_sources(infos: Sequence[ArticleInfo]) -> str:
     return "\n".join(lines)
 
 
+def describe_report(report: IndexReport) -> Iterable[str]:
+    """The lines `newsqa index` prints for a report."""
+    for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+        for article_id in ids:
+            yield f"{label}: {article_id}"
+    for old, new in report.renamed.items():
+        yield f"renamed: {old} -> {new}"
+    for skipped in report.skipped:
+        yield f"skipped: {skipped.path}: {skipped.reason}"
+    yield (
+        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
+        f"{len(report.renamed)} renamed, {len(report.unchanged)} unchanged, {len(report.skipped)} skipped "
+        f"({report.files_read} files read, {report.articles_tokenized} tokenized, {report.seconds:.2f} s)"
+    )
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     if args.question == ["-"]:
-        engine = _open_engine(args)
+        engine = _open_engine(args, need_articles=True)
         return _ask_stream(engine, sys.stdin, sys.stdout, as_json=args.json)
     question = " ".join(args.question).strip()
     if not question:
         raise UsageError("the question is empty: newsqa ask \"when was the last Putin–Biden call?\"")
-    engine = _open_engine(args)
+    engine = _open_engine(args, need_articles=True)
     answer = engine.ask(question)
     print(answer.model_dump_json() if args.json else render_answer(answer))
     return 0
@@ -144,7 +209,7 @@ CHAT_HELP = """Type a question and press Enter. Commands:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    engine = _open_engine(args)
+    engine = _open_engine(args, need_articles=True)
     infos = engine.sources()
     print(f"newsqa: {len(infos)} articles, {sum(i.passages for i in infos)} passages. Ask a question, or :help.")
     as_json = False
@@ -157,6 +222,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         command = line.strip()
         if not command:
             continue
+        if not command.startswith(":") or command == ":sources":
+            _print_update_notice(engine.refresh())  # articles added while we chat are answerable
         if command in (":quit", ":q", ":exit"):
             return 0
         if command in (":help", ":h", "?"):
@@ -308,6 +375,108 @@ def _add_eval_parser(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--limit", metavar="N", type=int, default=None, help="ask only the first N questions")
     _corpus_arg(ev)
     ev.set_defaults(func=cmd_eval)
+def cmd_index(args: argparse.Namespace) -> int:
+    engine = _open_engine(args, quiet=True)  # the report below says it all
+    report = engine.last_report
+    for note in report.notes:
+        _notice(note)
+    if args.json:
+        print(report.model_dump_json(), flush=True)
+    else:
+        for line in describe_report(report):
+            print(line, flush=True)
+        print(f"index: {engine.store.index_dir}" if engine.store else "index: in memory", flush=True)
+    if args.watch:
+        return _watch(engine, args)
+    return 0
+
+
+WATCH_QUIET_MS = 500  # a batch of changes ends after this much quiet...
+WATCH_MAX_MS = 10_000  # ...or after this long, so a long copy still shows progress
+
+
+def _watch(engine: Engine, args: argparse.Namespace) -> int:
+    """Re-index whenever the corpus folder changes: one re-index per burst of changes."""
+    from watchfiles import watch
+
+    def relevant(_change: object, path: str) -> bool:
+        return not Path(path).name.startswith(".")  # our own temporary files, editors' swap files
+
+    print(f"watching {engine.corpus_dir} for changes (Ctrl-C stops)", flush=True)
+    for _changes in watch(
+        engine.corpus_dir, watch_filter=relevant, step=WATCH_QUIET_MS, debounce=WATCH_MAX_MS,
+        raise_interrupt=False, recursive=False,
+    ):
+        try:
+            report = engine.reindex(progress=_progress_bar if sys.stderr.isatty() else None, on_wait=_notice)
+        except NewsqaError as exc:  # e.g. another indexer held the lock too long: keep watching
+            _notice(f"error: {exc}")
+            continue
+        for note in report.notes:
+            _notice(note)
+        if args.json:
+            print(report.model_dump_json(), flush=True)
+        elif report.changed or report.files_read:
+            for line in describe_report(report):
+                print(line, flush=True)
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from retrieval.fetch import fetch_article, is_url
+    from retrieval.ingest import MAX_ARTICLE_BYTES, safe_file_name
+
+    engine = _open_engine(args, show_skipped=False)
+    failed = 0
+    for source in args.sources:
+        try:
+            if is_url(source):
+                name, data = fetch_article(source, timeout=args.timeout)
+            else:
+                name, data = _read_local(Path(source), MAX_ARTICLE_BYTES)
+            target = engine.store_article(name, data)
+        except NewsqaError as exc:
+            print(f"newsqa: error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        shown = source if is_url(source) else safe_file_name(source)
+        print(f"added {shown} as {target.name}", flush=True)
+    if failed < len(args.sources):
+        report = engine.reindex(on_wait=_notice)
+        for note in report.notes:
+            _notice(note)
+        print(
+            f"index updated: {len(report.added)} added, {len(report.updated)} updated, "
+            f"{len(report.skipped)} skipped ({report.seconds:.2f} s)"
+        )
+    return 1 if failed else 0
+
+
+def _read_local(path: Path, max_bytes: int) -> tuple[str, bytes]:
+    """A local article file's name and bytes; refuses a huge file before reading it."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise UsageError(f"{path} is not a file: give article files (.txt, .md, .html) or http(s) addresses")
+        if size > max_bytes:
+            raise UsageError(
+                f"{path.name} is too large ({size / 1_048_576:.1f} MiB): "
+                f"the limit for an article is {max_bytes // 1_048_576} MiB"
+            )
+        return path.name, path.read_bytes()
+    except FileNotFoundError as exc:
+        raise UsageError(f"no such file: {path}") from exc
+    except OSError as exc:
+        raise NewsqaError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    engine = _open_engine(args, show_skipped=False)
+    removed = engine.index.articles.get(args.article_id)
+    report = engine.remove_article(args.article_id)
+    left = len(engine.index.articles)
+    print(f"removed {args.article_id} ({removed.path if removed else '?'}); {left} article{'' if left == 1 else 's'} left")
+    return 0
 
 
 # --- parser -------------------------------------------------------------------------------------
@@ -337,6 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+", help="the question, or - to read one question per line from stdin")
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
     _corpus_arg(ask)
+    _index_dir_arg(ask)
     ask.set_defaults(func=cmd_ask)
 
     chat = sub.add_parser(
@@ -347,6 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _corpus_arg(chat)
+    _index_dir_arg(chat)
     chat.set_defaults(func=cmd_chat)
 
     sources = sub.add_parser(
@@ -358,7 +529,68 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sources.add_argument("--json", action="store_true", help="print a JSON list")
     _corpus_arg(sources)
+    _index_dir_arg(sources)
     sources.set_defaults(func=cmd_sources)
+
+    index = sub.add_parser(
+        "index",
+        help="build or update the saved index, and say what changed",
+        description=(
+            "Build or update the saved index of the corpus: only new and changed files are read. Prints the "
+            "articles added, updated, removed and renamed, and every skipped file with the reason."
+        ),
+        epilog=(
+            "Examples:\n"
+            "  newsqa index --corpus ~/articles\n"
+            "  newsqa index --corpus ~/articles --index-dir ~/articles-index --watch"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    index.add_argument("--watch", action="store_true", help="keep running and re-index when the folder changes")
+    index.add_argument("--json", action="store_true", help="print the report as JSON")
+    index.add_argument(
+        "--wait", metavar="SECONDS", type=float, default=120.0,
+        help="how long to wait for another indexer to finish (default: 120)",
+    )
+    _corpus_arg(index)
+    _index_dir_arg(index)
+    index.set_defaults(func=cmd_index)
+
+    add = sub.add_parser(
+        "add",
+        help="add article files or web pages to the corpus and index them",
+        description=(
+            "Copy article files (.txt, .md, .html) into the corpus under safe names, or download web pages and "
+            "store their article text as .md with its title, date and address, then update the index. "
+            "Articles over 10 MiB are refused."
+        ),
+        epilog=(
+            "Examples:\n"
+            "  newsqa add ~/Downloads/story.html notes.txt\n"
+            "  newsqa add https://example.com/news/2024/bridge-opens --corpus ~/articles"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add.add_argument("sources", nargs="+", metavar="PATH_OR_URL", help="article files or http(s) addresses")
+    add.add_argument(
+        "--timeout", metavar="SECONDS", type=float, default=20.0, help="give up on a download after this long (default: 20)"
+    )
+    _corpus_arg(add)
+    _index_dir_arg(add)
+    add.set_defaults(func=cmd_add)
+
+    remove = sub.add_parser(
+        "remove",
+        help="delete an article from the corpus and the index",
+        description="Delete an article's file from the corpus folder and update the index. 'newsqa sources' lists the ids.",
+        epilog="Example:\n  newsqa remove 000_b25523e41b776a03 --corpus ~/articles",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    remove.add_argument("article_id", metavar="ARTICLE_ID", help="the article's id (its file name without extension)")
+    _corpus_arg(remove)
+    _index_dir_arg(remove)
+    remove.set_defaults(func=cmd_remove)
+
     _add_eval_parser(sub)
     return parser
 

@@ -5,34 +5,61 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from retrieval.answer import answer_question
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.index import CorpusIndex
-from retrieval.ingest import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES, decode_article_bytes, load_corpus, safe_file_name
+from retrieval.ingest import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES, load_corpus, parse_article_bytes, safe_file_name
 from retrieval.models import Answer, ArticleInfo, IndexReport, SkippedFile
+from retrieval.store import DEFAULT_LOCK_TIMEOUT, CorpusState, IndexStore, ProgressFactory, default_index_dir
 
 
 class Engine:
-    """Answers questions over one corpus folder.
+    """Answers questions over one corpus folder, from an index saved beside it in `index_dir`.
 
     Readers never lock: `self.index` is replaced by one assignment once a new index is complete, and
-    a question keeps the index it started with. Re-indexing is serialised by a lock.
+    a question keeps the index it started with. Re-indexing is serialised by a lock in this process
+    and by a lock file between processes.
     """
 
-    def __init__(self, corpus_dir: Path, index: CorpusIndex):
+    def __init__(
+        self,
+        corpus_dir: Path,
+        index: CorpusIndex,
+        store: IndexStore | None = None,
+        state: CorpusState | None = None,
+        report: IndexReport | None = None,
+    ):
         self.corpus_dir = corpus_dir
         self.index = index
+        self.store = store
+        self.last_report = report or IndexReport(unchanged=list(index.articles), skipped=list(index.skipped))
+        self._state = state
         self._reindex_lock = threading.Lock()
 
     @classmethod
-    def open(cls, corpus_dir: Path | str) -> Engine:
-        """Read and index every article in `corpus_dir`."""
+    def open(
+        cls,
+        corpus_dir: Path | str,
+        index_dir: Path | str | None = None,
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        progress: ProgressFactory | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> Engine:
+        """Open the saved index of `corpus_dir`, updating it first if the folder changed.
+
+        The index lives in `index_dir` (default: `default_index_dir(corpus_dir)`); `last_report`
+        says what the update did, with notices such as why a damaged index was rebuilt.
+        """
         folder = Path(corpus_dir)
         if not folder.is_dir():
             raise UsageError(f"corpus folder not found: {folder} (pass --corpus DIR with your articles)")
-        return cls(folder, build_index(folder))
+        store = IndexStore(Path(index_dir) if index_dir else default_index_dir(folder), folder, lock_timeout)
+        index, report, state = store.open(progress=progress, on_wait=on_wait)
+        return cls(folder, index, store, state, report)
 
     def ask(self, question: str) -> Answer:
         """Answer one question; never raises for odd input, returns a 'not found' answer instead."""
@@ -45,32 +72,71 @@ class Engine:
     def skipped(self) -> list[SkippedFile]:
         return self.index.skipped
 
-    def reindex(self) -> IndexReport:
-        """Re-read the corpus folder and swap the new index in; safe to call from a worker thread."""
+    def is_stale(self) -> bool:
+        """The cheap check: did a file of the corpus folder appear, go, or change size or time?"""
+        if self.store is None:
+            return True
+        return self.store.stale(self._state)
+
+    def refresh(self) -> IndexReport | None:
+        """Re-index if the corpus folder changed since the index was built; the report if that
+        changed any article (a file saved again with the same text changes none)."""
+        if not self.is_stale():
+            return None
+        report = self.reindex()
+        return report if report.changed or report.notes else None
+
+    def reindex(self, progress: ProgressFactory | None = None, on_wait: Callable[[str], None] | None = None) -> IndexReport:
+        """Update the saved index from the corpus folder and swap it in; safe from a worker thread.
+
+        Only new and changed files are read; questions asked meanwhile are answered from the old index.
+        """
         with self._reindex_lock:
             started = time.perf_counter()
             old = self.index
-            new = build_index(self.corpus_dir)
-            report = diff_indexes(old, new)
+            if self.store is None:
+                new = build_index(self.corpus_dir)
+                report = diff_indexes(old, new)
+            else:
+                loaded = (self._state.generation, old) if self._state is not None else None
+                new, report, state = self.store.update(progress=progress, on_wait=on_wait, loaded=loaded)
+                if self._state is not None and state.generation != self._state.generation and not report.changed:
+                    # Another process brought the saved index up to date: say what changed for us.
+                    diff = diff_indexes(old, new)
+                    report.added, report.updated, report.removed = diff.added, diff.updated, diff.removed
+                    report.unchanged = diff.unchanged
+                self._state = state
             self.index = new
             report.seconds = round(time.perf_counter() - started, 4)
+            self.last_report = report
             return report
-
 
     def add_article(self, filename: str, data: bytes) -> IndexReport:
         """Store an uploaded article file in the corpus under a safe name, then re-index.
 
-        Raises `UsageError` for a file that can't be an article (type, size, binary, not UTF-8).
+        Raises `UsageError` for a file that can't be an article (type, size, binary, not UTF-8, no text).
+        """
+        self.store_article(filename, data)
+        return self.reindex()
+
+    def store_article(self, filename: str, data: bytes) -> Path:
+        """Check an article file and write it into the corpus folder under a safe name; no re-index.
+
+        An existing file with other content keeps its name: the new one gets `-2`, `-3`... A file
+        with the same name and content is left as it is.
         """
         name = safe_file_name(filename)
         if not name.lower().endswith(SUPPORTED_SUFFIXES):
             raise UsageError(f"{filename!r} is not an article file: use {', '.join(SUPPORTED_SUFFIXES)}")
         if len(data) > MAX_ARTICLE_BYTES:
-            raise UsageError(f"{name} is too large: the limit is {MAX_ARTICLE_BYTES // 1_048_576} MiB")
+            raise UsageError(
+                f"{name} is too large ({len(data) / 1_048_576:.1f} MiB): "
+                f"the limit for an article is {MAX_ARTICLE_BYTES // 1_048_576} MiB"
+            )
         try:
-            decode_article_bytes(data)
+            parse_article_bytes(data, name)
         except NewsqaError as exc:
-            raise UsageError(f"{name}: {exc}") from exc
+            raise UsageError(f"{name} is not a usable article: {exc}") from exc
         target = self.corpus_dir / name
         stem, suffix = target.stem, target.suffix
         n = 1
@@ -80,11 +146,28 @@ class Engine:
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, target)
+        return target
+
+    def remove_article(self, article_id: str) -> IndexReport:
+        """Delete an article's file from the corpus folder and the index.
+
+        Raises `UsageError` for an id that is not indexed (`sources` lists the ids).
+        """
+        article = self.index.articles.get(article_id)
+        if article is None:
+            raise UsageError(f"no article with id {article_id!r}: 'newsqa sources' lists the ids")
+        path = self.corpus_dir / Path(article.path).name  # a name inside the folder, never a path
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass  # already gone: re-indexing drops it
+        except OSError as exc:
+            raise NewsqaError(f"cannot delete {path}: {exc.strerror or exc}") from exc
         return self.reindex()
 
 
 def build_index(folder: Path) -> CorpusIndex:
-    """Read a corpus folder and index it from scratch."""
+    """Read a corpus folder and index it from scratch, in memory only."""
     articles, passages, skipped = load_corpus(folder)
     return CorpusIndex.build(articles, passages, skipped)
 

@@ -17,7 +17,8 @@ from retrieval.errors import NewsqaError
 from retrieval.models import Article, Passage, SkippedFile
 from retrieval.tokens import tokenize
 
-SUPPORTED_SUFFIXES = (".txt", ".md")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
 MAX_ARTICLE_BYTES = 10 * 1024 * 1024  # 10 MiB: far above any news article, far below a data dump.
 
 
@@ -40,9 +41,7 @@ class _Unit:
 def decode_article_bytes(data: bytes) -> str:
     """UTF-8 text with normalised newlines and NFC, or `UnreadableArticle` saying why not."""
     if len(data) > MAX_ARTICLE_BYTES:
-        raise UnreadableArticle(
-            f"too large ({len(data) / 1_048_576:.1f} MiB; the limit is {MAX_ARTICLE_BYTES // 1_048_576} MiB)"
-        )
+        raise UnreadableArticle(_too_large(len(data)))
     if b"\x00" in data[:8192]:
         raise UnreadableArticle("binary data, not text: save the article as a UTF-8 .txt or .md file")
     try:
@@ -75,20 +74,45 @@ def article_id_for(path: Path) -> str:
 
 
 def read_article(path: Path) -> tuple[Article, list[Passage]]:
-    """Read one article file (.txt or .md) into the article and its passages.
+    """Read one article file (.txt, .md or .html) into the article and its passages.
 
     Raises `UnreadableArticle` with the reason when the file can't be used.
     """
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UnreadableArticle(f"unsupported file type {suffix or '(none)'}: use .txt or .md")
+    check_suffix(path.name)
     try:
+        size = path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:  # refuse before reading a huge file into memory
+            raise UnreadableArticle(_too_large(size))
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableArticle(f"cannot read it ({exc.strerror or exc})") from exc
-    text = decode_article_bytes(data)
-    parse = parse_markdown if suffix == ".md" else parse_plain_text
-    article, passages = parse(text, article_id_for(path), path.name)
+    return parse_article_bytes(data, path.name)
+
+
+def check_suffix(name: str) -> None:
+    """Raise `UnreadableArticle` unless `name` has an article file type."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableArticle(f"unsupported file type {suffix or '(none)'}: use .txt, .md or .html")
+
+
+def _too_large(size: int) -> str:
+    return f"too large ({size / 1_048_576:.1f} MiB; the limit is {MAX_ARTICLE_BYTES // 1_048_576} MiB)"
+
+
+def parse_article_bytes(data: bytes, name: str) -> tuple[Article, list[Passage]]:
+    """Parse the bytes of an article file called `name` (its type comes from the suffix)."""
+    check_suffix(name)
+    suffix = Path(name).suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        if len(data) > MAX_ARTICLE_BYTES:
+            raise UnreadableArticle(_too_large(len(data)))
+        text = decode_article_bytes(html_to_markdown(data).encode("utf-8"))
+        parse = parse_markdown
+    else:
+        text = decode_article_bytes(data)
+        parse = parse_markdown if suffix == ".md" else parse_plain_text
+    article, passages = parse(text, article_id_for(Path(name)), name)
     if not passages:
         raise UnreadableArticle("no article text found (only a title or boilerplate)")
     return article, passages
@@ -386,3 +410,54 @@ def parse_markdown(text: str, article_id: str, path: str) -> tuple[Article, list
     if "title" not in meta and body:
         title_unit = body.pop(0)[0]
     return _make_article(text, article_id, path, meta, title_unit, body)
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+
+def html_to_markdown(html: bytes | str, url: str | None = None, source: str | None = None) -> str:
+    """A news page's article as Markdown with YAML front matter (title, date, url, source).
+
+    trafilatura finds the article among navigation, ads and comments and reads the page's metadata;
+    the result is what `newsqa add URL` stores and what an .html file in the corpus is indexed as.
+    """
+    import warnings
+
+    import trafilatura
+    import yaml
+
+    if isinstance(html, bytes) and _looks_binary(html):
+        raise UnreadableArticle("binary data, not an HTML page")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lxml's FutureWarnings from inside trafilatura
+        try:
+            doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+        except Exception as exc:  # noqa: BLE001 - a parser failure on hostile HTML is a skip, not a crash
+            raise UnreadableArticle(f"cannot parse the HTML ({exc.__class__.__name__})") from exc
+    data = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
+    body = (data.get("text") or "").strip()
+    if not body:
+        raise UnreadableArticle("no article text found in the HTML page")
+    title = (data.get("title") or "").strip() or None
+    lines = [ln.strip() for ln in body.split("\n") if ln.strip()]
+    if title and lines and lines[0] == title:
+        lines = lines[1:]  # trafilatura repeats the headline as the first line
+    if not lines:
+        raise UnreadableArticle("no article text found in the HTML page (only a title)")
+    meta: dict[str, str] = {}
+    if title:
+        meta["title"] = title
+    if date := parse_date(data.get("date")):
+        meta["date"] = date
+    if page_url := (url or data.get("url")):
+        meta["url"] = str(page_url)
+    if site := (source or data.get("sitename") or data.get("hostname")):
+        meta["source"] = str(site)
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000) if meta else ""
+    # Paragraphs are separated by blank lines; a line starting like front matter or a heading is
+    # plain text here, so escape nothing and keep the page's words as they are.
+    return (f"---\n{front}---\n\n" if front else "") + "\n\n".join(lines) + "\n"
+
+
+def _looks_binary(data: bytes) -> bool:
+    return b"\x00" in data[:8192]

@@ -94,9 +94,17 @@ class IndexReport(BaseModel):
     updated: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
+    renamed: dict[str, str] = Field(
+        default_factory=dict, description="Old article id -> new id: a file renamed with the same text."
+    )
     skipped: list[SkippedFile] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list, description="One-line notices, e.g. why the saved index was rebuilt."
+    )
+    files_read: int = Field(default=0, description="Corpus files read (new or changed ones only).")
+    articles_tokenized: int = Field(default=0, description="Articles parsed and tokenized.")
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.renamed)

@@ -1,0 +1,728 @@
+"""The saved index: JSON and .npy files in a folder, updated incrementally and swapped in atomically.
+
+An index folder holds generations; `CURRENT` names the complete one and is the commit point:
+
+    CURRENT              {"generation": "gen-000007", "manifest_sha256": ...}
+    gen-000007/
+        manifest.json    format and tokenizer versions, the corpus, one entry per corpus file
+                         (name, size, mtime, content hash, what became of it), one entry per indexed
+                         article (metadata, passages), and the size and SHA-256 of every data file
+        texts.bin        the article texts, UTF-8, back to back
+        vocab.json       the terms passages are indexed under
+        term_ids.npy     every passage's term ids, back to back; term_ptr.npy says where each starts
+        bm25.json        `BM25Index.to_arrays()` terms; bm25-<name>.npy its arrays (memory-mapped)
+    lock, lock.owner     one writer at a time (filelock), and who that is
+    tmp-*/               a generation being written, or left behind by a crash (the next writer removes it)
+
+Nothing here can run code when loaded: JSON, raw UTF-8 and `.npy` read with `allow_pickle=False`.
+A writer builds a whole new generation under a temporary name, flushes it to disk, renames it into
+place and only then replaces `CURRENT`, so a process killed at any moment leaves the previous
+generation in force. Every data file's size and checksum is verified on load; a damaged index is
+rebuilt with a warning, one of another format, tokenizer or corpus with a notice.
+
+Only new or changed files are read: a file whose name, size and modification time match the
+manifest is taken from the saved index as it is. A read file whose content hash is already indexed
+(a rename, a copy, a touch) reuses the stored passages and terms instead of being tokenized again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from retrieval.bm25 import BM25Index
+from retrieval.errors import NewsqaError
+from retrieval.index import CorpusIndex, passage_terms
+from retrieval.ingest import (
+    HTML_SUFFIXES,
+    MAX_ARTICLE_BYTES,
+    SUPPORTED_SUFFIXES,
+    UnreadableArticle,
+    article_id_for,
+    parse_article_bytes,
+    safe_file_name,
+)
+from retrieval.models import Article, IndexReport, Passage, SkippedFile
+from retrieval.tokens import TOKENIZER_ID
+
+FORMAT_VERSION = 1
+DEFAULT_LOCK_TIMEOUT = 120.0
+# A file modified this close to the moment it was indexed may change again within the same mtime
+# tick, keeping its size and time; its entry is marked racy and its content re-checked next time.
+# Whole-second times mean a coarse file system (FAT keeps 2 s); otherwise the kernel's clock tick.
+RACY_COARSE_NS = 2_000_000_000
+RACY_FINE_NS = 100_000_000
+
+
+def _racy(mtime_ns: int, scanned_at: int) -> bool:
+    window = RACY_COARSE_NS if mtime_ns % 1_000_000_000 == 0 else RACY_FINE_NS
+    return mtime_ns + window > scanned_at
+
+
+class IndexLocked(NewsqaError):
+    """Another process holds the index lock for longer than we were willing to wait."""
+
+
+class DamagedIndex(Exception):
+    """The saved index is truncated, corrupted or half there; the message says what is wrong."""
+
+
+class OutdatedIndex(Exception):
+    """The saved index was made by another format, tokenizer or for another corpus folder."""
+
+
+class Progress(Protocol):
+    def update(self, n: int = 1) -> Any: ...
+    def close(self) -> Any: ...
+
+
+ProgressFactory = Callable[[int], Progress]
+
+
+def default_index_dir(corpus_dir: Path) -> Path:
+    """`$NEWSQA_INDEX_DIR`, else `$XDG_CACHE_HOME/newsqa/<folder name>-<hash of its path>`."""
+    if env := os.environ.get("NEWSQA_INDEX_DIR"):
+        return Path(env).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    resolved = str(Path(corpus_dir).resolve())
+    digest = hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return cache / "newsqa" / f"{safe_file_name(Path(resolved).name or 'corpus')}-{digest}"
+
+
+# --- what a generation records -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file of the corpus folder as last seen: its stat, content hash, and what became of it."""
+
+    name: str
+    size: int
+    mtime_ns: int
+    sha256: str | None = None  # None for a file never read (unsupported type, too large)
+    status: str = "indexed"  # "indexed", "duplicate" or "skipped"
+    reason: str | None = None
+    racy: bool = False
+
+    def same_stat(self, size: int, mtime_ns: int) -> bool:
+        return not self.racy and self.size == size and self.mtime_ns == mtime_ns
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, False) and k != "name"}
+
+    @classmethod
+    def from_json(cls, name: str, data: dict[str, Any]) -> FileEntry:
+        return cls(name=name, **data)
+
+
+@dataclass
+class ParsedArticle:
+    """An article ready to index: its text and passages, and each passage's terms."""
+
+    article: Article
+    passages: list[Passage]
+    terms: list[list[str]]
+    key: str  # "<parser>:<sha256>": the same bytes read as .txt and as .md are different articles
+
+    def renamed(self, file_name: str) -> ParsedArticle:
+        """The same content under another file name: new ids, same passages and terms."""
+        new_id = article_id_for(Path(file_name))
+        old = self.article
+        title = new_id if old.title == old.id else old.title  # the title fell back to the id
+        article = old.model_copy(update={"id": new_id, "path": file_name, "title": title})
+        passages = [
+            p.model_copy(update={"id": f"{new_id}#{p.number}", "article_id": new_id}) for p in self.passages
+        ]
+        return ParsedArticle(article, passages, self.terms, self.key)
+
+
+def _parser_kind(name: str) -> str:
+    suffix = os.path.splitext(name)[1].lower()
+    return "html" if suffix in HTML_SUFFIXES else suffix.lstrip(".")
+
+
+# --- a loaded generation -------------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """A verified generation on disk; article texts and terms are read from it on demand."""
+
+    generation: str
+    folder: Path
+    manifest: dict[str, Any]
+    files: dict[str, FileEntry]
+    texts: bytes
+    vocab: list[str]
+    term_ids: np.ndarray
+    term_ptr: np.ndarray
+    bm25_terms: list[str]
+    bm25_arrays: dict[str, np.ndarray]
+    _by_key: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_key = {a["key"]: i for i, a in enumerate(self.manifest["articles"])}
+        self._words: list[str] | None = None
+        self._ptr: list[int] | None = None
+
+    @property
+    def article_keys(self) -> dict[str, str]:
+        """Indexed article id -> content key."""
+        return {a["id"]: a["key"] for a in self.manifest["articles"]}
+
+    def has_key(self, key: str) -> bool:
+        return key in self._by_key
+
+    def parsed(self, key: str) -> ParsedArticle:
+        """The stored article with this content key, its passages and terms, without re-reading it."""
+        i = self._by_key[key]
+        entry = self.manifest["articles"][i]
+        article, passages = self._article(entry)
+        if self._words is None:  # every stored term at once: one vectorised lookup, not one per article
+            self._words = np.array(self.vocab, dtype=object)[np.asarray(self.term_ids)].tolist()
+            self._ptr = np.asarray(self.term_ptr).tolist()
+        words, ptr = self._words, self._ptr
+        lo, hi = entry["passages_at"]
+        terms = [words[ptr[i] : ptr[i + 1]] for i in range(lo, hi)]
+        return ParsedArticle(article, passages, terms, key)
+
+    def _article(self, entry: dict[str, Any]) -> tuple[Article, list[Passage]]:
+        offset, length = entry["text_at"]
+        text = self.texts[offset : offset + length].decode("utf-8")
+        # Validated when written and checksummed since: construct without validating again.
+        article = Article.model_construct(
+            id=entry["id"], path=entry["file"], title=entry["title"], published=entry.get("published"),
+            url=entry.get("url"), source=entry.get("source"), text=text,
+        )
+        passages = [
+            Passage.model_construct(
+                id=f"{entry['id']}#{n}", article_id=entry["id"], number=n, start=s, end=e, text=text[s:e], heading=h
+            )
+            for n, s, e, h in entry["passages"]
+        ]
+        return article, passages
+
+    def skipped(self) -> list[SkippedFile]:
+        return [SkippedFile(path=n, reason=self.files[n].reason or "") for n in sorted(self.files) if self.files[n].status != "indexed"]
+
+    def to_index(self) -> CorpusIndex:
+        """The searchable index, with the BM25 arrays memory-mapped from disk."""
+        articles: list[Article] = []
+        passages: list[Passage] = []
+        for entry in self.manifest["articles"]:
+            article, article_passages = self._article(entry)
+            articles.append(article)
+            passages.extend(article_passages)
+        bm25 = BM25Index.from_arrays(self.bm25_terms, self.bm25_arrays)
+        return CorpusIndex(
+            articles={a.id: a for a in articles}, passages=passages, bm25=bm25, skipped=self.skipped()
+        )
+
+
+# --- the store -----------------------------------------------------------------------------------
+
+
+@dataclass
+class CorpusState:
+    """What the index in memory was built from: enough for the cheap change check."""
+
+    generation: str
+    files: dict[str, FileEntry]
+
+
+class IndexStore:
+    """The saved index of one corpus folder, in `index_dir`."""
+
+    def __init__(self, index_dir: Path, corpus_dir: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+        self.index_dir = Path(index_dir)
+        self.corpus_dir = Path(corpus_dir)
+        self.corpus_key = str(self.corpus_dir.resolve())
+        self.lock_timeout = lock_timeout
+
+    # -- reading --
+
+    def load(self) -> Snapshot | None:
+        """The current generation, verified; None if there is none yet.
+
+        Raises `DamagedIndex` or `OutdatedIndex`. A writer may replace the generation while we read
+        it; then we read the new one.
+        """
+        for _ in range(3):
+            try:
+                return self._load_once()
+            except FileNotFoundError as exc:
+                last = exc
+                continue  # CURRENT moved on while we were reading: read the new one
+        raise DamagedIndex(f"a file of the current generation is missing ({Path(last.filename or '').name})")
+
+    def _load_once(self) -> Snapshot | None:
+        current_path = self.index_dir / "CURRENT"
+        if not current_path.exists():
+            return None
+        try:
+            current = json.loads(current_path.read_bytes())
+            generation = str(current["generation"])
+            manifest_sha = str(current["manifest_sha256"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DamagedIndex("CURRENT is unreadable") from exc
+        if not generation.startswith("gen-") or "/" in generation or "\\" in generation:
+            raise DamagedIndex("CURRENT names no generation")
+        folder = self.index_dir / generation
+        if not folder.is_dir():
+            raise DamagedIndex(f"{generation} is missing")
+        raw = (folder / "manifest.json").read_bytes()
+        if hashlib.sha256(raw).hexdigest() != manifest_sha:
+            raise DamagedIndex("manifest.json does not match its checksum (truncated or corrupted)")
+        try:
+            manifest = json.loads(raw)
+        except ValueError as exc:
+            raise DamagedIndex("manifest.json is not valid JSON") from exc
+        if manifest.get("format") != FORMAT_VERSION:
+            raise OutdatedIndex(f"it has index format {manifest.get('format')}, this newsqa uses format {FORMAT_VERSION}")
+        if manifest.get("tokenizer") != TOKENIZER_ID:
+            raise OutdatedIndex(f"it was made with tokenizer {manifest.get('tokenizer')}, this newsqa uses {TOKENIZER_ID}")
+        if manifest.get("corpus") != self.corpus_key:
+            raise OutdatedIndex(f"it was made for the corpus {manifest.get('corpus')}, not {self.corpus_key}")
+        data = manifest.get("data", {})
+        contents: dict[str, bytes] = {}
+        for name, expected in data.items():
+            path = folder / name
+            size = path.stat().st_size
+            if size != expected["size"]:
+                raise DamagedIndex(f"{name} is truncated or damaged ({size} bytes, expected {expected['size']})")
+            blob = path.read_bytes()
+            if hashlib.sha256(blob).hexdigest() != expected["sha256"]:
+                raise DamagedIndex(f"{name} is corrupted (its checksum does not match)")
+            if not name.endswith(".npy"):
+                contents[name] = blob
+        try:
+            files = {name: FileEntry.from_json(name, e) for name, e in manifest["files"].items()}
+            arrays = {
+                name[len("bm25-") : -len(".npy")]: self._npy(folder / name)
+                for name in data
+                if name.startswith("bm25-") and name.endswith(".npy")
+            }
+            snapshot = Snapshot(
+                generation=generation,
+                folder=folder,
+                manifest=manifest,
+                files=files,
+                texts=contents["texts.bin"],
+                vocab=json.loads(contents["vocab.json"]),
+                term_ids=self._npy(folder / "term_ids.npy"),
+                term_ptr=self._npy(folder / "term_ptr.npy"),
+                bm25_terms=json.loads(contents["bm25.json"]),
+                bm25_arrays=arrays,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DamagedIndex(f"the manifest and the data files disagree ({exc.__class__.__name__}: {exc})") from exc
+        n_passages = sum(len(a["passages"]) for a in manifest["articles"])
+        if len(snapshot.term_ptr) != n_passages + 1 or int(snapshot.term_ptr[-1]) != len(snapshot.term_ids):
+            raise DamagedIndex("term_ptr.npy does not match the passages in the manifest")
+        return snapshot
+
+    @staticmethod
+    def _npy(path: Path) -> np.ndarray:
+        try:
+            return np.load(path, mmap_mode="r", allow_pickle=False)
+        except ValueError as exc:  # a bad header, or an object array (which would need pickle)
+            raise DamagedIndex(f"{path.name} is not a plain NumPy array file") from exc
+
+    def scan(self) -> dict[str, os.stat_result]:
+        """The corpus folder's article candidates: regular, non-hidden files, by name."""
+        out: dict[str, os.stat_result] = {}
+        try:
+            entries = list(os.scandir(self.corpus_dir))
+        except OSError as exc:
+            raise NewsqaError(f"cannot read the corpus folder {self.corpus_dir}: {exc.strerror or exc}") from exc
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_file():
+                    out[entry.name] = entry.stat()
+            except OSError:
+                continue  # vanished while we looked
+        return out
+
+    def stale(self, state: CorpusState | None) -> bool:
+        """The cheap check: has any file appeared, gone, or changed size or modification time?"""
+        if state is None:
+            return True
+        seen = self.scan()
+        if seen.keys() != state.files.keys():
+            return True
+        return any(not state.files[n].same_stat(st.st_size, st.st_mtime_ns) for n, st in seen.items())
+
+    # -- opening and updating --
+
+    def open(
+        self, progress: ProgressFactory | None = None, on_wait: Callable[[str], None] | None = None
+    ) -> tuple[CorpusIndex, IndexReport, CorpusState]:
+        """The saved index if it is current (no lock, nothing read but stats), else `update()`."""
+        started = time.perf_counter()
+        try:
+            snapshot = self.load()
+        except (DamagedIndex, OutdatedIndex):
+            snapshot = None  # update() loads it again under the lock and says why it rebuilds
+        if snapshot is not None:
+            state = CorpusState(snapshot.generation, snapshot.files)
+            if not self.stale(state):
+                index = snapshot.to_index()
+                report = IndexReport(unchanged=list(index.articles), skipped=index.skipped)
+                report.seconds = round(time.perf_counter() - started, 4)
+                return index, report, state
+        return self.update(progress=progress, on_wait=on_wait)
+
+    def update(
+        self,
+        progress: ProgressFactory | None = None,
+        on_wait: Callable[[str], None] | None = None,
+        loaded: tuple[str, CorpusIndex] | None = None,
+    ) -> tuple[CorpusIndex, IndexReport, CorpusState]:
+        """Bring the saved index up to date with the corpus folder; read only new or changed files.
+
+        `loaded` is (generation, index) already in memory: returned as it is if nothing changed.
+        """
+        started = time.perf_counter()
+        with self._locked(on_wait):
+            notes: list[str] = []
+            try:
+                snapshot = self.load()
+            except DamagedIndex as exc:
+                notes.append(f"warning: the saved index in {self.index_dir} is damaged ({exc}); rebuilding it")
+                snapshot = None
+            except OutdatedIndex as exc:
+                notes.append(f"the saved index in {self.index_dir} is out of date ({exc}); rebuilding it")
+                snapshot = None
+            index, report, state = self._update(snapshot, progress, loaded)
+        report.notes = notes + report.notes
+        report.seconds = round(time.perf_counter() - started, 4)
+        return index, report, state
+
+    def _update(
+        self, snapshot: Snapshot | None, progress: ProgressFactory | None, loaded: tuple[str, CorpusIndex] | None = None
+    ) -> tuple[CorpusIndex, IndexReport, CorpusState]:
+        old_files = snapshot.files if snapshot else {}
+        report = IndexReport()
+        scanned_at = time.time_ns()
+        seen = self.scan()
+        files: dict[str, FileEntry] = {}
+        fresh: dict[str, ParsedArticle] = {}  # read and parsed in this update, by content key
+        to_read = []
+        for name in sorted(seen):
+            st = seen[name]
+            prev = old_files.get(name)
+            # An article-id clash was never parsed, so it has nothing stored to take over with.
+            clash = prev is not None and prev.status == "duplicate" and not (prev.reason or "").startswith("same text")
+            if prev is not None and prev.same_stat(st.st_size, st.st_mtime_ns) and not clash:
+                files[name] = prev
+            else:
+                to_read.append(name)
+        bar = progress(len(to_read)) if progress and to_read else None
+        try:
+            for name in to_read:
+                entry, parsed, was_read = self._read(
+                    name, seen[name], old_files.get(name), lambda k: k in fresh or bool(snapshot and snapshot.has_key(k)),
+                    scanned_at,
+                )
+                report.files_read += was_read
+                files[name] = entry
+                if parsed is not None:
+                    fresh[parsed.key] = parsed
+                    report.articles_tokenized += 1
+                if bar is not None:
+                    bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
+
+        # Which files become articles: one per content key and one per article id. A file that
+        # was indexed before keeps its place, so a new copy is the duplicate, not the original.
+        def preference(name: str) -> tuple[int, str]:
+            prev = old_files.get(name)
+            return (0 if prev is not None and prev.status == "indexed" and prev.sha256 == files[name].sha256 else 1, name)
+
+        keys: dict[str, str] = {}  # content key -> file name
+        ids: dict[str, str] = {}  # article id -> file name
+        chosen: list[str] = []
+        for name in sorted((n for n in files if files[n].status != "skipped"), key=preference):
+            entry = files[name]
+            key = f"{_parser_kind(name)}:{entry.sha256}"
+            article_id = article_id_for(Path(name))
+            if key in keys:
+                files[name] = replace(entry, status="duplicate", reason=f"same text as {keys[key]} (indexed once)")
+            elif article_id in ids:
+                files[name] = replace(
+                    entry, status="duplicate",
+                    reason=f"another file, {ids[article_id]}, has the same article id {article_id!r}: rename one of them",
+                )
+            else:
+                files[name] = replace(entry, status="indexed", reason=None)
+                keys[key], ids[article_id] = name, name
+                chosen.append(name)
+        chosen.sort()
+
+        articles: list[ParsedArticle] = []
+        for name in chosen:
+            key = f"{_parser_kind(name)}:{files[name].sha256}"
+            parsed = fresh.get(key)
+            if parsed is None:
+                parsed = snapshot.parsed(key)  # type: ignore[union-attr] - only fresh or stored keys are chosen
+            if parsed.article.path != name:
+                parsed = parsed.renamed(name)
+            articles.append(parsed)
+
+        # The report, by article id.
+        old_keys = snapshot.article_keys if snapshot else {}
+        new_keys = {p.article.id: p.key for p in articles}
+        old_by_key = {k: i for i, k in old_keys.items()}
+        for article_id, key in new_keys.items():
+            before = old_keys.get(article_id)
+            if before == key:
+                report.unchanged.append(article_id)
+            elif before is not None:
+                report.updated.append(article_id)
+            elif key in old_by_key and old_by_key[key] not in new_keys:
+                report.renamed[old_by_key[key]] = article_id
+            else:
+                report.added.append(article_id)
+        report.removed = [i for i in old_keys if i not in new_keys and i not in report.renamed]
+        skipped = [SkippedFile(path=n, reason=files[n].reason or "") for n in sorted(files) if files[n].status != "indexed"]
+        report.skipped = skipped
+
+        if snapshot is not None and files == old_files:
+            state = CorpusState(snapshot.generation, files)
+            if loaded is not None and loaded[0] == snapshot.generation:
+                return loaded[1], report, state  # nothing to do: keep the index in memory
+            return snapshot.to_index(), report, state
+        index = CorpusIndex.build(
+            [p.article for p in articles],
+            [passage for p in articles for passage in p.passages],
+            skipped,
+            terms=[t for p in articles for t in p.terms],
+        )
+        generation = self._write(articles, files, index, snapshot.generation if snapshot else None)
+        return index, report, CorpusState(generation, files)
+
+    def _read(
+        self, name: str, st: os.stat_result, prev: FileEntry | None, known: Callable[[str], bool], scanned_at: int
+    ) -> tuple[FileEntry, ParsedArticle | None, int]:
+        """Read one new or changed file: its entry, its parsed article if it had to be tokenized,
+        and whether it was read at all."""
+        racy = _racy(st.st_mtime_ns, scanned_at)
+        entry = FileEntry(name=name, size=st.st_size, mtime_ns=st.st_mtime_ns, racy=racy)
+        if not name.lower().endswith(SUPPORTED_SUFFIXES):
+            suffix = Path(name).suffix.lower() or "(none)"
+            return replace(entry, status="skipped", reason=f"unsupported file type {suffix}: use .txt, .md or .html"), None, 0
+        if st.st_size > MAX_ARTICLE_BYTES:
+            return replace(
+                entry, status="skipped",
+                reason=f"too large ({st.st_size / 1_048_576:.1f} MiB; the limit is {MAX_ARTICLE_BYTES // 1_048_576} MiB)",
+            ), None, 0
+        try:
+            with open(self.corpus_dir / name, "rb") as fh:
+                data = fh.read(MAX_ARTICLE_BYTES + 1)
+                after = os.fstat(fh.fileno())  # the stat that matches what we read
+        except OSError as exc:
+            return replace(entry, status="skipped", reason=f"cannot read it ({exc.strerror or exc})"), None, 1
+        digest = hashlib.sha256(data).hexdigest()
+        entry = replace(
+            entry, size=after.st_size, mtime_ns=after.st_mtime_ns, sha256=digest,
+            racy=_racy(after.st_mtime_ns, scanned_at),
+        )
+        key = f"{_parser_kind(name)}:{digest}"
+        if prev is not None and prev.sha256 == digest and prev.status == "skipped":
+            return replace(entry, status="skipped", reason=prev.reason), None, 1  # still unreadable, same reason
+        if known(key):
+            return entry, None, 1  # the same content is indexed or parsed already: reuse it
+        try:
+            article, passages = parse_article_bytes(data, name)
+        except UnreadableArticle as exc:
+            return replace(entry, status="skipped", reason=str(exc)), None, 1
+        terms = [passage_terms(p) for p in passages]
+        return entry, ParsedArticle(article, passages, terms, key), 1
+
+    # -- writing --
+
+    def _write(
+        self, articles: list[ParsedArticle], files: dict[str, FileEntry], index: CorpusIndex, previous: str | None
+    ) -> str:
+        """Write a complete new generation and make it current; returns its name."""
+        for leftover in self.index_dir.glob("tmp-*"):
+            shutil.rmtree(leftover, ignore_errors=True)  # a crashed writer's; we hold the lock
+        tmp = self.index_dir / f"tmp-{uuid.uuid4().hex}"
+        tmp.mkdir()
+        data: dict[str, dict[str, Any]] = {}
+
+        def put(name: str, blob: bytes) -> None:
+            with open(tmp / name, "wb") as fh:
+                fh.write(blob)
+                fh.flush()
+                os.fsync(fh.fileno())
+            data[name] = {"size": len(blob), "sha256": hashlib.sha256(blob).hexdigest()}
+
+        def put_array(name: str, array: np.ndarray) -> None:
+            from io import BytesIO
+
+            buf = BytesIO()
+            np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+            put(name, buf.getvalue())
+
+        texts = bytearray()
+        vocab = sorted({t for p in articles for terms in p.terms for t in terms})
+        term_index = {t: i for i, t in enumerate(vocab)}
+        entries = []
+        at = 0
+        lengths: list[int] = []
+        for parsed in articles:
+            blob = parsed.article.text.encode("utf-8")
+            a = parsed.article
+            entry: dict[str, Any] = {
+                "id": a.id, "file": a.path, "key": parsed.key, "title": a.title,
+                "text_at": [len(texts), len(blob)], "passages_at": [at, at + len(parsed.passages)],
+                "passages": [[p.number, p.start, p.end, p.heading] for p in parsed.passages],
+            }
+            entry.update({k: v for k, v in (("published", a.published), ("url", a.url), ("source", a.source)) if v})
+            entries.append(entry)
+            texts += blob
+            at += len(parsed.passages)
+            lengths.extend(len(t) for t in parsed.terms)
+        term_ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=term_ptr[1:])
+        term_ids = np.fromiter(
+            (term_index[t] for p in articles for terms in p.terms for t in terms), dtype=np.int32, count=int(term_ptr[-1])
+        )
+        put("texts.bin", bytes(texts))
+        put("vocab.json", json.dumps(vocab).encode())
+        put_array("term_ids.npy", term_ids)
+        put_array("term_ptr.npy", term_ptr)
+        bm25_terms, arrays = index.bm25.to_arrays()
+        put("bm25.json", json.dumps(list(bm25_terms)).encode())
+        for name, array in arrays.items():
+            put_array(f"bm25-{name}.npy", array)
+        manifest = {
+            "format": FORMAT_VERSION,
+            "tokenizer": TOKENIZER_ID,
+            "corpus": self.corpus_key,
+            "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "files": {name: f.to_json() for name, f in sorted(files.items())},
+            "articles": entries,
+            "data": data,
+        }
+        raw = json.dumps(manifest, separators=(",", ":")).encode()
+        with open(tmp / "manifest.json", "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _fsync_dir(tmp)
+
+        generation = f"gen-{self._next_generation():06d}"
+        os.replace(tmp, self.index_dir / generation)
+        _fsync_dir(self.index_dir)
+        _write_atomic(
+            self.index_dir / "CURRENT",
+            json.dumps({"generation": generation, "manifest_sha256": hashlib.sha256(raw).hexdigest()}).encode(),
+        )
+        keep = {generation, previous}  # a reader may still be loading the previous one
+        for old in self.index_dir.glob("gen-*"):
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+        return generation
+
+    def _next_generation(self) -> int:
+        numbers = [int(p.name[4:]) for p in self.index_dir.glob("gen-*") if p.name[4:].isdigit()]
+        return max(numbers, default=0) + 1
+
+    # -- locking --
+
+    def _locked(self, on_wait: Callable[[str], None] | None) -> _IndexLock:
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise NewsqaError(
+                f"cannot create the index folder {self.index_dir} ({exc.strerror or exc}): pass --index-dir DIR"
+            ) from exc
+        return _IndexLock(self.index_dir, self.lock_timeout, on_wait)
+
+
+class _IndexLock:
+    """The writers' lock: says who holds it to the one that waits, and gives up with a clear error."""
+
+    def __init__(self, index_dir: Path, timeout: float, on_wait: Callable[[str], None] | None):
+        from filelock import FileLock
+
+        self.index_dir = index_dir
+        self.timeout = timeout
+        self.on_wait = on_wait
+        self.lock = FileLock(str(index_dir / "lock"))
+        self.owner = index_dir / "lock.owner"
+
+    def __enter__(self) -> _IndexLock:
+        from filelock import Timeout
+
+        try:
+            self.lock.acquire(timeout=0)
+        except Timeout:
+            holder = self._holder()
+            if self.on_wait is not None:
+                self.on_wait(
+                    f"waiting for {holder} to finish updating the index in {self.index_dir} (up to {self.timeout:.0f} s)"
+                )
+            try:
+                self.lock.acquire(timeout=self.timeout)
+            except Timeout as exc:
+                raise IndexLocked(
+                    f"the index in {self.index_dir} is still being updated by {holder} after {self.timeout:.0f} s: "
+                    "run the command again when it has finished (or wait longer with --wait SECONDS)"
+                ) from exc
+        try:
+            _write_atomic(self.owner, json.dumps({"pid": os.getpid(), "since": time.time()}).encode(), sync=False)
+        except OSError:
+            pass  # only used to name the holder in a message
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+    def _holder(self) -> str:
+        try:
+            pid = int(json.loads(self.owner.read_bytes())["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return "another newsqa process"
+        return f"another newsqa process (pid {pid})"
+
+
+def _write_atomic(path: Path, blob: bytes, sync: bool = True) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(blob)
+        if sync:
+            fh.flush()
+            os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    if sync:
+        _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not supported here (e.g. Windows); the rename order still holds
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,151 @@
+"""Real processes against one saved index: killed mid-write, two at once, one waiting, `--watch`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO, write_article
+
+from retrieval.answer import answer_question
+from retrieval.engine import Engine
+from retrieval.store import IndexStore
+
+sys.path.insert(0, str(REPO / "bench"))
+from synthetic import write_corpus  # noqa: E402
+
+BRIDGE = (
+    "Springfield opens the Elm Street bridge\n\nThe mayor of Springfield, Jane Holloway, opened the Elm Street "
+    "bridge on March 5, 2024, after three years of construction.\n\nThe Elm Street bridge cost 42 million dollars, "
+    "city officials said on Tuesday.\n"
+)
+BRIDGE_COST = "how much did the Elm Street bridge cost?"
+
+
+def newsqa(*args: str, **kwargs) -> subprocess.Popen[str]:  # noqa: ANN003
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "retrieval.cli", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO, **kwargs,
+    )
+
+
+def current(index_dir: Path) -> str:
+    return json.loads((index_dir / "CURRENT").read_text())["generation"]
+
+
+def test_killed_while_writing_leaves_the_previous_index_usable(seed_corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "idx"
+    write_article(seed_corpus, "bridge.txt", BRIDGE)
+    Engine.open(seed_corpus, index_dir)
+    before = current(index_dir)
+    write_corpus(seed_corpus, 1500)  # enough work that writing the new generation takes a while
+    proc = newsqa("index", "--corpus", str(seed_corpus), "--index-dir", str(index_dir))
+    caught = None
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        tmp = [e.name for e in os.scandir(index_dir) if e.name.startswith("tmp-")]
+        if tmp and any(os.scandir(index_dir / tmp[0])):  # some files of the new generation are written
+            os.kill(proc.pid, signal.SIGKILL)
+            caught = tmp[0]
+            break
+        time.sleep(0.0005)
+    proc.wait()
+    assert caught is not None, "the indexer finished before it could be killed mid-write"
+    assert proc.returncode == -signal.SIGKILL
+    assert (index_dir / caught).is_dir()  # the half-written generation is there...
+    assert current(index_dir) == before  # ...but was never made current
+
+    snapshot = IndexStore(index_dir, seed_corpus).load()  # loads, verified, without rebuilding
+    assert snapshot is not None and snapshot.generation == before
+    assert answer_question(snapshot.to_index(), BRIDGE_COST).answer == "42 million dollars"
+
+    engine = Engine.open(seed_corpus, index_dir)  # the next run finishes the job and tidies up
+    assert engine.last_report.notes == []
+    assert len(engine.last_report.added) == 1500
+    assert engine.ask("how much did the Carlow1 airport cost?").answer == "485 million dollars"
+    assert not any(p.name.startswith("tmp-") for p in index_dir.iterdir())
+
+
+def test_two_indexers_at_once(seed_corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "idx"
+    write_article(seed_corpus, "bridge.txt", BRIDGE)
+    write_corpus(seed_corpus, 400)
+    procs = [newsqa("index", "--corpus", str(seed_corpus), "--index-dir", str(index_dir)) for _ in range(2)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    summaries = [out.splitlines()[-2] for out, _ in results]
+    # One built the index; the other waited for it and found nothing left to do.
+    assert sorted(s.split(",")[0] for s in summaries) == ["0 added", "403 added"]
+    waited = [err for _, err in results if "waiting for another newsqa process" in err]
+    assert len(waited) == 1
+    assert f"to finish updating the index in {index_dir}" in waited[0]
+    engine = Engine.open(seed_corpus, index_dir)
+    assert engine.last_report.notes == [] and engine.last_report.files_read == 0
+    assert engine.ask(BRIDGE_COST).answer == "42 million dollars"
+    assert len(list(index_dir.glob("gen-*"))) == 1
+
+
+def test_an_indexer_that_waits_too_long_gives_up_with_a_clear_message(seed_corpus: Path, tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    index_dir = tmp_path / "idx"
+    index_dir.mkdir()
+    (index_dir / "lock.owner").write_text(json.dumps({"pid": 4242, "since": 0}))
+    with FileLock(str(index_dir / "lock")):
+        proc = newsqa("index", "--corpus", str(seed_corpus), "--index-dir", str(index_dir), "--wait", "1")
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert err.splitlines() == [
+        f"newsqa: waiting for another newsqa process (pid 4242) to finish updating the index in {index_dir} (up to 1 s)",
+        f"newsqa: error: the index in {index_dir} is still being updated by another newsqa process (pid 4242) after 1 s: "
+        "run the command again when it has finished (or wait longer with --wait SECONDS)",
+    ]
+    assert not (index_dir / "CURRENT").exists()
+
+
+def test_watch_reindexes_once_for_a_hundred_copied_files(seed_corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "idx"
+    proc = newsqa("index", "--watch", "--corpus", str(seed_corpus), "--index-dir", str(index_dir))
+    try:
+        assert proc.stdout is not None
+        lines = []
+        while not (lines and lines[-1].startswith("watching ")):
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read() if proc.stderr else ""
+            lines.append(line.rstrip("\n"))
+        staging = tmp_path / "staging"
+        write_corpus(staging, 100)
+        for path in sorted(staging.iterdir()):
+            path.replace(seed_corpus / path.name)  # as a file manager moves a batch in
+        update = []
+        while True:
+            line = proc.stdout.readline().rstrip("\n")
+            update.append(line)
+            if " added, " in line:
+                break
+        time.sleep(2.0)  # any second re-index would have started by now
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, err = proc.communicate(timeout=30)
+    assert update[-1].startswith("100 added, 0 updated, 0 removed, 0 renamed, 2 unchanged, 0 skipped (100 files read")
+    assert len(update) == 101  # 100 "added:" lines and the summary
+    assert " added, " not in rest, rest  # no second re-index
+    assert proc.returncode == 0, err
+    assert Engine.open(seed_corpus, index_dir).last_report.files_read == 0
+
+
+@pytest.mark.parametrize("command", ["index", "add", "remove", "ask", "chat", "sources"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "retrieval.cli", command, "--help"],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO, check=True,
+    )
+    assert "Example" in proc.stdout
+    assert "--index-dir DIR" in proc.stdout and "--corpus DIR" in proc.stdout
