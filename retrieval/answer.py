@@ -21,6 +21,9 @@ from retrieval.question import (  # noqa: F401 - re-exported: the answer module 
 from retrieval.spans import Candidate, Word, candidates, sentence_words, split_sentences  # noqa: F401
 
 TOP_PASSAGES = 8
+# How much a sentence's best candidate adds to the sentence's own score, by expected type: little
+# for noun phrases (every sentence has some), more where the cue itself says "this is the answer".
+_FIT_WEIGHT = {THING: 0.05, SAY: 0.25, REASON: 0.25, DEFINITION: 0.25}
 ABSTAIN_COVERAGE = 0.4
 
 # --- choosing -----------------------------------------------------------------------------------
@@ -95,7 +98,7 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
                 fits = [(_fit(c, q, words, stoks, s_matched, weights), -c.start, c.end - c.start) for c in cands]
                 best_i = max(range(len(cands)), key=lambda i: (fits[i][0], fits[i][1], -fits[i][2]))
                 best, fit = cands[best_i], fits[best_i][0]
-                bonus = (0.05 if q.kind == THING else 0.25) * total * fit
+                bonus = _FIT_WEIGHT.get(q.kind, 0.1) * total * fit
                 choices.append(_Choice(passage, bm25_score, (lo, hi), (best.start, best.end), score + bonus, coverage, True))
             else:
                 choices.append(_Choice(passage, bm25_score, (lo, hi), None, score, coverage, False))
@@ -133,8 +136,8 @@ def _repeats_question(span: str, q: Question) -> bool:
     return not terms or all(t in q.terms for t in terms)
 
 
-def _proximity(c: Candidate, stoks: list[Token], matched: set[str], weights: dict[str, float]) -> float:
-    """How close a candidate sits to the question's words in its sentence (0..1)."""
+def _proximity(c: Candidate, stoks: list[Token], matched: set[str], weights: dict[str, float], head: str | None = None) -> float:
+    """How close a candidate sits to the question's words in its sentence (0..1); the head noun may be inside."""
     total = sum(weights[t] for t in matched)
     if not total:
         return 0.0
@@ -144,7 +147,9 @@ def _proximity(c: Candidate, stoks: list[Token], matched: set[str], weights: dic
         for i, tok in enumerate(stoks):
             if tok.term != t:
                 continue
-            if tok.end <= c.start:
+            if t == head and c.start <= tok.start < c.end:
+                dists.append(0)
+            elif tok.end <= c.start:
                 dists.append(sum(1 for x in stoks if tok.end <= x.start < c.start))
             elif tok.start >= c.end:
                 dists.append(sum(1 for x in stoks if c.end <= x.start < tok.start))
@@ -158,7 +163,7 @@ _COPULAS = frozenset("is was are were".split())
 
 def _fit(c: Candidate, q: Question, words: list[Word], stoks: list[Token], matched: set[str], weights: dict[str, float]) -> float:
     """How well a candidate answers: its prior, its closeness to the question's words, where it stands."""
-    score = c.prior + 1.5 * _proximity(c, stoks, matched, weights)
+    score = c.prior + 1.5 * _proximity(c, stoks, matched, weights, q.head)
     inside = [i for i, w in enumerate(words) if c.start <= w.start < c.end]
     if not inside:
         return score

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from retrieval.tokens import Token, iter_tokens
+from retrieval.tokens import _IRREGULAR_EN, Token, iter_tokens
 
 MAX_QUESTION_CHARS = 1000  # longer questions are answered from their first 1000 characters
 
@@ -41,7 +41,7 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bhow long\b|\bhow much time\b|\bfor how many (?:years|months|days|hours|minutes|weeks)\b|\bкак долго\b|\bсколько (?:времени|лет|минут|часов|дней)\b"), DURATION),
     (re.compile(r"\bhow (?:many|old)\b|\b(?:what|which) (?:number|percentage|proportion|population)\b|\bсколько\b"), NUMBER),
     (re.compile(r"\bhow much\b|\b(?:what|which) (?:amount|sum|price|cost)\b"), AMOUNT),
-    (re.compile(rf"\bwhen\b|\b{_WH}\s+(?:year|years|date|day|month|time|decade|century|period)\b|\bкогда\b|\bв каком году\b|\bкакого числа\b"), DATE),
+    (re.compile(rf"\bwhen\b|\b(?:what|which) (?:is|was) the (?:date|year|time)\b|\b{_WH}\s+(?:year|years|date|day|month|time|decade|century|period)\b|\bкогда\b|\bв каком году\b|\bкакого числа\b"), DATE),
     (re.compile(rf"\bwhere\b|\b{_WH}\s+(?:{_PLACE_NOUNS})\b|\bгде\b|\bкуда\b|\bоткуда\b|\bв како(?:й|м) (?:стране|городе)\b"), PLACE),
     (re.compile(rf"\bwho(?:m|se)?\b|\b{_WH}\s+(?:{_PERSON_NOUNS}|{_ORG_NOUNS})\b|\bкто\b|\bкого\b|\bкому\b|\bкем\b"), PERSON),
     (re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (?:was|is|were) the reason\b|\bпочему\b|\bзачем\b"), REASON),
@@ -86,21 +86,49 @@ class Question:
     plural: bool = False  # "What are ...", "Which countries ...": a list may be the answer
 
 
+_PREPOSITIONS = frozenset(
+    "in on at by for from to with into about than after before during since under over between among against "
+    "through across along around near within without upon toward towards behind beyond".split()
+)
+_HEAD_STOP = _AUX | _COPULA | _PREPOSITIONS | frozenset("that who which when where while as".split())
+_ADJECTIVE = re.compile(r"\w+(?:ful|ous|ive|able|ible|al|ic|ly)")
+
+
+def _looks_like_verb(words: list[str], i: int) -> bool:
+    """A word ending like a verb and followed by what follows verbs: "occurs after", "helped fuel"."""
+    w = words[i]
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    verbish = bool(re.fullmatch(r"\w+(?:ed|s)", w)) or w in _IRREGULAR_EN
+    return verbish and not w.endswith("ss") and (nxt in _PREPOSITIONS or nxt in ("the", "a", "an", "its", "their", "his", "her", "") or i > 0)
+
+
 def _head_noun(lower: str) -> tuple[str | None, bool]:
-    """The noun that types a what/which answer ("What river" -> river), and whether it is plural."""
-    m = _HEAD.search(lower)
+    """The noun that types a what/which answer ("Which famous Indian practiced ..." -> indian), and its number."""
+    m = re.search(r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+(?:the|a|an)\s+)?((?:[\w'-]+\s*){1,6})", lower)
     if m is None:
         return None, False
+    phrase: list[str] = []
     words = m.group(1).split()
-    if len(words) >= 3 and words[1] == "of":  # "kind of forest", "name of the storm"
-        first, last = words[0], words[-1]
-        if first in _HEAD_SKIP or first.rstrip("s") in _HEAD_SKIP:
-            word = last
-        else:
-            word = first
+    for i, w in enumerate(words):
+        if w in _HEAD_STOP or (_looks_like_verb(words, i) and (i == 0 or phrase[-1] not in ("of", "the"))):
+            break
+        if phrase and re.fullmatch(r"\w+[^s]s", phrase[-1]) and w not in ("of", "the"):
+            break  # "What factors contribute ...": a plural noun, then its verb
+        if phrase and phrase[-1] != "of" and _ADJECTIVE.fullmatch(w):
+            break  # "algorithm useful for ...": the noun came before
+        phrase.append(w)
+    while len(phrase) >= 3 and phrase[-2] in ("of", "the") or (len(phrase) >= 2 and phrase[-1] == "of"):
+        phrase = phrase[:-1] if phrase[-1] == "of" else phrase
+        if phrase[-2:-1] in (["of"], ["the"]):
+            break
+    if "of" in phrase:  # "kind of forest", "name of the storm", "part of the United States"
+        i = phrase.index("of")
+        before = phrase[:i]
+        after = [w for w in phrase[i + 1 :] if w not in ("the", "a", "an", "one", "some", "another", "two")]
+        word = after[-1] if after and before and before[-1].rstrip("s") in _HEAD_SKIP else (before[-1] if before else None)
     else:
-        word = words[0]
-    if word in _NOT_HEAD or word in _HEAD_SKIP:
+        word = phrase[-1] if phrase else None
+    if word is None or word in _NOT_HEAD or word in _HEAD_SKIP:
         return None, False
     toks = iter_tokens(word)
     if not toks or toks[0].stop:
@@ -122,6 +150,8 @@ def _role(lower: str) -> str:
             if re.fullmatch(r"\w+(?:ed|en|wn)", after) or after in ("made", "built", "held", "found", "known", "called"):
                 return SUBJECT  # "What was used by ...": a passive, the wh-word is its subject
             return COPULA
+        if i == 0 and _looks_like_verb(words, i):
+            return SUBJECT  # "What occurs after ..."
         if i == 0 or words[i - 1] in ("of", "kind", "type"):
             continue  # still inside "what kind of X"
         if re.fullmatch(r"\w+(?:s|ed)", w) and w not in ("is", "was", "has"):

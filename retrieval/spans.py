@@ -73,6 +73,7 @@ DATE_PATTERNS = [
         rf"(?:{_WEEKDAY},?\s+)?{_MONTH_EN}\s+{_DAY}\b",
         rf"(?:{_WEEKDAY},?\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}",
         r"\b\d{4}-\d{2}-\d{2}\b",
+        r"\b\d{1,2}:\d\d(?:\s?[ap]\.?m\.?)?",
         rf"\b(?:{_YEAR})\s*(?:-|–|to|and)\s*(?:{_YEAR}|\d\d)\b",
         rf"\b(?:between|from)\s+{_YEAR}\s+(?:and|to)\s+{_YEAR}\b",
         rf"\b(?:(?:early|mid|late)[- ])?(?:the\s+)?{_YEAR}s?(?:\s+and\s+(?:the\s+)?{_YEAR}s)?{_YEAR_RU}",
@@ -389,7 +390,7 @@ def sentence_words(text: str, lo: int, hi: int, q: Question) -> list[Word]:
         )
         if w.lower in _IRREGULAR_FORMS and w.lower not in ("found", "left", "bound", "man", "men", "women", "children"):
             w.breaks = True
-        elif w.lower.endswith("ed") and len(w.lower) > 4 and next_is_function:
+        elif w.lower.endswith(("ed", "ing")) and len(w.lower) > 4 and next_is_function:
             w.breaks = True  # "reflected various": a verb, where "increased oxygen" is a modifier
         elif w.lower.endswith(("s", "ed", "ing")) and len(w.lower) > 4:
             term = toks[0].term if (toks := iter_tokens(w.surface)) else ""
@@ -470,8 +471,10 @@ def head_candidates(text: str, words: list[Word], q: Question) -> list[Candidate
             if prev.in_question and not prev.surface[:1].isupper():
                 break
             j -= 1
+        mods_end = -1
         if j < i:
             mods = words[j:i]
+            mods_end = mods[-1].end
             named = all(m.surface[:1].isupper() or m.surface[:1].isdigit() for m in mods)
             if w.surface[:1].isupper() or not named:
                 out.append(Candidate(words[j].start, w.end, THING, 1.0))  # "St. Johns River", "kinescope recordings"
@@ -481,14 +484,19 @@ def head_candidates(text: str, words: list[Word], q: Question) -> list[Candidate
         # A name or a quotation right after the head: "the hymn "Ein neues Lied"", "Hurricane Dora".
         rest = text[w.end : w.end + 200]
         quoted = re.match(r"\s*,?\s*[\"“«]([^\"”»]{2,}?)[\"”»]", rest)
+        named = re.match(rf"\s+({_CAP_WORD}(?:\s+{_CAP_WORD})*)", rest)
         if quoted:
             out.append(Candidate(w.end + quoted.start(1), w.end + quoted.end(1), THING, 1.1))
-        named = re.match(rf"\s+({_CAP_WORD}(?:\s+{_CAP_WORD})*)", rest)
-        if named and w.surface[:1].isupper():
+        elif named and w.surface[:1].isupper():
             s = words[j].start if j < i and words[j].surface[:1].isupper() else w.start
-            out.append(Candidate(s, w.end + named.end(1), THING, 1.1))
+            out.append(Candidate(s, w.end + named.end(1), THING, 1.1))  # "Tropical Storm Beryl"
         elif named:
-            out.append(Candidate(w.end + named.start(1), w.end + named.end(1), THING, 0.9))
+            out.append(Candidate(w.end + named.start(1), w.end + named.end(1), THING, 1.1))  # "chemist James Dewar"
+        else:
+            continue
+        for c in out:
+            if c.end == mods_end:
+                c.prior -= 0.3  # a name right after the head is the better answer than what stands before it
     return out
 
 
