@@ -6,12 +6,14 @@ passages share (its names, its weighted key terms), never from a raw BM25 score.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from retrieval.index import CorpusIndex
-from retrieval.models import Answer, Citation, Passage
+from retrieval.models import Alternative, Answer, Citation, Passage
+from retrieval.timeaware import time_notes
 from retrieval.tokens import Token, iter_tokens
 
 from retrieval.question import (  # noqa: F401 - re-exported: the answer module is the public face
@@ -21,6 +23,8 @@ from retrieval.question import (  # noqa: F401 - re-exported: the answer module 
 from retrieval.spans import Candidate, Word, candidates, sentence_words, split_sentences  # noqa: F401
 
 TOP_PASSAGES = 8
+RECENCY_MARGIN = 0.85  # "last / latest" questions: the latest article wins within 15% of the best score
+CONFLICT_MARGIN = 0.85  # another article's different date or number is shown when it scores this close
 # How much a sentence's best candidate adds to the sentence's own score, by expected type: little
 # for noun phrases (every sentence has some), more where the cue itself says "this is the answer".
 _FIT_WEIGHT = {THING: 0.05, SAY: 0.25, REASON: 0.25, DEFINITION: 0.25}
@@ -61,6 +65,11 @@ def _matched(terms: set[str], q: Question, expansions: dict[str, str]) -> set[st
     return {t for t in q.terms if t in terms} | {expansions[t] for t in terms if t in expansions}
 
 
+def _weight(terms: set[str], weights: dict[str, float]) -> float:
+    """Summed weight of terms; `fsum` is exact, so set order can never decide a near-tie."""
+    return math.fsum(weights[t] for t in terms)
+
+
 def answer_question(index: CorpusIndex, question: str) -> Answer:
     """Answer one question from the index: a span of a passage with citations, or a reasoned None."""
     q = analyze_question(question)
@@ -75,7 +84,7 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
     if not hits:
         return Answer(question=question, note="Not found in the articles: none of them mentions these words.")
     weights = _weights(q, index)
-    total = sum(weights.values())
+    total = math.fsum(weights.values())
     best_bm25 = hits[0][1]
     choices: list[_Choice] = []
     for rank, (passage, bm25_score) in enumerate(hits):
@@ -85,8 +94,8 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
         for lo, hi in split_sentences(passage.text):
             stoks = [t for t in ptokens if lo <= t.start < hi]
             s_matched = _matched({t.term for t in stoks}, q, expansions)
-            s_weight = sum(weights[t] for t in s_matched)
-            context = sum(weights[t] for t in p_matched - s_matched)
+            s_weight = _weight(s_matched, weights)
+            context = _weight(p_matched - s_matched, weights)
             coverage = (s_weight + 0.5 * context) / total if total else 0.0
             score = s_weight + 0.35 * context + 0.3 * total * bm25_score / best_bm25
             if q.recency and re.search(r"\b(?:last|latest|most recent(?:ly)?)\b", passage.text[lo:hi], re.IGNORECASE):
@@ -110,14 +119,68 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
         return _not_found(question, hits, index, "Not found in the articles: no passage covers the question's key terms.")
     top = covering[0]
     # Near-ties between articles go to the dated one, the latest first: its answer can be placed in time.
-    close = [c for c in covering if c.score >= 0.97 * top.score and c.typed == top.typed]
+    # For "last / latest" questions the latest article's statement wins over a wider margin.
+    margin = RECENCY_MARGIN if q.recency else 0.97
+    close = [c for c in covering if c.score >= margin * top.score and c.typed == top.typed]
     top = max(close, key=lambda c: (index.articles[c.passage.article_id].published or "", c.score))
     # Prefer a sentence that has an answer of the asked type when one scores close to the best.
     if not top.typed:
         typed = [c for c in covering if c.typed]
         if typed and typed[0].score >= 0.6 * top.score:
             top = typed[0]
-    return _build_answer(question, q, index, top, choices, hits)
+    answer = _build_answer(question, q, index, top, choices, hits)
+    if q.kind in _CONFLICT_KINDS and top.span is not None:
+        _add_conflicts(answer, index, top, covering)
+    return answer
+
+
+_CONFLICT_KINDS = frozenset({DATE, NUMBER, AMOUNT, DURATION})
+
+
+def _add_conflicts(answer: Answer, index: CorpusIndex, top: _Choice, covering: list[_Choice]) -> None:
+    """Other articles that answer the same question with another date or number: show them, don't hide them."""
+    wanted = _normalize(answer.answer or "")
+    cited = {c.article_id for c in answer.citations}
+    seen: set[str] = set()
+    for other in covering:
+        article_id = other.passage.article_id
+        if (
+            other.span is None
+            or article_id in cited
+            or article_id in seen
+            or other.score < CONFLICT_MARGIN * top.score
+            or other.coverage < top.coverage - 0.1
+        ):
+            continue
+        text = other.passage.text[other.span[0] : other.span[1]]
+        if _normalize(text) == wanted or _find_normalized(other.passage.text, answer.answer or "") is not None:
+            continue
+        seen.add(article_id)
+        lo, hi = other.sent
+        answer.conflicts.append(
+            Alternative(
+                answer=text,
+                sentence=other.passage.text[lo:hi],
+                citation=_citation(index, other.passage, other.span[0], other.span[1], other.passage_score),
+            )
+        )
+        if len(answer.conflicts) >= 3:
+            break
+    if answer.conflicts and answer.as_of:
+        # A "last / latest" question: the older statements are superseded, not contradictions.
+        earlier = "; ".join(f"{a.answer} ({_source(a.citation)})" for a in answer.conflicts)
+        superseded = f"As of {answer.as_of}; earlier articles said: {earlier}."
+        answer.note = f"{answer.note} {superseded}" if answer.note else superseded
+    elif answer.conflicts:
+        first = answer.citations[0]
+        sides = [f"{answer.answer} ({_source(first)})"] + [f"{a.answer} ({_source(a.citation)})" for a in answer.conflicts]
+        disagreement = "The articles disagree: " + "; ".join(sides) + "."
+        answer.note = f"{answer.note} {disagreement}" if answer.note else disagreement
+        answer.confidence = round(min(answer.confidence, 0.6), 3)
+
+
+def _source(c: Citation) -> str:
+    return f"{c.title}, {c.published}" if c.published else c.title
 
 
 def _surface(q: Question, term: str) -> str:
@@ -138,11 +201,11 @@ def _repeats_question(span: str, q: Question) -> bool:
 
 def _proximity(c: Candidate, stoks: list[Token], matched: set[str], weights: dict[str, float], head: str | None = None) -> float:
     """How close a candidate sits to the question's words in its sentence (0..1); the head noun may be inside."""
-    total = sum(weights[t] for t in matched)
+    total = _weight(matched, weights)
     if not total:
         return 0.0
     got = 0.0
-    for t in matched:
+    for t in sorted(matched):
         dists = []
         for i, tok in enumerate(stoks):
             if tok.term != t:
@@ -228,6 +291,13 @@ def _build_answer(
     note = f"Reported by {len(articles)} articles." if len(articles) > 1 else None
     if top.span is None:
         confidence = min(confidence, 0.5)
+    published = index.articles[passage.article_id].published
+    as_of = published if q.recency else None
+    notes = time_notes(sentence, published)
+    if notes:
+        # Front ends that know only `note` still show what "this summer" meant.
+        resolved = "; ".join(notes) + "."
+        note = f"{note} {resolved[:1].upper()}{resolved[1:]}" if note else resolved[:1].upper() + resolved[1:]
     return Answer(
         question=question,
         answer=answer,
@@ -235,6 +305,8 @@ def _build_answer(
         confidence=round(confidence, 3),
         citations=citations,
         note=note,
+        time_notes=notes,
+        as_of=as_of,
     )
 
 

@@ -65,7 +65,7 @@ _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[0-9]\d\d|20\d\d)"
 _YEAR_RU = r"(?:\s+(?:года|году|г\.))?"
 DATE_PATTERNS = [
-    re.compile(p)
+    re.compile(p, re.IGNORECASE if p.startswith("(?i)") else 0)
     for p in (
         rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY},?\s+{_YEAR}",
         rf"(?:{_WEEKDAY},?\s+)?{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}{_YEAR_RU}",
@@ -80,10 +80,10 @@ DATE_PATTERNS = [
         r"\b(?:the\s+)?(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
         r"eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
         r"twenty-first)\s+century\b",
-        rf"\b(?:this|last|next|early this|late last|earlier this)\s+(?:week|month|year|summer|winter|spring|autumn|fall|weekend|{_WEEKDAY})\b",
+        rf"(?i)\b(?:this|last|next|early this|late last|earlier this)\s+(?:week|month|year|summer|winter|spring|autumn|fall|weekend|{_WEEKDAY})\b",
         rf"\b(?:on\s+)?{_WEEKDAY}\b",
         r"\b(?:yesterday|today|tomorrow|вчера|сегодня|завтра)\b",
-        r"(?:(?:этим|прошлым|следующим)\s+(?:летом|зимой|весной|осенью)|(?:на\s+)?(?:этой|прошлой|следующей)\s+неделе|"
+        r"(?i)(?:(?:этим|прошлым|следующим)\s+(?:летом|зимой|весной|осенью)|(?:на\s+)?(?:этой|прошлой|следующей)\s+неделе|"
         r"в\s+(?:этом|прошлом|следующем)\s+(?:году|месяце))",
     )
 ]
@@ -271,7 +271,10 @@ def name_candidates(text: str, lo: int, hi: int, q: Question, kind: str) -> list
                                                 "during", "although", "while", "when", "as", "if", "by", "from", "with")
             ):
                 piece = piece[1:]
-            while piece and piece[-1].group().lower() in ("of", "the", "de", "van", "von", "al", "and", "for"):
+            while piece and (
+                piece[-1].group().lower() in ("of", "the", "de", "van", "von", "al", "and", "for")
+                or (kind in (PERSON, PLACE) and piece[-1].group().isdigit())
+            ):
                 piece = piece[:-1]
             if not piece:
                 continue
