@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 
 from retrieval.index import CorpusIndex
 from retrieval.models import Alternative, Answer, Citation, Passage
@@ -28,7 +28,7 @@ CONFLICT_MARGIN = 0.85  # another article's different date or number is shown wh
 # How much a sentence's best candidate adds to the sentence's own score, by expected type: little
 # for noun phrases (every sentence has some), more where the cue itself says "this is the answer".
 _FIT_WEIGHT = {THING: 0.05, SAY: 0.25, REASON: 0.25, DEFINITION: 0.25}
-ABSTAIN_COVERAGE = 0.4
+ABSTAIN_COVERAGE = 0.35  # chosen from the XQuAD calibration: see bench/QUALITY.md, "Abstention threshold"
 
 # --- choosing -----------------------------------------------------------------------------------
 
@@ -100,7 +100,7 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
             score = s_weight + 0.35 * context + 0.3 * total * bm25_score / best_bm25
             if q.recency and re.search(r"\b(?:last|latest|most recent(?:ly)?)\b", passage.text[lo:hi], re.IGNORECASE):
                 score += 0.2 * total
-            words = sentence_words(passage.text, lo, hi, q)
+            words = sentence_words(passage.text, lo, hi, q) if q.kind in _NEEDS_WORDS else []
             cands = candidates(q, passage.text, lo, hi, stoks, words)
             cands = [c for c in cands if not _repeats_question(passage.text[c.start : c.end], q)]
             if cands:
@@ -134,6 +134,7 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
     return answer
 
 
+_NEEDS_WORDS = frozenset({THING, PERSON})  # the types whose candidates come from noun-phrase chunks
 _CONFLICT_KINDS = frozenset({DATE, NUMBER, AMOUNT, DURATION})
 
 
@@ -195,8 +196,13 @@ _NEGATIONS = frozenset({"no", "not", "nor", "never", "none", "nobody", "nothing"
 
 def _repeats_question(span: str, q: Question) -> bool:
     """True when every content word of the span is already in the question."""
-    terms = [t.term for t in iter_tokens(span) if not t.stop or t.term in _NEGATIONS]
+    terms = _answer_terms(span)
     return not terms or all(t in q.terms for t in terms)
+
+
+@lru_cache(maxsize=50_000)
+def _answer_terms(span: str) -> tuple[str, ...]:
+    return tuple(t.term for t in iter_tokens(span) if not t.stop or t.term in _NEGATIONS)
 
 
 def _proximity(c: Candidate, stoks: list[Token], matched: set[str], weights: dict[str, float], head: str | None = None) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from dataclasses import dataclass
 
 from retrieval.question import (
@@ -256,7 +257,7 @@ def name_candidates(text: str, lo: int, hi: int, q: Question, kind: str) -> list
         words = list(re.finditer(r"\S+", m.group()))
         pieces: list[list[re.Match[str]]] = [[]]
         for w in words:
-            terms = [t.term for t in iter_tokens(w.group()) if not t.stop]
+            terms = _word_terms(w.group())[0]
             if terms and all(t in q.terms for t in terms):
                 pieces.append([])  # a question word splits the run
             else:
@@ -374,14 +375,20 @@ class Word:
     breaks: bool  # a function word or a verb: no noun phrase goes through it
 
 
+@lru_cache(maxsize=100_000)
+def _word_terms(surface: str) -> tuple[tuple[str, ...], str]:
+    """The content terms of one word and its first term (cached: words repeat across questions)."""
+    toks = iter_tokens(surface)
+    return tuple(t.term for t in toks if not t.stop), (toks[0].term if toks else "")
+
+
 def sentence_words(text: str, lo: int, hi: int, q: Question) -> list[Word]:
     """The words of a sentence, each marked as a question word and/or a noun-phrase break."""
     words: list[Word] = []
     for m in _WORD.finditer(text, lo, hi):
         surface = m.group()
         lower = surface.lower()
-        toks = iter_tokens(surface)
-        content = [t.term for t in toks if not t.stop]
+        content, _ = _word_terms(surface)
         in_q = bool(content) and all(t in q.terms for t in content)
         words.append(Word(m.start(), m.end(), surface, lower, in_q, lower in _BREAK_WORDS))
     for i, w in enumerate(words):
@@ -396,7 +403,7 @@ def sentence_words(text: str, lo: int, hi: int, q: Question) -> list[Word]:
         elif w.lower.endswith(("ed", "ing")) and len(w.lower) > 4 and next_is_function:
             w.breaks = True  # "reflected various": a verb, where "increased oxygen" is a modifier
         elif w.lower.endswith(("s", "ed", "ing")) and len(w.lower) > 4:
-            term = toks[0].term if (toks := iter_tokens(w.surface)) else ""
+            term = _word_terms(w.surface)[1]
             if term in _VERB_STEMS and (w.lower.endswith(("ed", "ing")) or next_is_function):
                 w.breaks = True
     return words
@@ -462,8 +469,8 @@ def head_candidates(text: str, words: list[Word], q: Question) -> list[Candidate
         return []
     out = []
     for i, w in enumerate(words):
-        toks = iter_tokens(w.surface)
-        if not toks or toks[-1].term != q.head:
+        content, _ = _word_terms(w.surface)
+        if not content or content[-1] != q.head:
             continue
         # Modifiers before the head, back to a break or punctuation.
         j = i
