@@ -48,6 +48,14 @@ class Citation(BaseModel):
     score: float
 
 
+class Alternative(BaseModel):
+    """Another answer that another article gives to the same question, when the articles disagree."""
+
+    answer: str
+    sentence: str
+    citation: Citation
+
+
 class Answer(BaseModel):
     """What the engine returns for a question; `answer is None` means the articles don't say."""
 
@@ -63,6 +71,21 @@ class Answer(BaseModel):
     note: str | None = Field(
         default=None,
         description="A short remark for people: why there is no answer, or context such as 'as of DATE'.",
+    )
+    time_notes: list[str] = Field(
+        default_factory=list,
+        description="Relative dates in the sentence resolved against the article's date: "
+        "'this summer, i.e. summer 2024, per the article of 2024-11-11'.",
+    )
+    as_of: str | None = Field(
+        default=None,
+        description="For 'last / latest / most recent' questions: the date (YYYY-MM-DD) of the article the answer "
+        "comes from, the latest that states one.",
+    )
+    conflicts: list[Alternative] = Field(
+        default_factory=list,
+        description="Different answers that other articles give (another date or number for the same question), "
+        "each with its citation; empty when the articles agree.",
     )
 
     @property

@@ -177,3 +177,50 @@ def test_recency_is_noticed_but_not_the_verb_last() -> None:
 )
 def test_split_sentences(text: str, sentences: list[str]) -> None:
     assert [text[a:b] for a, b in split_sentences(text)] == sentences
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "head", "role"),
+    [
+        ("In what year did the war end?", "date", None, "object"),
+        ("What river runs alongside the city?", "thing", "river", "subject"),
+        ("What type of atmosphere fuelled the fire?", "thing", "atmospher", "subject"),
+        ("What was the name of the storm that hit the city?", "thing", "storm", "copula"),
+        ("What did the council approve?", "thing", None, "object"),
+        ("What occurs after a dive?", "thing", None, "subject"),
+        ("Когда прошла встреча?", "date", None, "object"),
+        ("Сколько делегаций приехало?", "number", None, "object"),
+        ("Где прошла встреча?", "place", None, "object"),
+        ("Кто подписал соглашение?", "person", None, "object"),
+    ],
+)
+def test_question_head_and_role(question: str, kind: str, head: str | None, role: str) -> None:
+    q = analyze_question(question)
+    assert (q.kind, q.head, q.role) == (kind, head, role)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "expected"),
+    [
+        ("The city lies on the banks of the St. Johns River, south of the state line.", "What river does the city lie on?", "St. Johns River"),
+        ("In 1891 Scottish chemist James Dewar produced liquid oxygen.", "What chemist produced liquid oxygen?", "James Dewar"),
+        ("The band played at 4:51 in the afternoon.", "What was the time when the band played?", "4:51"),
+        ("The Broncos scored 11 points in the final minutes.", "How many points did the Broncos score in the final minutes?", "11"),
+        ("The line carries over 37 million passengers a year.", "How many passengers does the line carry a year?", "over 37 million"),
+        ("Decompression sickness occurs in divers who surface too quickly.", "What occurs in divers who surface too quickly?", "Decompression sickness"),
+    ],
+)
+def test_structural_span_rules(tmp_path: Path, sentence: str, question: str, expected: str) -> None:
+    write_article(tmp_path, "a.txt", f"Local news\n\n{sentence}\n\nThe weather was mild and dry all week long.\n")
+    assert Engine.open(tmp_path).ask(question).answer == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("They shared these stories.Political geographers disagreed.", ["They shared these stories.", "Political geographers disagreed."]),
+        ("Catholics such as Jacques Lefevre (c. 1455–1536). The Gallicans won.", ["Catholics such as Jacques Lefevre (c. 1455–1536).", "The Gallicans won."]),
+    ],
+)
+def test_split_sentences_glued_and_bracketed(text: str, sentences: list[str]) -> None:
+    assert [text[a:b] for a, b in split_sentences(text)] == sentences

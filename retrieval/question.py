@@ -1,0 +1,203 @@
+"""Question analysis: the expected answer type, the key terms, the head noun and the role of the wh-word.
+
+English and Russian questions are read; the type comes from the question phrase wherever it stands
+("In what year ...", "... in which city?"), not only from the first word.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from retrieval.tokens import _IRREGULAR_EN, Token, iter_tokens
+
+MAX_QUESTION_CHARS = 1000  # longer questions are answered from their first 1000 characters
+
+DATE, DURATION, NUMBER, AMOUNT, PERSON, PLACE, DEFINITION, SAY, REASON, MANNER, THING = (
+    "date", "duration", "number", "amount", "person", "place", "definition", "say", "reason", "manner", "thing",
+)
+
+# Where the wh-word stands in its clause, which says where the answer sits in the sentence.
+SUBJECT, OBJECT, COPULA = "subject", "object", "copula"
+
+SAY_VERBS = (
+    "say|said|tell|told|respond|responded|reply|replied|answer|answered|state|stated|announce|announced|"
+    "claim|claimed|write|wrote|describe|described|call|called|argue|argued|warn|warned|deny|denied|"
+    "emphasize|emphasized|add|added|suggest|suggested|mention|mentioned|promise|promised|demand|demanded|"
+    "ask|asked|propose|proposed|explain|explained|insist|insisted|think|thought|believe|believed"
+)
+
+_WH = r"(?:what|which)"
+_PLACE_NOUNS = "country|city|town|place|region|state|capital|province|location|continent|village|island|county|area|nation"
+_PERSON_NOUNS = (
+    "person|man|woman|official|leader|president|journalist|spokesman|spokeswoman|politician|king|queen|emperor|"
+    "ruler|player|quarterback|scientist|author|writer|artist|composer|physicist|mathematician|general|minister"
+)
+_ORG_NOUNS = "company|organi[sz]ation|group|newspaper|agency|team|party|body|institution|university|network|channel|firm"
+
+# (pattern over the lower-cased question, expected type); the first match wins.
+_QUESTION_TYPES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\bhow long ago\b|\bsince when\b|\bby when\b|\bс каких пор\b"), DATE),
+    (re.compile(r"\bhow long\b|\bhow much time\b|\bfor how many (?:years|months|days|hours|minutes|weeks)\b|\bкак долго\b|\bсколько (?:времени|лет|минут|часов|дней)\b"), DURATION),
+    (re.compile(r"\bhow (?:many|old)\b|\b(?:what|which) (?:number|percentage|proportion|population)\b|\bсколько\b"), NUMBER),
+    (re.compile(r"\bhow much\b|\b(?:what|which) (?:amount|sum|price|cost)\b"), AMOUNT),
+    (re.compile(rf"\bwhen\b|\b(?:what|which) (?:is|was) the (?:date|year|time)\b|\b{_WH}\s+(?:year|years|date|day|month|time|decade|century|period)\b|\bкогда\b|\bв каком году\b|\bкакого числа\b"), DATE),
+    (re.compile(rf"\bwhere\b|\b{_WH}\s+(?:{_PLACE_NOUNS})\b|\bгде\b|\bкуда\b|\bоткуда\b|\bв како(?:й|м) (?:стране|городе)\b"), PLACE),
+    (re.compile(rf"\bwho(?:m|se)?\b|\b{_WH}\s+(?:{_PERSON_NOUNS}|{_ORG_NOUNS})\b|\bкто\b|\bкого\b|\bкому\b|\bкем\b"), PERSON),
+    (re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (?:was|is|were) the reason\b|\bпочему\b|\bзачем\b"), REASON),
+    (re.compile(rf"\bwhat (?:did|does|do|has|have|had|will|would)\b.*\b(?:{SAY_VERBS})\b|\bчто (?:сказал|заявил|ответил)"), SAY),
+    (re.compile(r"\bhow\b|\bкак\b"), MANNER),
+]
+# The words that say what type is asked; they are not key terms.
+_WH_PHRASE = re.compile(
+    r"\b(?:how (?:long|many|much|old)(?: ago| time)?|since when|by when|(?:what|which)\s+"
+    r"(?:year|years|date|day|month|time|decade|century|period|country|city|town|place|region|state|capital|province|"
+    r"location|continent|number|percentage|proportion|amount|sum|price|person|man|woman|reason|kind|type|sort|form|"
+    r"types|kinds|name))\b|\bв каком году\b|\bсколько\b"
+)
+_DEFINITION = re.compile(r"^\s*(who|what|кто|что)\s+(?:is|was|are|were|такой|такая|такое|такие)\s+(.+?)[\s?!.]*$", re.IGNORECASE)
+_RECENCY = re.compile(r"\b(?:last|latest|most recent(?:ly)?|newest|most up-to-date)\b|последн")
+_AUX = frozenset("did does do will would can could should shall might must may has have had".split())
+_COPULA = frozenset("is was are were be been".split())
+_HEAD_SKIP = frozenset(
+    "kind kinds type types sort sorts form forms name names part parts portion example examples term".split()
+)
+# "What is the name of the X ...", "What kind of X ...", "Which X ...": X is what the answer is.
+_HEAD = re.compile(
+    r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+(?:the|a|an)\s+)?((?:[a-z][\w-]*\s+of\s+(?:the\s+|a\s+)?)?[a-z][\w-]*)"
+)
+_NOT_HEAD = _AUX | _COPULA | frozenset("of the a an he she it they this that these those".split())
+
+
+@dataclass
+class Question:
+    """What a question asks for and which of its words matter."""
+
+    text: str
+    kind: str
+    tokens: list[Token]
+    terms: list[str]  # content terms, in order, without duplicates
+    proper: set[str]  # terms written with a capital in the question (names)
+    recency: bool
+    focus_verbs: set[str] = field(default_factory=set)
+    subject: list[str] = field(default_factory=list)  # "Who is X?": the terms of X
+    head: str | None = None  # "What river ...": the term the answer is an instance of
+    role: str = OBJECT  # where the wh-word stands: subject, object or copula
+    plural: bool = False  # "What are ...", "Which countries ...": a list may be the answer
+
+
+_PREPOSITIONS = frozenset(
+    "in on at by for from to with into about than after before during since under over between among against "
+    "through across along around near within without upon toward towards behind beyond".split()
+)
+_HEAD_STOP = _AUX | _COPULA | _PREPOSITIONS | frozenset("that who which when where while as".split())
+_ADJECTIVE = re.compile(r"\w+(?:ful|ous|ive|able|ible|al|ic|ly)")
+
+
+def _looks_like_verb(words: list[str], i: int) -> bool:
+    """A word ending like a verb and followed by what follows verbs: "occurs after", "helped fuel"."""
+    w = words[i]
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    verbish = bool(re.fullmatch(r"\w+(?:ed|s)", w)) or w in _IRREGULAR_EN
+    return verbish and not w.endswith("ss") and (nxt in _PREPOSITIONS or nxt in ("the", "a", "an", "its", "their", "his", "her", "") or i > 0)
+
+
+def _head_noun(lower: str) -> tuple[str | None, bool]:
+    """The noun that types a what/which answer ("Which famous Indian practiced ..." -> indian), and its number."""
+    m = re.search(r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+(?:the|a|an)\s+)?((?:[\w'-]+\s*){1,6})", lower)
+    if m is None:
+        return None, False
+    phrase: list[str] = []
+    words = m.group(1).split()
+    for i, w in enumerate(words):
+        if w in _HEAD_STOP or (_looks_like_verb(words, i) and (i == 0 or phrase[-1] not in ("of", "the"))):
+            break
+        if phrase and re.fullmatch(r"\w+[^s]s", phrase[-1]) and w not in ("of", "the"):
+            break  # "What factors contribute ...": a plural noun, then its verb
+        if phrase and phrase[-1] != "of" and _ADJECTIVE.fullmatch(w):
+            break  # "algorithm useful for ...": the noun came before
+        phrase.append(w)
+    while len(phrase) >= 3 and phrase[-2] in ("of", "the") or (len(phrase) >= 2 and phrase[-1] == "of"):
+        phrase = phrase[:-1] if phrase[-1] == "of" else phrase
+        if phrase[-2:-1] in (["of"], ["the"]):
+            break
+    if "of" in phrase:  # "kind of forest", "name of the storm", "part of the United States"
+        i = phrase.index("of")
+        before = phrase[:i]
+        after = [w for w in phrase[i + 1 :] if w not in ("the", "a", "an", "one", "some", "another", "two")]
+        word = after[-1] if after and before and before[-1].rstrip("s") in _HEAD_SKIP else (before[-1] if before else None)
+    else:
+        word = phrase[-1] if phrase else None
+    if word is None or word in _NOT_HEAD or word in _HEAD_SKIP:
+        return None, False
+    toks = iter_tokens(word)
+    if not toks or toks[0].stop:
+        return None, False
+    return toks[0].term, word.endswith("s") and not word.endswith("ss")
+
+
+def _role(lower: str) -> str:
+    """Subject ("What occurs after ..."), object ("What did Luther write?") or copula ("What is X?")."""
+    m = re.search(r"\b(?:what|which|who|whom)\b((?:\s+[\w'-]+){0,4})", lower)
+    if m is None:
+        return OBJECT
+    words = m.group(1).split()
+    for i, w in enumerate(words):
+        if w in _AUX:
+            return OBJECT
+        if w in _COPULA:
+            after = words[i + 1] if i + 1 < len(words) else ""
+            if re.fullmatch(r"\w+(?:ed|en|wn)", after) or after in ("made", "built", "held", "found", "known", "called"):
+                return SUBJECT  # "What was used by ...": a passive, the wh-word is its subject
+            return COPULA
+        if i == 0 and _looks_like_verb(words, i):
+            return SUBJECT  # "What occurs after ..."
+        if i == 0 or words[i - 1] in ("of", "kind", "type"):
+            continue  # still inside "what kind of X"
+        if re.fullmatch(r"\w+(?:s|ed)", w) and w not in ("is", "was", "has"):
+            return SUBJECT
+    return OBJECT
+
+
+def analyze_question(text: str) -> Question:
+    """The expected answer type, the key terms and the names of a question."""
+    text = " ".join(text.split())[:MAX_QUESTION_CHARS]
+    lower = text.lower()
+    kind = THING
+    for pattern, qtype in _QUESTION_TYPES:
+        if pattern.search(lower):
+            kind = qtype
+            break
+    subject: list[str] = []
+    definition = _DEFINITION.match(text)
+    if definition and kind in (PERSON, THING):
+        rest = iter_tokens(definition.group(2))
+        named = definition.group(2)[:1].isupper() or (
+            definition.group(1).lower() in ("who", "кто") and not re.fullmatch(r"\w+(?:ed|ing)", definition.group(2))
+        )
+        if rest and len(rest) <= 4 and named and not any(t.stop for t in rest):
+            kind, subject = DEFINITION, [t.term for t in rest]
+    excluded = [(m.start(), m.end()) for m in _WH_PHRASE.finditer(lower)]
+    tokens = iter_tokens(text)
+    terms: list[str] = []
+    proper: set[str] = set()
+    for i, tok in enumerate(tokens):
+        if tok.stop or any(s <= tok.start < e for s, e in excluded):
+            continue
+        if kind == DURATION and tok.term == "last" and i == len(tokens) - 1:
+            continue  # "How long did the call last?": the verb, not recency
+        if tok.term not in terms:
+            terms.append(tok.term)
+        surface = text[tok.start : tok.end]
+        if surface[:1].isupper() and i > 0 and not surface.isdigit():
+            proper.add(tok.term)
+    recency = bool(_RECENCY.search(lower)) and not (kind == DURATION and lower.rstrip(" ?!.").endswith("last"))
+    focus_verbs: set[str] = set()
+    if kind == SAY:
+        m = re.search(rf"\b({SAY_VERBS})\b", lower)
+        if m:
+            focus_verbs = {t.term for t in iter_tokens(m.group(1)) if not t.stop}
+    head, plural = _head_noun(lower) if kind in (THING, PERSON, PLACE, NUMBER) else (None, False)
+    if re.search(r"\b(?:what|which)\s+(?:are|were)\b", lower):
+        plural = True
+    return Question(text, kind, tokens, terms, proper, recency, focus_verbs, subject, head, _role(lower), plural)
