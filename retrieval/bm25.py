@@ -159,7 +159,10 @@ class BM25Index:
         used = np.flatnonzero(np.bincount(token_ids, minlength=n_terms)) if len(token_ids) else np.zeros(0, np.int64)
         remap = np.full(n_terms, -1, dtype=np.int64)
         remap[used] = np.arange(len(used))
-        vocab = {terms[int(i)]: j for j, i in enumerate(used)}
+        if len(used) == n_terms:
+            vocab = dict(zip(terms, range(n_terms)))
+        else:
+            vocab = dict(zip(map(terms.__getitem__, used.tolist()), range(len(used))))
         # Sort (term, passage) keys: runs of equal keys are postings, run lengths their tf.
         key = remap[token_ids]
         key *= max(n_docs, 1)
