@@ -33,6 +33,8 @@ B = 0.75
 
 # Dense (tf, dl) grid used to number the pairs in one linear pass; above this many cells, sort instead.
 _MAX_PAIR_GRID = 1 << 24
+# Passages per step when building from token lists.
+_BUILD_CHUNK = 2048
 
 
 def lucene_idf(n_docs: int, doc_freq: np.ndarray | int) -> np.ndarray | float:
@@ -122,14 +124,20 @@ class BM25Index:
 
     @classmethod
     def build(cls, corpus: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> BM25Index:
-        """Index token lists (one per passage)."""
-        terms = sorted(dict.fromkeys(chain.from_iterable(corpus)))
-        vocab = {t: i for i, t in enumerate(terms)}
+        """Index token lists (one per passage); terms are numbered in order of first occurrence."""
+        # Chunks keep every C-level step short: a re-index in a worker thread then hands the GIL
+        # back often enough that the bot's event loop is never held up for long.
+        vocab: dict[str, int] = {}
+        parts = []
+        for start in range(0, len(corpus), _BUILD_CHUNK):
+            chunk = corpus[start : start + _BUILD_CHUNK]
+            for term in dict.fromkeys(chain.from_iterable(chunk)):
+                vocab.setdefault(term, len(vocab))
+            count = sum(map(len, chunk))
+            parts.append(np.fromiter(map(vocab.__getitem__, chain.from_iterable(chunk)), dtype=np.int32, count=count))
+        token_ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
         doc_lens = np.fromiter(map(len, corpus), dtype=np.int64, count=len(corpus))
-        token_ids = np.fromiter(
-            map(vocab.__getitem__, chain.from_iterable(corpus)), dtype=np.int32, count=int(doc_lens.sum())
-        )
-        return cls.build_from_ids(token_ids, doc_lens, terms, k1=k1, b=b)
+        return cls.build_from_ids(token_ids, doc_lens, list(vocab), k1=k1, b=b)
 
     @classmethod
     def build_from_ids(
