@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import retrieval.store as store_module  # noqa: E402
 from retrieval.answer import answer_question  # noqa: E402
 from retrieval.store import IndexStore  # noqa: E402
-from synthetic import article_text, write_corpus  # noqa: E402
+from synthetic_articles import article_text, write_corpus  # noqa: E402
 
 
 class Counters:

@@ -5,25 +5,49 @@
 exactly half of the passages, so a two-passage corpus can score everything 0; its issues #39, #43).
 It is the definition of the score and is used in tests.
 
-`BM25Index` computes the same scores from postings stored once per term, so a query touches only the
-passages that contain its terms instead of walking every passage in Python.
+`BM25Index` computes the same scores, bit for bit, from postings stored once per term, so a query
+touches only the passages that contain its terms instead of walking every passage in Python:
+
+- A passage's BM25 contribution for a term is `idf(term) * w(tf, dl)`, and `w` depends only on the
+  term's frequency in the passage and the passage's length. The distinct `(tf, dl)` pairs of a corpus
+  are few (thousands), so each posting stores a 2-byte code of its pair and `w` is computed once per
+  pair, in float64, with rank-bm25's own expression and operation order: the scores are exact.
+- A query adds `idf * w` into a per-thread buffer for the passages each term lists, in query order
+  (the order rank-bm25 adds them in, so the floating-point sums are identical), then partially sorts
+  only the passages it touched.
+- Everything a query needs is a handful of flat arrays (`to_arrays`), which a saved index loads
+  memory-mapped: opening a million-passage index reads no postings until a query needs them.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
+import threading
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 
 K1 = 1.5
 B = 0.75
 
+# Dense (tf, dl) grid used to number the pairs in one linear pass; above this many cells, sort instead.
+_MAX_PAIR_GRID = 1 << 24
+# Passages per step when building from token lists.
+_BUILD_CHUNK = 2048
+
 
 def lucene_idf(n_docs: int, doc_freq: np.ndarray | int) -> np.ndarray | float:
-    """Lucene's BM25 idf: positive for every term, however common."""
-    return np.log(1.0 + (n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
+    """Lucene's BM25 idf: positive for every term, however common.
+
+    Computed with `math.log`, as the reference does, so that the two agree to the last bit.
+    """
+    if np.ndim(doc_freq) == 0:
+        return math.log(1.0 + (n_docs - int(doc_freq) + 0.5) / (int(doc_freq) + 0.5))
+    doc_freq = np.asarray(doc_freq)
+    values, inverse = np.unique(doc_freq, return_inverse=True)  # few distinct frequencies
+    logs = np.array([math.log(1.0 + (n_docs - int(n) + 0.5) / (int(n) + 0.5)) for n in values], dtype=np.float64)
+    return logs[inverse].reshape(doc_freq.shape)
 
 
 class ReferenceBM25:
@@ -43,99 +67,251 @@ class ReferenceBM25:
         return self._bm25.get_scores(list(query))
 
 
+def _smallest_uint(max_value: int) -> type:
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if max_value <= np.iinfo(dtype).max:
+            return dtype
+    return np.uint64
+
+
 class BM25Index:
-    """Exact BM25 over per-term postings: `top_k` returns passage numbers and scores, best first."""
+    """Exact BM25 over per-term postings: `top_k` returns passage numbers and scores, best first.
+
+    Postings of term `i` are `doc_ids[indptr[i]:indptr[i + 1]]` (ascending passage numbers) with the
+    codes `impact_codes[...]` of their `(tf, dl)` pairs: pair `c` is `(pair_tf[c], pair_dl[c])`.
+    """
 
     def __init__(
         self,
         vocab: dict[str, int],
         indptr: np.ndarray,
         doc_ids: np.ndarray,
-        term_freqs: np.ndarray,
+        impact_codes: np.ndarray,
+        pair_tf: np.ndarray,
+        pair_dl: np.ndarray,
         doc_lens: np.ndarray,
         k1: float = K1,
         b: float = B,
     ):
+        # np.asarray turns a np.memmap into a plain view of the same pages: nothing is copied.
         self.vocab = vocab
-        self.indptr = indptr
-        self.doc_ids = doc_ids
-        self.term_freqs = term_freqs
-        self.doc_lens = doc_lens
+        self.indptr = np.asarray(indptr)
+        self.doc_ids = np.asarray(doc_ids)
+        self.impact_codes = np.asarray(impact_codes)
+        self.pair_tf = np.asarray(pair_tf)
+        self.pair_dl = np.asarray(pair_dl)
+        self.doc_lens = np.asarray(doc_lens)
         self.k1 = k1
         self.b = b
-        self.n_docs = int(len(doc_lens))
-        self.avgdl = float(doc_lens.sum()) / self.n_docs if self.n_docs else 0.0
-        doc_freq = np.diff(indptr).astype(np.float64)
-        self.idf = lucene_idf(self.n_docs, doc_freq) if self.n_docs else np.zeros(0)
+        self.n_docs = int(len(self.doc_lens))
+        if len(self.indptr) != len(vocab) + 1 or len(self.doc_ids) != len(self.impact_codes):
+            raise ValueError("BM25 arrays do not fit together: the saved index is damaged; re-index")
+        # rank-bm25: avgdl = (sum of lengths, a Python int) / corpus size.
+        self.avgdl = int(self.doc_lens.sum(dtype=np.int64)) / self.n_docs if self.n_docs else 0.0
+        self.idf = lucene_idf(self.n_docs, np.diff(self.indptr)) if self.n_docs else np.zeros(len(vocab))
+        self._pair_weight = self._weights(self.pair_tf, self.pair_dl)
+        self._local = threading.local()
+
+    def _weights(self, tf: np.ndarray, dl: np.ndarray) -> np.ndarray:
+        """rank-bm25's `tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))`, same operations, same order."""
+        if len(tf) == 0:
+            return np.zeros(0)
+        tf = tf.astype(np.int64)
+        dl = dl.astype(np.int64)
+        return tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * dl / self.avgdl))
+
+    # --- building -------------------------------------------------------------------------------
 
     @classmethod
     def build(cls, corpus: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> BM25Index:
-        """Index token lists (one per passage)."""
-        counts = [Counter(doc) for doc in corpus]
-        terms = sorted({t for c in counts for t in c})
-        vocab = {t: i for i, t in enumerate(terms)}
-        postings: list[list[tuple[int, int]]] = [[] for _ in terms]
-        for doc_id, c in enumerate(counts):
-            for term, tf in c.items():
-                postings[vocab[term]].append((doc_id, tf))
-        indptr = np.zeros(len(terms) + 1, dtype=np.int64)
-        indptr[1:] = np.cumsum([len(p) for p in postings])
-        doc_ids = np.fromiter((d for p in postings for d, _ in p), dtype=np.int32, count=int(indptr[-1]))
-        term_freqs = np.fromiter((f for p in postings for _, f in p), dtype=np.float64, count=int(indptr[-1]))
-        doc_lens = np.array([len(doc) for doc in corpus], dtype=np.float64)
-        return cls(vocab, indptr, doc_ids, term_freqs, doc_lens, k1=k1, b=b)
+        """Index token lists (one per passage); terms are numbered in order of first occurrence."""
+        # Chunks keep every C-level step short: a re-index in a worker thread then hands the GIL
+        # back often enough that the bot's event loop is never held up for long.
+        vocab: dict[str, int] = {}
+        parts = []
+        for start in range(0, len(corpus), _BUILD_CHUNK):
+            chunk = corpus[start : start + _BUILD_CHUNK]
+            for term in dict.fromkeys(chain.from_iterable(chunk)):
+                vocab.setdefault(term, len(vocab))
+            count = sum(map(len, chunk))
+            parts.append(np.fromiter(map(vocab.__getitem__, chain.from_iterable(chunk)), dtype=np.int32, count=count))
+        token_ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        doc_lens = np.fromiter(map(len, corpus), dtype=np.int64, count=len(corpus))
+        return cls.build_from_ids(token_ids, doc_lens, list(vocab), k1=k1, b=b)
+
+    @classmethod
+    def build_from_ids(
+        cls,
+        token_ids: np.ndarray,
+        doc_lens: np.ndarray,
+        terms: Sequence[str],
+        k1: float = K1,
+        b: float = B,
+    ) -> BM25Index:
+        """Index passages given as term ids: `token_ids` holds every passage's tokens one after another
+        (`terms[token_ids[j]]` is a token), `doc_lens` how many tokens each passage has.
+
+        No Python-level work per token: what a saved index needs to rebuild after one article changes.
+        Terms that no passage uses are left out of the vocabulary.
+        """
+        token_ids = np.asarray(token_ids)
+        doc_lens = np.asarray(doc_lens, dtype=np.int64)
+        n_docs, n_terms = len(doc_lens), len(terms)
+        if doc_lens.ndim != 1 or token_ids.ndim != 1 or (len(doc_lens) and doc_lens.min() < 0):
+            raise ValueError("token_ids and doc_lens must be flat arrays, doc_lens non-negative")
+        if int(doc_lens.sum()) != len(token_ids):
+            raise ValueError(f"doc_lens add up to {int(doc_lens.sum())} tokens but token_ids has {len(token_ids)}")
+        if len(token_ids) and (token_ids.min() < 0 or token_ids.max() >= n_terms):
+            raise ValueError(f"token ids must lie in [0, {n_terms}): one is out of range")
+        # Keep only the terms that occur, in their given order.
+        used = np.flatnonzero(np.bincount(token_ids, minlength=n_terms)) if len(token_ids) else np.zeros(0, np.int64)
+        remap = np.full(n_terms, -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        if len(used) == n_terms:
+            vocab = dict(zip(terms, range(n_terms)))
+        else:
+            vocab = dict(zip(map(terms.__getitem__, used.tolist()), range(len(used))))
+        # Sort (term, passage) keys: runs of equal keys are postings, run lengths their tf.
+        key = remap[token_ids]
+        key *= max(n_docs, 1)
+        key += np.repeat(np.arange(n_docs, dtype=np.int64), doc_lens)
+        key.sort()
+        if len(key):
+            starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+            tf = np.diff(np.append(starts, len(key)))
+            key = key[starts]
+        else:
+            tf = np.zeros(0, dtype=np.int64)
+        term_of_posting = key // max(n_docs, 1)
+        doc_ids = (key - term_of_posting * max(n_docs, 1)).astype(np.int32)
+        del key
+        indptr = np.zeros(len(used) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(term_of_posting, minlength=len(used)), out=indptr[1:])
+        del term_of_posting
+        codes, pair_tf, pair_dl = _pair_codes(tf, doc_lens[doc_ids])
+        return cls(vocab, indptr, doc_ids, codes, pair_tf, pair_dl, doc_lens.astype(np.int32), k1=k1, b=b)
+
+    # --- queries --------------------------------------------------------------------------------
 
     def __len__(self) -> int:
         return self.n_docs
 
+    @property
+    def term_freqs(self) -> np.ndarray:
+        """Each posting's term frequency (derived from its pair code; builds an array as long as `doc_ids`)."""
+        return self.pair_tf[self.impact_codes]
+
     def doc_freq(self, term: str) -> int:
         i = self.vocab.get(term)
         return 0 if i is None else int(self.indptr[i + 1] - self.indptr[i])
+
+    def _postings(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Passage numbers holding term `i`, and the term's score in each."""
+        lo, hi = self.indptr[i], self.indptr[i + 1]
+        return self.doc_ids[lo:hi], self.idf[i] * self._pair_weight[self.impact_codes[lo:hi]]
 
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         """The BM25 score of every passage, as rank-bm25's `get_scores` computes it."""
         scores = np.zeros(self.n_docs)
         for term in query:
             i = self.vocab.get(term)
-            if i is None:
-                continue
-            lo, hi = self.indptr[i], self.indptr[i + 1]
-            docs = self.doc_ids[lo:hi]
-            tf = self.term_freqs[lo:hi]
-            dl = self.doc_lens[docs]
-            scores[docs] += self.idf[i] * (tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * dl / self.avgdl)))
+            if i is not None:
+                docs, contrib = self._postings(i)
+                np.add.at(scores, docs, contrib)
         return scores
+
+    def _buffer(self) -> np.ndarray:
+        """A zeroed score array for this thread; callers put the zeros back."""
+        buf = getattr(self._local, "scores", None)
+        if buf is None:
+            buf = self._local.scores = np.zeros(self.n_docs)
+        return buf
 
     def top_k(self, query: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """The k best passages that share a term with the query: (passage numbers, scores), best first.
 
         Ties are broken by passage number, so the order is deterministic.
         """
-        if self.n_docs == 0 or k <= 0:
+        ids = [i for i in map(self.vocab.get, query) if i is not None]
+        if self.n_docs == 0 or k <= 0 or not ids:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        scores = self.get_scores(query)
-        matched = np.flatnonzero(scores > 0)
-        if len(matched) > k:
-            part = np.argpartition(-scores[matched], k - 1)[:k]
-            kth = scores[matched[part]].min()
-            matched = matched[scores[matched] >= kth]  # keep every tie at the boundary
-        order = np.lexsort((matched, -scores[matched]))[:k]
-        best = matched[order]
-        return best, scores[best]
+        scores = self._buffer()
+        touched: list[np.ndarray] = []
+        seen: set[int] = set()
+        try:
+            # Terms are added in query order, repeats included, as rank-bm25 adds them: same sums.
+            for i in ids:
+                docs, contrib = self._postings(i)
+                if not seen:
+                    touched.append(docs)
+                elif i not in seen:
+                    touched.append(docs[scores[docs] == 0.0])  # every contribution is > 0
+                seen.add(i)
+                np.add.at(scores, docs, contrib)
+            cand = np.concatenate(touched) if len(touched) > 1 else np.array(touched[0])
+            vals = scores[cand]
+        finally:
+            for docs in touched:
+                scores[docs] = 0.0
+        if len(cand) > k:
+            kth = -np.partition(-vals, k - 1)[k - 1]
+            keep = vals >= kth  # every tie at the boundary, so that ties break by passage number
+            cand, vals = cand[keep], vals[keep]
+        order = np.lexsort((cand, -vals))[:k]
+        return cand[order].astype(np.int64), vals[order]
+
+    # --- saving ---------------------------------------------------------------------------------
 
     def to_arrays(self) -> tuple[list[str], dict[str, np.ndarray]]:
-        """What a saved index stores: the vocabulary (term i is `vocab[i]`) and plain arrays."""
+        """What a saved index stores: the vocabulary (term i is `terms[i]`) and plain arrays."""
         terms = sorted(self.vocab, key=self.vocab.__getitem__)
         arrays = {
             "indptr": self.indptr,
             "doc_ids": self.doc_ids,
-            "term_freqs": self.term_freqs,
+            "impact_codes": self.impact_codes,
+            "pair_tf": self.pair_tf,
+            "pair_dl": self.pair_dl,
             "doc_lens": self.doc_lens,
         }
         return terms, arrays
 
     @classmethod
     def from_arrays(cls, terms: Sequence[str], arrays: dict[str, np.ndarray], k1: float = K1, b: float = B) -> BM25Index:
-        """Rebuild from `to_arrays` output; the arrays may be memory-mapped."""
+        """Rebuild from `to_arrays` output; the arrays may be read-only memory maps and are not copied."""
+        missing = {"indptr", "doc_ids", "impact_codes", "pair_tf", "pair_dl", "doc_lens"} - set(arrays)
+        if missing:
+            raise ValueError(f"saved BM25 index lacks {', '.join(sorted(missing))}: re-index")
         vocab = {t: i for i, t in enumerate(terms)}
-        return cls(vocab, arrays["indptr"], arrays["doc_ids"], arrays["term_freqs"], arrays["doc_lens"], k1=k1, b=b)
+        if len(vocab) != len(terms):
+            raise ValueError("saved BM25 vocabulary repeats a term: re-index")
+        return cls(
+            vocab,
+            arrays["indptr"],
+            arrays["doc_ids"],
+            arrays["impact_codes"],
+            arrays["pair_tf"],
+            arrays["pair_dl"],
+            arrays["doc_lens"],
+            k1=k1,
+            b=b,
+        )
+
+
+def _pair_codes(tf: np.ndarray, dl: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Number the distinct (tf, dl) pairs of the postings: (code per posting, pair_tf, pair_dl)."""
+    if len(tf) == 0:
+        return np.zeros(0, np.uint16), np.zeros(0, np.int32), np.zeros(0, np.int32)
+    width = int(dl.max()) + 1
+    key = tf.astype(np.int64) * width + dl
+    cells = (int(tf.max()) + 1) * width
+    if cells <= _MAX_PAIR_GRID:
+        present = np.zeros(cells, dtype=bool)
+        present[key] = True
+        pairs = np.flatnonzero(present)
+        rank = np.zeros(cells, dtype=np.int64)
+        rank[pairs] = np.arange(len(pairs))
+        codes = rank[key]
+    else:
+        pairs, codes = np.unique(key, return_inverse=True)
+    codes = codes.astype(_smallest_uint(max(len(pairs) - 1, 0xFFFF)))
+    return codes, (pairs // width).astype(np.int32), (pairs % width).astype(np.int32)

@@ -55,7 +55,7 @@ from retrieval.ingest import (
 from retrieval.models import Article, IndexReport, Passage, SkippedFile
 from retrieval.tokens import TOKENIZER_ID
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: BM25 arrays as (tf, length) pair codes
 DEFAULT_LOCK_TIMEOUT = 120.0
 # A file modified this close to the moment it was indexed may change again within the same mtime
 # tick, keeping its size and time; its entry is marked racy and its content re-checked next time.
@@ -326,6 +326,10 @@ class IndexStore:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise DamagedIndex(f"the manifest and the data files disagree ({exc.__class__.__name__}: {exc})") from exc
+        try:
+            BM25Index.from_arrays(snapshot.bm25_terms, snapshot.bm25_arrays)  # checks names and shapes, copies nothing
+        except ValueError as exc:
+            raise DamagedIndex(f"the BM25 arrays are unusable ({exc})") from exc
         n_passages = sum(len(a["passages"]) for a in manifest["articles"])
         if len(snapshot.term_ptr) != n_passages + 1 or int(snapshot.term_ptr[-1]) != len(snapshot.term_ids):
             raise DamagedIndex("term_ptr.npy does not match the passages in the manifest")

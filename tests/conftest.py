@@ -11,6 +11,14 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "corpus"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any fixture of any scope runs: saved indexes go to a temporary cache, never the user's."""
+    import os
+    import tempfile
+
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="newsqa-test-cache-")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No test reads a developer's settings or writes into their cache."""

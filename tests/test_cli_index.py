@@ -130,7 +130,7 @@ def test_progress_bar_only_on_a_terminal(seed_corpus: Path, tmp_path: Path) -> N
     import termios
 
     sys.path.insert(0, str(REPO / "bench"))
-    from synthetic import write_corpus
+    from synthetic_articles import write_corpus
 
     write_corpus(seed_corpus, 300)
     piped = _run(["index", "--corpus", str(seed_corpus), "--index-dir", str(tmp_path / "a")], subprocess.PIPE)

@@ -18,7 +18,7 @@ from retrieval.engine import Engine
 from retrieval.store import IndexStore
 
 sys.path.insert(0, str(REPO / "bench"))
-from synthetic import write_corpus  # noqa: E402
+from synthetic_articles import write_corpus  # noqa: E402
 
 BRIDGE = (
     "Springfield opens the Elm Street bridge\n\nThe mayor of Springfield, Jane Holloway, opened the Elm Street "
