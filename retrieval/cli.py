@@ -121,7 +121,12 @@ def render_answer(answer: Answer) -> str:
     lines.append(answer.answer)
     if answer.sentence and answer.sentence != answer.answer:
         lines.append(f"  “{answer.sentence}”")
+    for time_note in answer.time_notes:
+        if time_note.lower() not in (answer.note or "").lower():
+            lines.append(f"  ({time_note})")
     extra = f" · {answer.note}" if answer.note else ""
+    if answer.as_of and (not answer.note or answer.as_of not in answer.note):
+        extra += f" · as of {answer.as_of}"
     lines.append(f"  confidence {answer.confidence:.2f}{extra}")
     lines.append("Sources:")
     for i, citation in enumerate(answer.citations, start=1):
