@@ -323,6 +323,9 @@ def worker_responsive(size: int, workdir: Path, n_questions: int) -> dict:
 
         tick = asyncio.create_task(ticker())
         await asyncio.sleep(0.2)
+        # A new article arrives, as in a newsroom channel: the re-index has real work to do.
+        arrival = folder / f"arrival-{time.time_ns()}.txt"
+        arrival.write_text("Harbour ferry resumes\n\nThe harbour ferry resumed service on Monday after repairs.\n", encoding="utf-8")
         t_reindex = loop.time()
         reindex = asyncio.create_task(asyncio.to_thread(engine.reindex))
         await asyncio.sleep(0.3)  # the re-index is under way
@@ -332,6 +335,7 @@ def worker_responsive(size: int, workdir: Path, n_questions: int) -> dict:
         overlapped = not reindex.done()
         report = await reindex
         t_done = loop.time()
+        arrival.unlink()
         stop.set()
         await tick
         during_q = [lag for when, lag in lags if t_ask <= when <= t_answered]
@@ -345,6 +349,7 @@ def worker_responsive(size: int, workdir: Path, n_questions: int) -> dict:
             "all_questions_s": t_answered - t_ask,
             "reindex_s": t_done - t_reindex,
             "reindex_report_s": report.seconds,
+            "reindex_added": len(report.added),
             "reindex_still_running_when_all_answered": overlapped,
             "max_lag_ms_during_questions": 1000 * max(during_q),
             "max_lag_ms_during_reindex": 1000 * max(during_r),
