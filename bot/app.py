@@ -28,13 +28,13 @@ def use_endpoints(api_base: str | None, gateway: str | None) -> None:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
 
 
-async def serve(settings: BotSettings, engine: object) -> None:
+async def serve(settings: BotSettings, engine: object, **client_options: object) -> None:
     """Log in and run until the bot is closed or the task is cancelled."""
     from bot.client import create_bot
 
     token = settings.token()
     use_endpoints(settings.discord_api_base, settings.discord_gateway)
-    bot = create_bot(settings, engine)  # type: ignore[arg-type]
+    bot = create_bot(settings, engine, **client_options)  # type: ignore[arg-type]
     async with bot:
         try:
             await bot.start(token)

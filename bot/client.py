@@ -38,7 +38,7 @@ class NewsqaBot(commands.Bot):
         if settings.shard_ids:
             options.setdefault("shard_ids", list(settings.shard_ids))
         super().__init__(
-            # Prefix commands are not used: the bot answers slash commands and mentions only.
+            # No prefix commands (see on_message); a mention is a question, not a command prefix.
             command_prefix=commands.when_mentioned,
             help_command=None,
             intents=discord.Intents.default(),
@@ -107,6 +107,9 @@ class NewsqaBot(commands.Bot):
                         "re-indexed: %d added, %d updated, %d removed in %.2f s",
                         len(report.added), len(report.updated), len(report.removed), report.seconds,
                     )
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: questions by mention are handled by the questions cog's listener."""
 
     async def on_ready(self) -> None:
         infos = self.engine.sources()
