@@ -57,13 +57,15 @@ def quiet_payload_problems(double: DiscordDouble) -> list[str]:
 
 
 @asynccontextmanager
-async def running_bot(corpus: Path, engine: Engine | None = None, **settings: Any) -> AsyncIterator[Running]:
+async def running_bot(
+    corpus: Path, engine: Engine | None = None, double: DiscordDouble | None = None, **settings: Any
+) -> AsyncIterator[Running]:
     """The bot logged in to the double, commands synced to the double's guild, shard(s) connected.
 
     On the way out: the bot is closed, the double stopped, discord.py's endpoints restored, and the
     run is checked: nothing rejected by the double, nothing that could ping, the token in no log.
     """
-    double = DiscordDouble()
+    double = double or DiscordDouble()
     await double.start()
     options = dict(
         _env_file=None, discord_token=double.token, corpus_dir=corpus, dev_guild_id=double.guild_id,
@@ -113,5 +115,8 @@ def run(scenario: Callable[[], Awaitable[None]], timeout: float = TEST_TIMEOUT) 
         await asyncio.wait_for(scenario(), timeout)
 
     asyncio.run(bounded())
+    for thread in threading.enumerate():
+        if thread not in before:
+            thread.join(timeout=5)  # e.g. discord.py's heartbeat thread, told to stop on close
     left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
     assert not left, f"threads left running: {left}"

@@ -331,7 +331,7 @@ class DiscordDouble:
         if attachment is not None:
             filename, body = attachment
             attachment_id = str(self.snowflake())
-            url_name = f"{attachment_id}-{filename}"
+            url_name = f"{attachment_id}.bin"
             self.attachments[url_name] = body
             option = next(o for o in known.values() if o["type"] == 11)
             data["options"].append({"name": option["name"], "type": 11, "value": attachment_id})
@@ -448,6 +448,8 @@ class DiscordDouble:
         out = []
         for command in payload:
             stored = dict(command, id=str(self.snowflake()), application_id=str(self.application_id), version="1")
+            if stored.get("default_member_permissions") is not None:  # Discord answers with a string
+                stored["default_member_permissions"] = str(stored["default_member_permissions"])
             if guild_id is not None:
                 stored["guild_id"] = str(guild_id)
             self.commands[(guild_id, command["name"])] = stored
