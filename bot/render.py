@@ -98,20 +98,22 @@ def escape(text: str) -> str:
 def fit(text: str, limit: int) -> str:
     """`text` escaped for Discord markdown and shortened so that the escaped result fits `limit`."""
     budget = limit
-    while True:
+    while budget > 0:
         out = escape(shorten(text, budget))
         if len(out) <= limit:
             return out
         budget -= len(out) - limit
+    return ""
 
 
 def _fit_left(text: str, limit: int) -> str:
     budget = limit
-    while True:
+    while budget > 0:
         out = escape(shorten_left(text, budget))
         if len(out) <= limit:
             return out
         budget -= len(out) - limit
+    return ""
 
 
 def highlight(text: str, start: int, end: int, limit: int) -> str:
