@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,11 @@ NO_TOKEN_MESSAGE = (
 
 def _id_list(value: object) -> object:
     """`123, 456` (the way people write it in .env) as a list of ids; JSON lists pass through."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
     if isinstance(value, str):
         return [part for part in value.replace(";", ",").replace(" ", ",").split(",") if part]
     return value
