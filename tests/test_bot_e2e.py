@@ -424,3 +424,29 @@ def test_a_sharded_bot_connects_as_its_shard_and_answers(seed_corpus: Path) -> N
             assert embed["description"].startswith("**February 12, 2022**")
 
     run(scenario)
+
+
+def test_new_files_are_picked_up_by_the_periodic_reindex(seed_corpus: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(seed_corpus, reindex_interval_seconds=0.2) as r:
+            d = r.double
+            write_article(seed_corpus, "ferry.txt", FERRY_ARTICLE)
+            await d.wait_for(lambda: "ferry" in {i.id for i in r.engine.sources()}, what="the periodic re-index")
+            [embed] = (await d.reply_to(await d.invoke("ask", d.new_user("alice"), question=FERRY_QUESTION))).embeds
+            assert "every 40 minutes" in embed["description"].splitlines()[0]
+            assert "re-indexed: 1 added, 0 updated, 0 removed" in log_text(r.logs)
+
+    run(scenario)
+
+
+def test_buttons_are_taken_away_when_they_expire(seed_corpus: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(seed_corpus, button_timeout_seconds=1) as r:
+            d = r.double
+            followup = await d.reply_to(await d.invoke("ask", d.new_user("alice"), question=CALL_QUESTION))
+            message_id = int(followup.message["id"])
+            assert d.messages[message_id]["components"]
+            await d.wait_for(lambda: d.messages[message_id]["components"] == [], timeout=5, what="the expired button to go")
+            assert d.messages[message_id]["embeds"] == followup.embeds  # the answer itself stays
+
+    run(scenario)
