@@ -39,6 +39,10 @@ class _Collect(logging.Handler):
         self.records.append(record)
 
 
+def _is_ready(records: list[logging.LogRecord]) -> bool:
+    return any(r.name == "bot.client" and r.getMessage().startswith("logged in as") for r in records)
+
+
 def log_text(records: list[logging.LogRecord]) -> str:
     """Everything the log says, tracebacks included, as a handler would write it."""
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
@@ -84,7 +88,8 @@ async def running_bot(
     saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     task = asyncio.create_task(serve(bot_settings, engine, guild_ready_timeout=0.05))
     try:
-        await double.wait_for(lambda: double._sockets or task.done(), timeout=10, what="the bot to connect")
+        # Ready means on_ready ran: closing before that leaves discord.py dispatching into a closed client.
+        await double.wait_for(lambda: _is_ready(records) or task.done(), timeout=10, what="the bot to be ready")
         if task.done():
             task.result()
         yield Running(double, engine, bot_settings, records)
