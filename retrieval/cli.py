@@ -484,6 +484,12 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_discord(args: argparse.Namespace) -> int:
+    from bot.app import run  # the engine never imports discord; only this command does
+
+    return run(args.corpus)
+
+
 # --- parser -------------------------------------------------------------------------------------
 
 
@@ -597,6 +603,18 @@ def build_parser() -> argparse.ArgumentParser:
     remove.set_defaults(func=cmd_remove)
 
     _add_eval_parser(sub)
+
+
+    discord_cmd = sub.add_parser(
+        "discord",
+        help="run the Discord bot (needs DISCORD_TOKEN)",
+        description="Run the Discord bot: /ask, mentions, /sources, /reindex, /add-article. "
+        "Settings come from the environment and .env (see .env.example and bot/README.md).",
+        epilog="Example:\n  DISCORD_TOKEN=... NEWSQA_DEV_GUILD_ID=123 newsqa discord --corpus ~/articles",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _corpus_arg(discord_cmd)
+    discord_cmd.set_defaults(func=cmd_discord)
     return parser
 
 

@@ -1,0 +1,84 @@
+"""Starting the bot: settings, the engine, Discord endpoints, and the run loop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.settings import BotSettings, load_settings
+from retrieval.errors import NewsqaError
+
+log = logging.getLogger(__name__)
+
+
+def use_endpoints(api_base: str | None, gateway: str | None) -> None:
+    """Point discord.py at another REST base and gateway (a local double in tests); None keeps Discord's."""
+    if api_base:
+        Route.BASE = api_base.rstrip("/")
+    if gateway:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+
+
+async def serve(settings: BotSettings, engine: object, **client_options: object) -> None:
+    """Log in and run until the bot is closed or the task is cancelled."""
+    from bot.client import create_bot
+
+    token = settings.token()
+    use_endpoints(settings.discord_api_base, settings.discord_gateway)
+    bot = create_bot(settings, engine, **client_options)  # type: ignore[arg-type]
+    async with bot:
+        try:
+            await bot.start(token)
+        except discord.LoginFailure as exc:
+            raise NewsqaError(
+                "Discord rejected the bot token: copy a fresh one from the Developer Portal "
+                "(your application → Bot → Reset Token) into DISCORD_TOKEN"
+            ) from exc
+        except discord.PrivilegedIntentsRequired as exc:  # not expected with Intents.default()
+            raise NewsqaError("Discord refused an intent the bot asked for; see bot/README.md") from exc
+
+
+def run(corpus: Path | None = None) -> int:
+    """`newsqa discord` and `python -m bot`: read settings, open the corpus, run the bot."""
+    from retrieval.engine import Engine
+
+    overrides = {"corpus_dir": corpus} if corpus is not None else {}
+    settings = load_settings(**overrides)
+    settings.token()  # no token: say how to get one before reading any article
+    discord.utils.setup_logging(level=logging.INFO)
+    engine = Engine.open(settings.corpus_dir, settings.index_dir)
+    for note in engine.last_report.notes:
+        log.warning("%s", note)
+    for skipped in engine.skipped:
+        log.warning("skipped %s: %s", skipped.path, skipped.reason)
+    if settings.discord_api_base or settings.discord_gateway:
+        log.warning("using a non-Discord API (NEWSQA_DISCORD_API_BASE / NEWSQA_DISCORD_GATEWAY): for testing only")
+    try:
+        asyncio.run(serve(settings, engine))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m bot`: the same as `newsqa discord`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Run the newsqa Discord bot. Settings come from the environment and .env (see .env.example).",
+    )
+    parser.add_argument("--corpus", metavar="DIR", type=Path, default=None, help="folder of articles; default: $NEWSQA_CORPUS_DIR")
+    args = parser.parse_args(argv)
+    try:
+        return run(args.corpus)
+    except NewsqaError as exc:
+        print(f"newsqa discord: error: {exc}", file=sys.stderr)
+        return exc.exit_code
