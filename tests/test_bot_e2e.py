@@ -237,7 +237,7 @@ def test_a_bad_upload_is_refused_with_the_reason_and_nothing_is_stored(seed_corp
             cases = {
                 ("report.pdf", b"%PDF-1.7"): "report.pdf is not an article file: attach a .txt, .md, .html, .htm file.",
                 ("big.txt", b"x" * 1001): "big.txt is 1,001 bytes; the limit is 1,000 bytes.",
-                ("latin1.txt", "caf\xe9 au lait".encode("latin-1")): "latin1.txt: not UTF-8 text",
+                ("latin1.txt", "caf\xe9 au lait".encode("latin-1")): "latin1.txt is not a usable article: not UTF-8 text",
             }
             for (name, body), expected in cases.items():
                 interaction = await d.invoke("add-article", d.new_user("admin"), permissions=admin_perms, attachment=(name, body))
