@@ -609,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
         "discord",
         help="run the Discord bot (needs DISCORD_TOKEN)",
         description="Run the Discord bot: /ask, mentions, /sources, /reindex, /add-article. "
-        "Settings come from the environment and .env (see .env.example and bot/README.md).",
+        "Settings come from the environment and .env (see .env.example and the README).",
         epilog="Example:\n  DISCORD_TOKEN=... NEWSQA_DEV_GUILD_ID=123 newsqa discord --corpus ~/articles",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
