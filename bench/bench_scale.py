@@ -67,8 +67,11 @@ def load_cached(workdir: Path, size: int):
 
 
 def load_passages(workdir: Path, size: int):
-    with open(corpus_dir(workdir, size) / "articles.pickle", "rb") as f:
-        return pickle.load(f)
+    """The synthetic articles and passages, from JSON (nothing this project loads is a pickle)."""
+    from retrieval.models import Article, Passage
+
+    data = json.loads((corpus_dir(workdir, size) / "articles.json").read_text())
+    return [Article(**a) for a in data["articles"]], [Passage(**p) for p in data["passages"]]
 
 
 def token_lists(terms: list[str], token_ids: np.ndarray, doc_lens: np.ndarray) -> list[list[str]]:
@@ -116,7 +119,7 @@ def build_engine(engine: str, lists: list[list[str]]):
 def save_engine(engine: str, index, folder: Path) -> None:
     if engine == "newsqa":
         save_newsqa(index, folder)
-    elif engine == "rank-bm25":  # it has no format of its own: a pickle is what people use
+    elif engine == "rank-bm25":  # the baseline has no format of its own: a pickle is what its users do (bench only)
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / "bm25okapi.pickle", "wb") as f:
             pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -387,8 +390,9 @@ def prepare(size: int, workdir: Path, n_questions: int) -> dict:
     np.save(folder / "token_ids.npy", corpus.token_ids)
     np.save(folder / "doc_lens.npy", corpus.doc_lens)
     (folder / "questions.json").write_text(json.dumps(corpus.questions))
-    with open(folder / "articles.pickle", "wb") as f:
-        pickle.dump((corpus.articles, corpus.passages), f, protocol=pickle.HIGHEST_PROTOCOL)
+    (folder / "articles.json").write_text(
+        json.dumps({"articles": [a.model_dump() for a in corpus.articles], "passages": [p.model_dump() for p in corpus.passages]})
+    )
     # newsqa's tokenizer over every passage: the part of a full build that precedes indexing.
     started = time.perf_counter()
     for p in corpus.passages:
