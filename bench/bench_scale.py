@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import pickle
 import platform
 import shutil
 import statistics
@@ -108,7 +107,9 @@ def build_engine(engine: str, lists: list[list[str]]):
     if engine == "rank-bm25":
         from rank_bm25 import BM25Okapi
 
-        return BM25Okapi(lists)
+        index = BM25Okapi(lists)
+        index.corpus_tokens = lists  # BM25Okapi keeps no copy; save_engine writes them as JSON
+        return index
     import bm25s
 
     retriever = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
@@ -119,10 +120,11 @@ def build_engine(engine: str, lists: list[list[str]]):
 def save_engine(engine: str, index, folder: Path) -> None:
     if engine == "newsqa":
         save_newsqa(index, folder)
-    elif engine == "rank-bm25":  # the baseline has no format of its own: a pickle is what its users do (bench only)
+    elif engine == "rank-bm25":
+        # rank-bm25 has no file format; its users pickle it, which this project never loads. Save the
+        # token lists as JSON instead: "loading" it is rebuilding BM25Okapi from them.
         folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "bm25okapi.pickle", "wb") as f:
-            pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
+        (folder / "corpus.json").write_text(json.dumps(index.corpus_tokens))
     else:
         index.save(str(folder))
 
@@ -131,8 +133,11 @@ def load_engine(engine: str, folder: Path):
     if engine == "newsqa":
         return load_newsqa(folder)
     if engine == "rank-bm25":
-        with open(folder / "bm25okapi.pickle", "rb") as f:
-            return pickle.load(f)
+        from rank_bm25 import BM25Okapi
+
+        index = BM25Okapi(json.loads((folder / "corpus.json").read_text()))
+        index.corpus_tokens = None  # only save_engine needs them
+        return index
     import bm25s
 
     return bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
