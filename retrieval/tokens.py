@@ -52,8 +52,6 @@ STOP_WORDS_RU = frozenset(
     """.split()
 )
 
-STOP_WORDS = STOP_WORDS_EN | STOP_WORDS_RU
-
 # Snowball stems regular inflections only; irregular English verb forms are mapped to their base
 # form first so that "said" meets "say" and "held" meets "hold".
 _IRREGULAR_EN = {
