@@ -71,6 +71,10 @@ class NewsqaBot(commands.Bot):
         from bot.corpus import CorpusCog
         from bot.questions import QuestionsCog
 
+        from bot.views import ShowPassagesButton
+
+        # Presses of 'Show passages' under answers sent by any earlier run of the bot land here too.
+        self.add_dynamic_items(ShowPassagesButton)
         await self.add_cog(QuestionsCog(self))
         await self.add_cog(CorpusCog(self))
         await self.sync_commands()

@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.checks import AskCooldown
 from bot.client import NO_MENTIONS, OOPS
 from bot.render import answer_embed, message_text, sources_pages
-from bot.views import PagesView, PassagesView
+from bot.views import PagesView, PassagesView, passages_view
 
 if TYPE_CHECKING:
     from bot.client import NewsqaBot
@@ -50,10 +50,12 @@ class QuestionsCog(commands.Cog):
         # The first response must come within 3 seconds; the answer may take longer.
         await interaction.response.defer(thinking=True)
         answer = await self.bot.answer(question)
-        view = PassagesView(answer, timeout=self.bot.settings.button_timeout_seconds)
-        view.message = await interaction.followup.send(
-            embed=answer_embed(answer), view=view, allowed_mentions=NO_MENTIONS, wait=True
+        view = passages_view(answer, timeout=self.bot.settings.button_timeout_seconds)
+        message = await interaction.followup.send(
+            embed=answer_embed(answer), view=view or discord.utils.MISSING, allowed_mentions=NO_MENTIONS, wait=True
         )
+        if isinstance(view, PassagesView):
+            view.message = message
 
     @app_commands.command(name="sources", description="List the articles the bot answers from.")
     async def sources(self, interaction: discord.Interaction) -> None:
@@ -87,10 +89,12 @@ class QuestionsCog(commands.Cog):
                 return
             async with message.channel.typing():
                 answer = await self.bot.answer(question[:QUESTION_MAX_LENGTH])
-            view = PassagesView(answer, timeout=self.bot.settings.button_timeout_seconds)
-            view.message = await message.reply(
+            view = passages_view(answer, timeout=self.bot.settings.button_timeout_seconds)
+            sent = await message.reply(
                 embed=answer_embed(answer), view=view, mention_author=False, allowed_mentions=NO_MENTIONS
             )
+            if isinstance(view, PassagesView):
+                view.message = sent
         except discord.Forbidden:
             log.warning("no permission to reply in channel %s of guild %s", message.channel.id, message.guild and message.guild.id)
         except Exception:

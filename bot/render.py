@@ -226,8 +226,12 @@ def passage_embeds(answer: Answer) -> list[discord.Embed]:
 
     One embed per passage, all of them together within Discord's 6000 characters per message.
     """
-    citations = answer.citations if answer.found else answer.hints
-    citations = citations[:MAX_SOURCES]
+    return citation_embeds(answer.citations if answer.found else answer.hints, marked=answer.found)
+
+
+def citation_embeds(citations: Sequence[Citation], marked: bool) -> list[discord.Embed]:
+    """Passages in full, one embed each; with `marked`, each citation's `[start, end)` in bold."""
+    citations = list(citations)[:MAX_SOURCES]
     if not citations:
         return [discord.Embed(description="No passages to show.", colour=INFO_COLOUR)]
     embeds: list[discord.Embed] = []
@@ -242,7 +246,7 @@ def passage_embeds(answer: Answer) -> list[discord.Embed]:
     room = (EMBED_TOTAL_LIMIT - 100 - fixed) // len(embeds)
     each = min(DESCRIPTION_LIMIT, room)
     for embed, citation in zip(embeds, citations):
-        if answer.found:
+        if marked:
             embed.description = highlight(citation.passage_text, citation.start, citation.end, each)
         else:
             embed.description = fit(citation.passage_text, each)

@@ -162,7 +162,7 @@ def _add_conflicts(answer: Answer, index: CorpusIndex, top: _Choice, covering: l
             Alternative(
                 answer=text,
                 sentence=other.passage.text[lo:hi],
-                citation=_citation(index, other.passage, other.span[0], other.span[1], other.passage_score),
+                citation=citation(index, other.passage, other.span[0], other.span[1], other.passage_score),
             )
         )
         if len(answer.conflicts) >= 3:
@@ -250,7 +250,8 @@ def _fit(c: Candidate, q: Question, words: list[Word], stoks: list[Token], match
     return score
 
 
-def _citation(index: CorpusIndex, passage: Passage, start: int, end: int, score: float) -> Citation:
+def citation(index: CorpusIndex, passage: Passage, start: int, end: int, score: float) -> Citation:
+    """A citation of `passage_text[start:end]` with its article's title, date and address."""
     article = index.articles[passage.article_id]
     return Citation(
         article_id=article.id,
@@ -278,7 +279,7 @@ def _build_answer(
     sentence = passage.text[lo:hi]
     start, end = top.span if top.span is not None else (lo, hi)
     answer = passage.text[start:end]
-    citations = [_citation(index, passage, start, end, top.passage_score)]
+    citations = [citation(index, passage, start, end, top.passage_score)]
     # Other passages that state the same answer: other articles first.
     wanted = _normalize(answer)
     seen = {passage.id}
@@ -289,7 +290,7 @@ def _build_answer(
         pos = _find_normalized(other.text, answer)
         if pos is not None:
             seen.add(other.id)
-            support.append(_citation(index, other, pos[0], pos[1], score))
+            support.append(citation(index, other, pos[0], pos[1], score))
     support.sort(key=lambda c: (c.article_id == passage.article_id, -c.score))
     citations.extend(support[:4])
     articles = {c.article_id for c in citations}
@@ -328,5 +329,5 @@ def _find_normalized(text: str, answer: str) -> tuple[int, int] | None:
 
 def _not_found(question: str, hits: list[tuple[Passage, float]], index: CorpusIndex, note: str) -> Answer:
     """No answer, with the closest passages as hints (their whole text cited, not an answer span)."""
-    hints = [_citation(index, p, 0, len(p.text), s) for p, s in hits[:3]]
+    hints = [citation(index, p, 0, len(p.text), s) for p, s in hits[:3]]
     return Answer(question=question, answer=None, sentence=None, confidence=0.0, hints=hints, note=note)

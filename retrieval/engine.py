@@ -10,11 +10,11 @@ import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from retrieval.answer import answer_question
+from retrieval.answer import answer_question, citation
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.index import CorpusIndex
 from retrieval.ingest import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES, load_corpus, parse_article_bytes, safe_file_name
-from retrieval.models import Answer, ArticleInfo, IndexReport, SkippedFile
+from retrieval.models import Answer, ArticleInfo, Citation, IndexReport, SkippedFile
 from retrieval.store import DEFAULT_LOCK_TIMEOUT, CorpusState, IndexStore, ProgressFactory, default_index_dir
 
 
@@ -67,6 +67,15 @@ class Engine:
     def ask(self, question: str) -> Answer:
         """Answer one question; never raises for odd input, returns a 'not found' answer instead."""
         return answer_question(self.index, question)
+
+    def cite(self, passage_id: str, start: int = 0, end: int = 0) -> Citation | None:
+        """A citation of `passage_id` as the index has it now, marking `[start, end)`; None when the
+        passage is gone or the marked span no longer fits it."""
+        index = self.index
+        passage = index.passage(passage_id)
+        if passage is None or not 0 <= start <= end <= len(passage.text):
+            return None
+        return citation(index, passage, start, end, 0.0)
 
     def sources(self) -> list[ArticleInfo]:
         return self.index.article_infos()

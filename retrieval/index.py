@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -70,6 +71,24 @@ class CorpusIndex:
             if out:
                 return out[:5]
         return []
+
+    @functools.cached_property
+    def _first_passage(self) -> dict[str, int]:
+        """Article id -> position of its first passage (an article's passages sit together, in order)."""
+        first: dict[str, int] = {}
+        for i, p in enumerate(self.passages):
+            first.setdefault(p.article_id, i)
+        return first
+
+    def passage(self, passage_id: str) -> Passage | None:
+        """The passage with this id ('<article-id>#<n>'), or None when the index has no such passage."""
+        article_id, _, number = passage_id.rpartition("#")
+        if not number.isdigit() or article_id not in self._first_passage:
+            return None
+        i = self._first_passage[article_id] + int(number) - 1
+        if i < len(self.passages) and self.passages[i].id == passage_id:
+            return self.passages[i]
+        return next((p for p in self.passages if p.id == passage_id), None)
 
     def search(self, terms: Sequence[str], k: int) -> list[tuple[Passage, float]]:
         """The k best passages for query terms, with their BM25 scores."""

@@ -439,14 +439,51 @@ def test_new_files_are_picked_up_by_the_periodic_reindex(seed_corpus: Path) -> N
     run(scenario)
 
 
-def test_buttons_are_taken_away_when_they_expire(seed_corpus: Path) -> None:
+def test_page_buttons_are_taken_away_when_they_expire(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    for i in range(12):
+        write_article(corpus, f"a{i:02d}.txt", f"Title: Article number {i}\n\nParagraph {i} says something.\n")
+
     async def scenario() -> None:
-        async with running_bot(seed_corpus, button_timeout_seconds=1) as r:
+        async with running_bot(corpus, button_timeout_seconds=1) as r:
             d = r.double
-            followup = await d.reply_to(await d.invoke("ask", d.new_user("alice"), question=CALL_QUESTION))
-            message_id = int(followup.message["id"])
+            first = await d.reply_to(await d.invoke("sources", d.new_user("alice")))
+            message_id = int(first.message["id"])
             assert d.messages[message_id]["components"]
-            await d.wait_for(lambda: d.messages[message_id]["components"] == [], timeout=5, what="the expired button to go")
-            assert d.messages[message_id]["embeds"] == followup.embeds  # the answer itself stays
+            await d.wait_for(lambda: d.messages[message_id]["components"] == [], timeout=5, what="the expired buttons to go")
+            assert d.messages[message_id]["embeds"] == first.embeds  # the page itself stays
+
+    run(scenario)
+
+
+def test_show_passages_outlives_the_bot_and_follows_the_corpus(seed_corpus: Path) -> None:
+    double = DiscordDouble()
+
+    async def scenario() -> None:
+        async with running_bot(seed_corpus, double=double, button_timeout_seconds=1) as r:
+            followup = await r.double.reply_to(await r.double.invoke("ask", r.double.new_user("alice"), question=CALL_QUESTION))
+        message = double.messages[int(followup.message["id"])]
+        # Another run of the bot (a restart, a deploy), long after the old one's timeouts.
+        async with running_bot(seed_corpus, double=double, button_timeout_seconds=1) as r:
+            await asyncio.sleep(1.2)
+            shown = await double.reply_to(await double.click(message, "Show passages", double.new_user("bob")))
+            assert shown.ephemeral
+            assert [e["title"] for e in shown.embeds] == [
+                "[1] Kremlin spokesman denies media reports of phone call between Putin, Trump",
+                "[2] Peskov denies rumors of Putin-Trump phone call",
+            ]
+            assert "on **February 12, 2022**." in shown.embeds[0]["description"]
+            # One cited article is removed: the button shows what is left, and says so when nothing is.
+            (seed_corpus / "001_03d8b65938a66cc9.txt").unlink()
+            await asyncio.to_thread(r.engine.reindex)
+            shown = await double.reply_to(await double.click(message, "Show passages", double.new_user("carol")))
+            assert [e["title"] for e in shown.embeds] == [
+                "[1] Kremlin spokesman denies media reports of phone call between Putin, Trump",
+            ]
+            for path in seed_corpus.iterdir():
+                path.unlink()
+            await asyncio.to_thread(r.engine.reindex)
+            shown = await double.reply_to(await double.click(message, "Show passages", double.new_user("dan")))
+            assert shown.embeds[0]["description"].startswith("These passages have changed or were removed")
 
     run(scenario)
