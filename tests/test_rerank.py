@@ -50,6 +50,19 @@ def test_a_sentence_holding_every_key_word_beats_the_same_words_scattered(bridge
     assert ids(rank_passages(bridge, q, 2)) == ["together#1", "scattered#1"]
 
 
+def test_the_same_holds_for_a_russian_question() -> None:
+    index = corpus(
+        ("scattered", "Комитет", "Комитет собрался. Ничего не одобрено. Мост закрыт. Новое голосование впереди. "
+         "Комитет соберётся снова. Мост ждёт."),
+        ("together", "Комитет", "В понедельник комитет одобрил план нового моста через реку, после того как инженеры "
+         "показали чертежи."),
+        *FILLER,
+    )
+    q = analyze_question("Что одобрил комитет для нового моста?")
+    assert ids(index.search(q.terms, 2)) == ["scattered#1", "together#1"]
+    assert ids(rank_passages(index, q, 2)) == ["together#1", "scattered#1"]
+
+
 def test_sentence_evidence_is_the_best_single_sentence_share(bridge: CorpusIndex) -> None:
     q = analyze_question(COMMITTEE)
     weights = {t: 1.0 for t in q.terms}  # committe, approv, new, bridg
