@@ -26,7 +26,7 @@ from retrieval.index import CorpusIndex
 from retrieval.models import Passage
 from retrieval.question import Question
 from retrieval.spans import split_sentences
-from retrieval.tokens import iter_tokens, tokenize
+from retrieval.tokens import tokenize
 
 RERANK_DEPTH = 20  # BM25 passages re-scored per question: cheap at any corpus size
 SENTENCE_WEIGHT = 0.25
@@ -51,27 +51,20 @@ def passage_evidence(
     passage: Passage, title: str, q: Question, weights: dict[str, float], expansions: dict[str, str]
 ) -> tuple[float, float]:
     """(sentence, names) evidence of a passage for a question, each 0..1 (see the module's docstring)."""
-    tokens = [t for t in iter_tokens(passage.text) if not t.stop]
-    terms = [expansions.get(t.term, t.term) for t in tokens]
     total = math.fsum(weights.values())
     sentence = 0.0
-    i = 0
+    terms: set[str] = set()
     for lo, hi in split_sentences(passage.text):
-        while i < len(tokens) and tokens[i].start < lo:
-            i += 1
-        found: set[str] = set()
-        while i < len(tokens) and tokens[i].start < hi:
-            if terms[i] in weights:
-                found.add(terms[i])
-            i += 1
+        found = {expansions.get(t, t) for t in tokenize(passage.text[lo:hi])}
+        terms |= found
         if total:
-            sentence = max(sentence, math.fsum(weights[t] for t in found) / total)
+            sentence = max(sentence, math.fsum(weights[t] for t in found if t in weights) / total)
     names = {t for t in q.proper if t in weights}
     names_total = math.fsum(weights[t] for t in names)
     if not names_total:
         return sentence, 1.0
     around = " ".join(filter(None, (title, passage.heading)))
-    mentioned = names & ({*terms} | {expansions.get(t, t) for t in tokenize(around)})
+    mentioned = names & (terms | {expansions.get(t, t) for t in tokenize(around)})
     return sentence, math.fsum(weights[t] for t in mentioned) / names_total
 
 
