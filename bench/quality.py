@@ -137,8 +137,10 @@ def render(reports: list[tuple[str, list[str], dict]], host: list[str]) -> str:
         out.append(f"| {label} | {target} | {scale} | {fmt(value, unit)} | {met} |")
     out += [
         "",
-        "\"Top passage\" and \"top 5\" are the retrieval on its own: BM25 over the question's terms",
-        "(`index.search(tokenize(question), 5)`). A passage or sentence contains the answer when a gold",
+        "\"Top passage\" and \"top 5\" are the engine's passage ranking, the one answers are drawn from:",
+        "BM25's top 20 for the question's key terms, re-ranked by `retrieval.rerank` (best single-sentence",
+        "share of the key terms, names of the question in the passage or its title). \"BM25 alone\" is the",
+        "plain retrieval, `index.search(tokenize(question), 5)`. A passage or sentence contains the answer when a gold",
         "answer occurs in it, not inside a longer word: as written (case and spacing aside, so \"24\" is",
         "in \"24-yard\") or as whole words after SQuAD normalisation. The quoted sentence counts as a",
         "miss when the engine abstains; the figures below also give it over answered questions only.",
@@ -160,6 +162,7 @@ def render(reports: list[tuple[str, list[str], dict]], host: list[str]) -> str:
         ("abstained, of unanswerable", lambda r: fmt(r["abstained_unanswerable"], "%")),
         ("top passage contains the answer", lambda r: fmt(r["top1"], "%")),
         ("top 5 passages contain the answer", lambda r: fmt(r["top5"], "%")),
+        ("top passage / top 5, BM25 alone", lambda r: f"{fmt(r.get('bm25_top1'), '%')} / {fmt(r.get('bm25_top5'), '%')}"),
         ("quoted sentence contains the answer", lambda r: fmt(r["sentence_contains"], "%")),
         ("quoted sentence contains it (answered only)", lambda r: fmt(r["sentence_contains_answered"], "%")),
         ("answer's passage contains it (answered only)", lambda r: fmt(r["answer_passage_contains"], "%")),

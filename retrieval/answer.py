@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from retrieval.index import CorpusIndex
 from retrieval.models import Alternative, Answer, Citation, Passage
+from retrieval.rerank import query_expansions as _expansions, rank_passages
 from retrieval.timeaware import time_notes
 from retrieval.tokens import Token, iter_tokens
 
@@ -52,15 +53,6 @@ def _weights(q: Question, index: CorpusIndex) -> dict[str, float]:
     return w
 
 
-def _expansions(q: Question, index: CorpusIndex) -> dict[str, str]:
-    """Indexed term -> question term it stands for, for question words the corpus spells otherwise."""
-    out: dict[str, str] = {}
-    for t in q.terms:
-        for e in index.expand(t):
-            out.setdefault(e, t)
-    return out
-
-
 def _matched(terms: set[str], q: Question, expansions: dict[str, str]) -> set[str]:
     return {t for t in q.terms if t in terms} | {expansions[t] for t in terms if t in expansions}
 
@@ -79,8 +71,7 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
         return Answer(question=question, note="There are no articles to search.")
     expansions = _expansions(q, index)
     missing_names = [t for t in q.proper if index.bm25.doc_freq(t) == 0 and t not in expansions.values()]
-    query = q.terms + list(expansions)
-    hits = index.search(query, TOP_PASSAGES)
+    hits = rank_passages(index, q, TOP_PASSAGES, expansions)
     if not hits:
         return Answer(question=question, note="Not found in the articles: none of them mentions these words.")
     weights = _weights(q, index)

@@ -277,8 +277,8 @@ def render_report(report: EvalReport) -> str:
         f"abstention accuracy               {_num(report.abstention_accuracy, '%')}"
         f"  (answered {_num(report.answered_answerable, '%')} of answerable,"
         f" abstained on {_num(report.abstained_unanswerable, '%')} of unanswerable)",
-        f"top passage contains the answer   {_num(report.top1, '%')}",
-        f"top 5 passages contain the answer {_num(report.top5, '%')}",
+        f"top passage contains the answer   {_num(report.top1, '%')} (BM25 alone {_num(report.bm25_top1, '%')})",
+        f"top 5 passages contain the answer {_num(report.top5, '%')} (BM25 alone {_num(report.bm25_top5, '%')})",
         f"quoted sentence contains it       {_num(report.sentence_contains, '%')}"
         f" ({_num(report.sentence_contains_answered, '%')} of answered questions)",
         f"answer's passage contains it      {_num(report.answer_passage_contains, '%')} (of answered questions)",

@@ -29,6 +29,8 @@ from retrieval.answer import answer_question
 from retrieval.errors import UsageError
 from retrieval.index import CorpusIndex
 from retrieval.models import Article, Passage, SkippedFile
+from retrieval.question import analyze_question
+from retrieval.rerank import rank_passages
 from retrieval.tokens import tokenize
 
 SQUAD_V1, SQUAD_V2, JSONL = "squad-v1.1", "squad-v2.0", "jsonl"
@@ -323,13 +325,17 @@ class QuestionResult(BaseModel):
     note: str | None = None
     exact_match: float = Field(description="0 or 1.")
     f1: float = Field(description="0..1.")
-    top1: bool | None = Field(default=None, description="Retrieval only: the top passage holds a gold answer.")
+    top1: bool | None = Field(
+        default=None, description="The engine's passage ranking (BM25 re-ranked, what answers come from): the top passage holds a gold answer."
+    )
     top5: bool | None = None
+    bm25_top1: bool | None = Field(default=None, description="BM25 alone over the question's tokens: the top passage holds one.")
+    bm25_top5: bool | None = None
     answer_passage: bool | None = Field(default=None, description="The passage the answer came from holds a gold answer.")
     sentence_contains: bool | None = None
     passage_id: str | None = Field(default=None, description="The passage the answer came from.")
     gold_passage_id: str | None = None
-    gold_rank: int | None = Field(default=None, description="SQuAD: rank of the question's own paragraph in the top 5.")
+    gold_rank: int | None = Field(default=None, description="SQuAD: rank of the question's own paragraph in the engine's top 5.")
     miss: str | None = Field(default=None, description="Why the answer is not exactly right, when it is not.")
     milliseconds: float
 
@@ -388,8 +394,13 @@ class EvalReport(BaseModel):
     abstention_accuracy: float = Field(description="Percent of questions answered exactly when answerable.")
     answered_answerable: float | None = Field(description="Percent of answerable questions given an answer.")
     abstained_unanswerable: float | None = Field(description="Percent of unanswerable questions abstained on.")
-    top1: float | None = Field(description="Percent of answerable questions whose top passage holds a gold answer.")
+    top1: float | None = Field(
+        description="Percent of answerable questions whose top passage holds a gold answer, in the engine's ranking "
+        "(BM25's top passages re-ranked by `retrieval.rerank`, the passages answers are drawn from)."
+    )
     top5: float | None
+    bm25_top1: float | None = Field(description="The same for BM25 alone: `index.search(tokenize(question), 5)`.")
+    bm25_top5: float | None
     sentence_contains: float | None = Field(description="Percent of answerable questions whose quoted sentence holds one.")
     sentence_contains_answered: float | None = Field(description="The same, of the answerable questions given an answer.")
     answer_passage_contains: float | None = Field(description="Of answered answerable questions, the answer's passage holds one.")
@@ -444,13 +455,16 @@ def ask_and_score(index: CorpusIndex, q: EvalQuestion) -> QuestionResult:
     answer = answer_question(index, q.question)
     seconds = time.perf_counter() - started
     em, f1 = score_answer(answer.answer, q.answers, q.answerable)
-    top1 = top5 = answer_passage = sentence_contains = None
+    top1 = top5 = bm25_top1 = bm25_top5 = answer_passage = sentence_contains = None
     gold_rank = None
     passage_id = answer.citations[0].passage_id if answer.citations else None
     if q.answerable:
-        hits = index.search(tokenize(q.question), TOP_K)
+        hits = rank_passages(index, analyze_question(q.question), TOP_K)
         top1 = bool(hits) and contains_answer(hits[0][0].text, q.answers)
         top5 = any(contains_answer(p.text, q.answers) for p, _ in hits)
+        bm25_hits = index.search(tokenize(q.question), TOP_K)
+        bm25_top1 = bool(bm25_hits) and contains_answer(bm25_hits[0][0].text, q.answers)
+        bm25_top5 = any(contains_answer(p.text, q.answers) for p, _ in bm25_hits)
         gold_rank = next((n for n, (p, _) in enumerate(hits, start=1) if p.id == q.passage_id), None)
         sentence_contains = contains_answer(answer.sentence, q.answers)
         if answer.citations:
@@ -469,6 +483,8 @@ def ask_and_score(index: CorpusIndex, q: EvalQuestion) -> QuestionResult:
         f1=f1,
         top1=top1,
         top5=top5,
+        bm25_top1=bm25_top1,
+        bm25_top5=bm25_top5,
         answer_passage=answer_passage,
         sentence_contains=sentence_contains,
         passage_id=passage_id,
@@ -627,6 +643,8 @@ def summarize(
         abstained_unanswerable=_pct(sum(r.predicted is None for r in unanswerable), len(unanswerable)),
         top1=_pct(sum(bool(r.top1) for r in answerable), len(answerable)),
         top5=_pct(sum(bool(r.top5) for r in answerable), len(answerable)),
+        bm25_top1=_pct(sum(bool(r.bm25_top1) for r in answerable), len(answerable)),
+        bm25_top5=_pct(sum(bool(r.bm25_top5) for r in answerable), len(answerable)),
         sentence_contains=_pct(sum(bool(r.sentence_contains) for r in answerable), len(answerable)),
         sentence_contains_answered=_pct(sum(bool(r.sentence_contains) for r in answered), len(answered)),
         answer_passage_contains=_pct(sum(bool(r.answer_passage) for r in answered), len(answered)),

@@ -111,20 +111,22 @@ def normalize_word(word: str) -> str:
     return unicodedata.normalize("NFKC", word).casefold()
 
 
+@lru_cache(maxsize=200_000)
+def _word_term(raw: str) -> tuple[str, bool]:
+    """Index term of one word as written, and whether it is a stop word (cached: words repeat)."""
+    term, stop = _term(normalize_word(raw))
+    if stop and raw.isupper() and len(raw) > 1 and not _CYRILLIC.search(raw):
+        # "US" is a country, "IT" an industry: an all-capitals word is kept even if its
+        # lower-case form is a stop word.
+        term, stop = _STEMMERS["en"].stemWord(normalize_word(raw)), False
+    return term, stop
+
+
 def iter_tokens(text: str) -> list[Token]:
     """Every word of `text` with its character span; stop words are marked, not removed."""
-    out: list[Token] = []
-    for match in _WORD.finditer(text):
-        raw = match.group()
-        term, stop = _term(normalize_word(raw))
-        if stop and raw.isupper() and len(raw) > 1 and not _CYRILLIC.search(raw):
-            # "US" is a country, "IT" an industry: an all-capitals word is kept even if its
-            # lower-case form is a stop word.
-            term, stop = _STEMMERS["en"].stemWord(normalize_word(raw)), False
-        out.append(Token(term, match.start(), match.end(), stop))
-    return out
+    return [Token(term, m.start(), m.end(), stop) for m in _WORD.finditer(text) for term, stop in (_word_term(m.group()),)]
 
 
 def tokenize(text: str) -> list[str]:
     """Index terms of `text`, stop words removed: the same function for passages and questions."""
-    return [t.term for t in iter_tokens(text) if not t.stop]
+    return [term for term, stop in map(_word_term, _WORD.findall(text)) if not stop]

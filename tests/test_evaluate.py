@@ -414,7 +414,8 @@ def test_evaluation_over_a_squad_file_asks_every_question_against_every_paragrap
 
 REPORT_KEYS = {
     "file", "format", "corpus", "articles", "passages", "questions", "overall", "answerable", "unanswerable",
-    "abstention_accuracy", "answered_answerable", "abstained_unanswerable", "top1", "top5", "sentence_contains",
+    "abstention_accuracy", "answered_answerable", "abstained_unanswerable", "top1", "top5", "bm25_top1", "bm25_top5",
+    "sentence_contains",
     "sentence_contains_answered", "answer_passage_contains", "latency", "index_seconds", "by_type", "calibration", "miss_kinds", "skipped",
 }
 
