@@ -74,18 +74,23 @@ def test_killed_while_writing_leaves_the_previous_index_usable(seed_corpus: Path
 
 
 def test_two_indexers_at_once(seed_corpus: Path, tmp_path: Path) -> None:
+    from filelock import FileLock
+
     index_dir = tmp_path / "idx"
+    index_dir.mkdir()
     write_article(seed_corpus, "bridge.txt", BRIDGE)
     write_corpus(seed_corpus, 400)
-    procs = [newsqa("index", "--corpus", str(seed_corpus), "--index-dir", str(index_dir)) for _ in range(2)]
+    # Both start while the lock is held (as by a third indexer), so they truly overlap however fast
+    # indexing is; then they race for it.
+    with FileLock(str(index_dir / "lock")):
+        procs = [newsqa("index", "--corpus", str(seed_corpus), "--index-dir", str(index_dir)) for _ in range(2)]
+        first_lines = [p.stderr.readline() for p in procs]
+    assert all("waiting for another newsqa process" in line for line in first_lines), first_lines
     results = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     summaries = [out.splitlines()[-2] for out, _ in results]
     # One built the index; the other waited for it and found nothing left to do.
     assert sorted(s.split(",")[0] for s in summaries) == ["0 added", "403 added"]
-    waited = [err for _, err in results if "waiting for another newsqa process" in err]
-    assert len(waited) == 1
-    assert f"to finish updating the index in {index_dir}" in waited[0]
     engine = Engine.open(seed_corpus, index_dir)
     assert engine.last_report.notes == [] and engine.last_report.files_read == 0
     assert engine.ask(BRIDGE_COST).answer == "42 million dollars"
