@@ -121,7 +121,8 @@ class FileEntry:
 
     def to_json(self) -> dict[str, Any]:
         """The entry without its name, leaving out what is unset."""
-        return {k: v for k, v in self.__dict__.items() if v not in (None, False) and k != "name"}
+        # `is`, not `in (None, False)`: 0 == False, and an empty file's size is 0.
+        return {k: v for k, v in self.__dict__.items() if v is not None and v is not False and k != "name"}
 
     @classmethod
     def from_json(cls, name: str, data: dict[str, Any]) -> FileEntry:

@@ -189,6 +189,15 @@ def test_unreadable_files_are_skipped_with_reasons_and_not_read_again(corpus: Pa
     assert {s.path for s in again.skipped} == {"photo.txt", "notes.pdf"}
 
 
+def test_an_empty_file_does_not_make_the_saved_index_look_damaged(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "empty.txt").write_bytes(b"")
+    age(corpus / "empty.txt")
+    Engine.open(corpus, tmp_path / "idx")
+    again = Engine.open(corpus, tmp_path / "idx")
+    assert again.last_report.notes == [] and again.last_report.files_read == 0
+    assert [s.path for s in again.skipped] == ["empty.txt"]
+
+
 def test_html_file_in_the_corpus_is_indexed_with_its_metadata(corpus: Path, tmp_path: Path) -> None:
     (corpus / "ferry.html").write_text(
         "<html><head><title>Ferry | Harbor News</title>"
