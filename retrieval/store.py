@@ -4,13 +4,14 @@ An index folder holds generations; `CURRENT` names the complete one and is the c
 
     CURRENT              {"generation": "gen-000007", "manifest_sha256": ...}
     gen-000007/
-        manifest.json    format and tokenizer versions, the corpus, one entry per corpus file
-                         (name, size, mtime, content hash, what became of it), one entry per indexed
-                         article (metadata, passages), and the size and SHA-256 of every data file
+        manifest.json    format and tokenizer versions, the corpus, counts, and the size and SHA-256
+                         of every data file
+        files.jsonl      one line per corpus file: name, size, mtime, content hash, what became of it
+        articles.jsonl   one line per indexed article: metadata, content key, text length, passages
         texts.bin        the article texts, UTF-8, back to back
-        vocab.json       the terms passages are indexed under
+        vocab.json       every indexed term, sorted: term ids below are positions in this list
         term_ids.npy     every passage's term ids, back to back; term_ptr.npy says where each starts
-        bm25.json        `BM25Index.to_arrays()` terms; bm25-<name>.npy its arrays (memory-mapped)
+        bm25-<name>.npy  `BM25Index.arrays()`, over the same term ids (memory-mapped)
     lock, lock.owner     one writer at a time (filelock), and who that is
     tmp-*/               a generation being written, or left behind by a crash (the next writer removes it)
 
@@ -23,12 +24,19 @@ rebuilt with a warning, one of another format, tokenizer or corpus with a notice
 Only new or changed files are read: a file whose name, size and modification time match the
 manifest is taken from the saved index as it is. A read file whose content hash is already indexed
 (a rename, a copy, a touch) reuses the stored passages and terms instead of being tokenized again.
+
+An update may run in a thread beside a bot's event loop, so no step of it holds the GIL for long
+(at 100k passages the longest measured is about 30 ms, bench/RESULTS.md): stored term ids are renumbered with array arithmetic
+and BM25 is rebuilt from them (`BM25Index.build_from_ids`), never turned back into strings; the
+articles that did not change keep their objects from the index in memory; JSON is read and written
+a line or a chunk at a time, never in one call over the whole corpus.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import heapq
 import json
 import os
 import shutil
@@ -42,7 +50,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from retrieval.bm25 import BM25Index
+from retrieval.bm25 import BM25Index, term_numbers
 from retrieval.errors import NewsqaError
 from retrieval.index import CorpusIndex, passage_terms
 from retrieval.ingest import (
@@ -716,7 +724,7 @@ class IndexStore:
 
 # --- writing a generation in pieces --------------------------------------------------------------
 
-# Items per json.dumps call when writing a long list: each call is one uninterrupted hold of the GIL.
+# Items per json.dumps or sort call on a long list: each call is one uninterrupted hold of the GIL.
 _JSON_CHUNK = 16384
 
 
@@ -733,10 +741,11 @@ def _number_terms(articles: list[ParsedArticle], snapshot: Snapshot | None) -> t
         if parsed.terms is not None:
             for terms in parsed.terms:
                 new_terms.update(terms)
-    missing = sorted(t for t in new_terms if not _in_sorted(old, t))
+    missing = _sorted_in_steps([t for t in new_terms if not _in_sorted(old, t)])
     vocab = old + missing
-    vocab.sort()  # two sorted runs: one linear merge
-    number = {t: bisect.bisect_left(vocab, t) for t in new_terms}
+    if old and missing:
+        vocab.sort()  # two sorted runs: one linear merge
+    number = term_numbers(vocab) if not old else {t: bisect.bisect_left(vocab, t) for t in new_terms}
     old_to_new = None
     if missing:
         at = np.array([bisect.bisect_left(old, t) for t in missing], dtype=np.int64)
@@ -786,6 +795,15 @@ def _number_terms(articles: list[ParsedArticle], snapshot: Snapshot | None) -> t
             term_ids = renumber[term_ids]
             vocab = [vocab[i] for i in used.tolist()]
     return vocab, term_ids, term_ptr
+
+
+def _sorted_in_steps(items: list[str]) -> list[str]:
+    """`sorted(items)`; a long list is sorted in chunks and merged (sorting 200k terms in one call
+    holds the GIL for ~0.1 s: a full build's vocabulary)."""
+    if len(items) <= _JSON_CHUNK:
+        return sorted(items)
+    chunks = [sorted(items[i : i + _JSON_CHUNK]) for i in range(0, len(items), _JSON_CHUNK)]
+    return list(heapq.merge(*chunks))
 
 
 def _in_sorted(terms: list[str], term: str) -> bool:
