@@ -528,15 +528,17 @@ class IndexStore:
                     reason=f"another file, {ids[article_id]}, has the same article id {article_id!r}: rename one of them",
                 )
             else:
-                files[name] = replace(entry, status="indexed", reason=None)
+                if entry.status != "indexed" or entry.reason is not None:
+                    files[name] = replace(entry, status="indexed", reason=None)
                 keys[key], ids[article_id] = name, name
                 chosen.append(name)
         chosen.sort()
+        article_ids = {name: article_id for article_id, name in ids.items()}
         plan = [(name, f"{_parser_kind(name)}:{files[name].sha256}") for name in chosen]
 
         # The report, by article id.
         old_keys = snapshot.article_keys if snapshot else {}
-        new_keys = {article_id_for(Path(name)): key for name, key in plan}
+        new_keys = {article_ids[name]: key for name, key in plan}
         old_by_key = {k: i for i, k in old_keys.items()}
         for article_id, key in new_keys.items():
             before = old_keys.get(article_id)
@@ -648,28 +650,36 @@ class IndexStore:
             for name in sorted(files):
                 entry = files[name]
                 line = snapshot.file_lines.get(name) if snapshot is not None and snapshot.files.get(name) == entry else None
-                out.write(line if line is not None else _json_line({"name": name, **entry.to_json()}))
-                out.write(b"\n")
+                out.add_line(line if line is not None else _json_line({"name": name, **entry.to_json()}))
         with _DataFile(tmp, "texts.bin", data) as texts, _DataFile(tmp, "articles.jsonl", data) as lines:
             stored_texts = memoryview(snapshot.texts) if snapshot is not None else memoryview(b"")
+            run = [0, 0]  # stored text bytes not yet written, one slice for consecutive articles
             for parsed in articles:
                 i = parsed.stored
                 if i is not None:
-                    blob: bytes | memoryview = stored_texts[snapshot.text_at[i] : snapshot.text_at[i + 1]]  # type: ignore[union-attr]
+                    start, end = snapshot.text_at[i], snapshot.text_at[i + 1]  # type: ignore[union-attr]
+                    if start != run[1]:
+                        texts.write(stored_texts[run[0] : run[1]])
+                        run[0] = start
+                    run[1] = end
+                    size = end - start
                 else:
+                    texts.write(stored_texts[run[0] : run[1]])
+                    run = [0, 0]
                     blob = parsed.article.text.encode("utf-8")
-                texts.write(blob)
+                    texts.write(blob)
+                    size = len(blob)
                 if i is not None and snapshot.paths[i] == parsed.article.path:  # type: ignore[union-attr]
-                    lines.write(snapshot.article_lines[i])  # type: ignore[union-attr]
+                    lines.add_line(snapshot.article_lines[i])  # type: ignore[union-attr]
                 else:
                     a = parsed.article
                     entry: dict[str, Any] = {
-                        "id": a.id, "file": a.path, "key": parsed.key, "title": a.title, "text_bytes": len(blob),
+                        "id": a.id, "file": a.path, "key": parsed.key, "title": a.title, "text_bytes": size,
                         "passages": [[p.number, p.start, p.end, p.heading] for p in parsed.passages],
                     }
                     entry.update({k: v for k, v in (("published", a.published), ("url", a.url), ("source", a.source)) if v})
-                    lines.write(_json_line(entry))
-                lines.write(b"\n")
+                    lines.add_line(_json_line(entry))
+            texts.write(stored_texts[run[0] : run[1]])
         with _DataFile(tmp, "vocab.json", data) as out:
             for piece in _json_list(vocab):
                 out.write(piece)
@@ -726,6 +736,7 @@ class IndexStore:
 
 # Items per json.dumps or sort call on a long list: each call is one uninterrupted hold of the GIL.
 _JSON_CHUNK = 16384
+_LINES_PER_WRITE = 4096
 
 
 def _number_terms(articles: list[ParsedArticle], snapshot: Snapshot | None) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -843,11 +854,25 @@ class _DataFile:
         self.fh = open(folder / name, "wb", buffering=1 << 20)
         self.sha256 = hashlib.sha256()
         self.size = 0
+        self.lines: list[bytes] = []
 
     def write(self, blob: bytes | memoryview) -> None:
-        self.fh.write(blob)
-        self.sha256.update(blob)
-        self.size += len(blob)
+        if len(blob):
+            self.fh.write(blob)
+            self.sha256.update(blob)
+            self.size += len(blob)
+
+    def add_line(self, line: bytes) -> None:
+        """Write `line` and a newline; lines are written a few thousand at a time."""
+        self.lines.append(line)
+        if len(self.lines) >= _LINES_PER_WRITE:
+            self._write_lines()
+
+    def _write_lines(self) -> None:
+        if self.lines:
+            self.lines.append(b"")
+            self.write(b"\n".join(self.lines))
+            self.lines.clear()
 
     def __enter__(self) -> _DataFile:
         return self
@@ -855,6 +880,7 @@ class _DataFile:
     def __exit__(self, exc_type: object, *rest: object) -> None:
         try:
             if exc_type is None:
+                self._write_lines()
                 self.fh.flush()
                 os.fsync(self.fh.fileno())
                 self.data[self.name] = {"size": self.size, "sha256": self.sha256.hexdigest()}
