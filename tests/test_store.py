@@ -306,6 +306,7 @@ def test_every_update_saves_and_serves_what_a_full_rebuild_does(
     # corpora take many.
     monkeypatch.setattr(retrieval.store, "_JSON_CHUNK", 7)
     monkeypatch.setattr(retrieval.store, "_LINES_PER_WRITE", 2)
+    monkeypatch.setattr(retrieval.store, "_LINES_PER_PARSE", 3)
     monkeypatch.setattr(retrieval.bm25, "_VOCAB_CHUNK", 5)
     engine = Engine.open(corpus, tmp_path / "idx")
     steps = [
