@@ -4,6 +4,8 @@ Run from the repository root (1M takes several minutes and a few GB of memory):
 
     python -m bench.bench_scale                      # 10k and 100k passages, plus the responsiveness check
     python -m bench.bench_scale --sizes 1000000      # 1M passages
+    python -m bench.bench_scale --worker newsqa responsive 100000 /tmp/newsqa-bench 50   # responsiveness alone
+        # (append "to_thread" to send questions and the re-index through asyncio.to_thread, not the bot's methods)
 
 For each size the parent makes the synthetic corpus (bench/synthetic.py, fixed seed) and saves it;
 then every engine is measured in fresh subprocesses, so that memory figures don't mix: one builds
@@ -295,8 +297,12 @@ def add_one_article(workdir: Path, size: int, articles, passages) -> dict:
     return {"seconds": time.perf_counter() - started, "bm25_rebuild_s": built, "answer": answer.answer}
 
 
-def worker_responsive(size: int, workdir: Path, n_questions: int) -> dict:
-    """The bot's path: questions through asyncio.to_thread(engine.ask) while engine.reindex runs."""
+def worker_responsive(size: int, workdir: Path, n_questions: int, path: str = "bot") -> dict:
+    """The bot's path: questions through `NewsqaBot.answer` while `NewsqaBot.refresh_index` runs (the
+    bot made offline, never logged in). `path="to_thread"`: both through `asyncio.to_thread`, as the
+    bot did before it had its own answering threads."""
+    from bot.client import NewsqaBot
+    from bot.settings import BotSettings
     from retrieval.engine import Engine
 
     articles, _ = load_passages(workdir, size)
@@ -313,6 +319,11 @@ def worker_responsive(size: int, workdir: Path, n_questions: int) -> dict:
 
     async def run() -> dict:
         loop = asyncio.get_running_loop()
+        bot = NewsqaBot(BotSettings(_env_file=None, corpus_dir=folder, reindex_interval_seconds=0), engine)
+        if path == "to_thread":
+            answer, refresh = (lambda q: asyncio.to_thread(engine.ask, q)), (lambda: asyncio.to_thread(engine.reindex))
+        else:
+            answer, refresh = bot.answer, bot.refresh_index
         lags: list[tuple[float, float]] = []  # (when, how late)
         stop = asyncio.Event()
 
@@ -326,8 +337,7 @@ def worker_responsive(size: int, workdir: Path, n_questions: int) -> dict:
 
         async def ask(q: str):
             t = time.perf_counter()
-            answer = await asyncio.to_thread(engine.ask, q)
-            return answer, time.perf_counter() - t
+            return await answer(q), time.perf_counter() - t
 
         tick = asyncio.create_task(ticker())
         await asyncio.sleep(0.2)
@@ -335,7 +345,7 @@ def worker_responsive(size: int, workdir: Path, n_questions: int) -> dict:
         arrival = folder / f"arrival-{time.time_ns()}.txt"
         arrival.write_text("Harbour ferry resumes\n\nThe harbour ferry resumed service on Monday after repairs.\n", encoding="utf-8")
         t_reindex = loop.time()
-        reindex = asyncio.create_task(asyncio.to_thread(engine.reindex))
+        reindex = asyncio.create_task(refresh())
         await asyncio.sleep(0.3)  # the re-index is under way
         t_ask = loop.time()
         results = await asyncio.gather(*(ask(q) for q in questions))
@@ -346,9 +356,11 @@ def worker_responsive(size: int, workdir: Path, n_questions: int) -> dict:
         arrival.unlink()
         stop.set()
         await tick
+        await bot.close()
         during_q = [lag for when, lag in lags if t_ask <= when <= t_answered]
         during_r = [lag for when, lag in lags if t_reindex <= when <= t_done]
         return {
+            "answer_path": path,
             "passages": len(engine.index.passages),
             "questions": len(questions),
             "answered": sum(1 for a, _ in results if a is not None),
@@ -534,7 +546,7 @@ def main(argv: list[str] | None = None) -> None:
         elif phase == "serve":
             out = worker_serve(engine, int(rest[0]), Path(rest[1]), int(rest[2]))
         else:
-            out = worker_responsive(int(rest[0]), Path(rest[1]), int(rest[2]))
+            out = worker_responsive(int(rest[0]), Path(rest[1]), int(rest[2]), *rest[3:])
         print(json.dumps(out))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import discord
@@ -21,6 +22,11 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 OOPS = "Something went wrong on my side; the details are in the bot's log."
+# Threads that answer questions. Answering is mostly Python holding the GIL, so more threads add no
+# throughput, only contenders that the event loop queues behind for the GIL: with asyncio.to_thread's
+# pool (6 threads on 2 CPUs) 50 questions during a re-index at 100k passages held the loop up to
+# 99 ms, with 2 threads up to 36 ms, in the same time for all 50 (bench/RESULTS.md).
+ANSWER_THREADS = 2
 
 
 class NewsqaTree(app_commands.CommandTree):
@@ -50,12 +56,13 @@ class NewsqaBot(commands.Bot):
         self.engine = engine
         self.cooldown = Cooldown(settings.ask_cooldown_seconds)
         self._poll_task: asyncio.Task[None] | None = None
+        self._answer_pool = ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="newsqa-answer")
 
     # --- the engine, off the event loop -------------------------------------------------------
 
     async def answer(self, question: str) -> Answer:
-        """The engine's answer, computed in a worker thread."""
-        return await asyncio.to_thread(self.engine.ask, question)
+        """The engine's answer, computed in one of the bot's few answering threads."""
+        return await asyncio.get_running_loop().run_in_executor(self._answer_pool, self.engine.ask, question)
 
     async def refresh_index(self) -> IndexReport:
         """Pick up added, changed and removed articles, in a worker thread; questions keep flowing."""
@@ -135,6 +142,7 @@ class NewsqaBot(commands.Bot):
                 pass
             self._poll_task = None
         await super().close()
+        self._answer_pool.shutdown(wait=False)  # a question still being answered finishes on its own
 
 
 class ShardedNewsqaBot(NewsqaBot, commands.AutoShardedBot):

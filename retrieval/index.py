@@ -26,6 +26,8 @@ class CorpusIndex:
     passages: list[Passage]
     bm25: BM25Index
     skipped: list[SkippedFile] = field(default_factory=list)
+    # Every indexed term in sorted order, for `expand`; sorted here if not given (~0.1 s at 200k terms).
+    sorted_vocab: list[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -46,7 +48,8 @@ class CorpusIndex:
         )
 
     def __post_init__(self) -> None:
-        self._sorted_vocab = sorted(self.bm25.vocab)
+        if self.sorted_vocab is None:
+            self.sorted_vocab = sorted(self.bm25.vocab)
 
     def idf(self, term: str) -> float:
         """Lucene idf of a term; a term found nowhere gets the idf of a term in no passage."""
@@ -62,9 +65,10 @@ class CorpusIndex:
         out = []
         for size in range(len(term), 4, -1):
             prefix = term[:size]
-            i = bisect.bisect_left(self._sorted_vocab, prefix)
-            while i < len(self._sorted_vocab) and self._sorted_vocab[i].startswith(prefix):
-                cand = self._sorted_vocab[i]
+            vocab = self.sorted_vocab
+            i = bisect.bisect_left(vocab, prefix)
+            while i < len(vocab) and vocab[i].startswith(prefix):
+                cand = vocab[i]
                 if size >= max(5, 0.6 * min(len(cand), len(term))):
                     out.append(cand)
                 i += 1

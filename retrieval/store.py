@@ -4,13 +4,14 @@ An index folder holds generations; `CURRENT` names the complete one and is the c
 
     CURRENT              {"generation": "gen-000007", "manifest_sha256": ...}
     gen-000007/
-        manifest.json    format and tokenizer versions, the corpus, one entry per corpus file
-                         (name, size, mtime, content hash, what became of it), one entry per indexed
-                         article (metadata, passages), and the size and SHA-256 of every data file
+        manifest.json    format and tokenizer versions, the corpus, counts, and the size and SHA-256
+                         of every data file
+        files.jsonl      one line per corpus file: name, size, mtime, content hash, what became of it
+        articles.jsonl   one line per indexed article: metadata, content key, text length, passages
         texts.bin        the article texts, UTF-8, back to back
-        vocab.json       the terms passages are indexed under
+        vocab.json       every indexed term, sorted: term ids below are positions in this list
         term_ids.npy     every passage's term ids, back to back; term_ptr.npy says where each starts
-        bm25.json        `BM25Index.to_arrays()` terms; bm25-<name>.npy its arrays (memory-mapped)
+        bm25-<name>.npy  `BM25Index.arrays()`, over the same term ids (memory-mapped)
     lock, lock.owner     one writer at a time (filelock), and who that is
     tmp-*/               a generation being written, or left behind by a crash (the next writer removes it)
 
@@ -23,24 +24,33 @@ rebuilt with a warning, one of another format, tokenizer or corpus with a notice
 Only new or changed files are read: a file whose name, size and modification time match the
 manifest is taken from the saved index as it is. A read file whose content hash is already indexed
 (a rename, a copy, a touch) reuses the stored passages and terms instead of being tokenized again.
+
+An update may run in a thread beside a bot's event loop, so no step of it holds the GIL for long
+(at 100k passages the longest measured is about 30 ms, bench/RESULTS.md): stored term ids are renumbered with array arithmetic
+and BM25 is rebuilt from them (`BM25Index.build_from_ids`), never turned back into strings; the
+articles that did not change keep their objects from the index in memory; JSON is read and written
+a line or a chunk at a time, never in one call over the whole corpus.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import heapq
 import json
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from io import BytesIO
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from retrieval.bm25 import BM25Index
+from retrieval.bm25 import BM25Index, term_numbers
 from retrieval.errors import NewsqaError
 from retrieval.index import CorpusIndex, passage_terms
 from retrieval.ingest import (
@@ -55,7 +65,7 @@ from retrieval.ingest import (
 from retrieval.models import Article, IndexReport, Passage, SkippedFile
 from retrieval.tokens import TOKENIZER_ID
 
-FORMAT_VERSION = 2  # 2: BM25 arrays as (tf, length) pair codes
+FORMAT_VERSION = 3  # 2: BM25 arrays as (tf, length) pair codes; 3: one sorted vocabulary, JSON Lines
 DEFAULT_LOCK_TIMEOUT = 120.0
 # A file modified this close to the moment it was indexed may change again within the same mtime
 # tick, keeping its size and time; its entry is marked racy and its content re-checked next time.
@@ -102,6 +112,13 @@ def default_index_dir(corpus_dir: Path) -> Path:
 # --- what a generation records -------------------------------------------------------------------
 
 
+class FileStat(NamedTuple):
+    """What the change check needs of a file's stat, named as in `os.stat_result`."""
+
+    st_size: int
+    st_mtime_ns: int
+
+
 @dataclass(frozen=True)
 class FileEntry:
     """One file of the corpus folder as last seen: its stat, content hash, and what became of it."""
@@ -118,7 +135,9 @@ class FileEntry:
         return not self.racy and self.size == size and self.mtime_ns == mtime_ns
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, False) and k != "name"}
+        """The entry without its name, leaving out what is unset."""
+        # `is`, not `in (None, False)`: 0 == False, and an empty file's size is 0.
+        return {k: v for k, v in self.__dict__.items() if v is not None and v is not False and k != "name"}
 
     @classmethod
     def from_json(cls, name: str, data: dict[str, Any]) -> FileEntry:
@@ -127,12 +146,14 @@ class FileEntry:
 
 @dataclass
 class ParsedArticle:
-    """An article ready to index: its text and passages, and each passage's terms."""
+    """An article ready to index: its text and passages, and either each passage's terms (read now)
+    or the number of the stored article in the previous generation whose term ids it takes over."""
 
     article: Article
     passages: list[Passage]
-    terms: list[list[str]]
+    terms: list[list[str]] | None
     key: str  # "<parser>:<sha256>": the same bytes read as .txt and as .md are different articles
+    stored: int | None = None
 
     def renamed(self, file_name: str) -> ParsedArticle:
         """The same content under another file name: new ids, same passages and terms."""
@@ -143,7 +164,7 @@ class ParsedArticle:
         passages = [
             p.model_copy(update={"id": f"{new_id}#{p.number}", "article_id": new_id}) for p in self.passages
         ]
-        return ParsedArticle(article, passages, self.terms, self.key)
+        return ParsedArticle(article, passages, self.terms, self.key, self.stored)
 
 
 def _parser_kind(name: str) -> str:
@@ -156,49 +177,62 @@ def _parser_kind(name: str) -> str:
 
 @dataclass
 class Snapshot:
-    """A verified generation on disk; article texts and terms are read from it on demand."""
+    """A verified generation on disk. Stored article `i` has id `ids[i]`, its text is
+    `texts[text_at[i]:text_at[i + 1]]`, its passages are numbers `passage_at[i]` to `passage_at[i + 1]`,
+    and passage `j`'s term ids are `term_ids[term_ptr[j]:term_ptr[j + 1]]`, numbers into `vocab`."""
 
     generation: str
     folder: Path
     manifest: dict[str, Any]
     files: dict[str, FileEntry]
+    file_lines: dict[str, bytes]  # each file's line of files.jsonl, to write it again unchanged
+    article_lines: list[bytes]
+    ids: list[str]
+    paths: list[str]
+    keys: list[str]
+    text_at: list[int]
+    passage_at: list[int]
     texts: bytes
     vocab: list[str]
     term_ids: np.ndarray
     term_ptr: np.ndarray
-    bm25_terms: list[str]
     bm25_arrays: dict[str, np.ndarray]
-    _by_key: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._by_key = {a["key"]: i for i, a in enumerate(self.manifest["articles"])}
-        self._words: list[str] | None = None
-        self._ptr: list[int] | None = None
+        self._by_key = {k: i for i, k in enumerate(self.keys)}
 
     @property
     def article_keys(self) -> dict[str, str]:
         """Indexed article id -> content key."""
-        return {a["id"]: a["key"] for a in self.manifest["articles"]}
+        return dict(zip(self.ids, self.keys))
 
     def has_key(self, key: str) -> bool:
         return key in self._by_key
 
-    def parsed(self, key: str) -> ParsedArticle:
-        """The stored article with this content key, its passages and terms, without re-reading it."""
-        i = self._by_key[key]
-        entry = self.manifest["articles"][i]
-        article, passages = self._article(entry)
-        if self._words is None:  # every stored term at once: one vectorised lookup, not one per article
-            self._words = np.array(self.vocab, dtype=object)[np.asarray(self.term_ids)].tolist()
-            self._ptr = np.asarray(self.term_ptr).tolist()
-        words, ptr = self._words, self._ptr
-        lo, hi = entry["passages_at"]
-        terms = [words[ptr[i] : ptr[i + 1]] for i in range(lo, hi)]
-        return ParsedArticle(article, passages, terms, key)
+    def stored(self, key: str, index: CorpusIndex | None = None) -> ParsedArticle:
+        """The stored article with this content key, without re-reading or re-tokenizing it.
 
-    def _article(self, entry: dict[str, Any]) -> tuple[Article, list[Passage]]:
-        offset, length = entry["text_at"]
-        text = self.texts[offset : offset + length].decode("utf-8")
+        `index` is the index built from this generation, if one is in memory: its article and
+        passage objects are taken as they are instead of being made again from the saved text.
+        """
+        i = self._by_key[key]
+        if index is not None:
+            article, passages = index.articles[self.ids[i]], index.passages[self.passage_at[i] : self.passage_at[i + 1]]
+        else:
+            article, passages = self._article(i)
+        return ParsedArticle(article, passages, None, key, stored=i)
+
+    def built_this(self, index: CorpusIndex) -> bool:
+        """Does `index` (built from a generation of this name) hold this generation's articles and passages?"""
+        return (
+            len(index.passages) == self.passage_at[-1]
+            and len(index.articles) == len(self.ids)
+            and all(map(index.articles.__contains__, self.ids))
+        )
+
+    def _article(self, i: int) -> tuple[Article, list[Passage]]:
+        entry = json.loads(self.article_lines[i])
+        text = self.texts[self.text_at[i] : self.text_at[i + 1]].decode("utf-8")
         # Validated when written and checksummed since: construct without validating again.
         article = Article.model_construct(
             id=entry["id"], path=entry["file"], title=entry["title"], published=entry.get("published"),
@@ -219,13 +253,14 @@ class Snapshot:
         """The searchable index, with the BM25 arrays memory-mapped from disk."""
         articles: list[Article] = []
         passages: list[Passage] = []
-        for entry in self.manifest["articles"]:
-            article, article_passages = self._article(entry)
+        for i in range(len(self.ids)):
+            article, article_passages = self._article(i)
             articles.append(article)
             passages.extend(article_passages)
-        bm25 = BM25Index.from_arrays(self.bm25_terms, self.bm25_arrays)
+        bm25 = BM25Index.from_arrays(self.vocab, self.bm25_arrays)
         return CorpusIndex(
-            articles={a.id: a for a in articles}, passages=passages, bm25=bm25, skipped=self.skipped()
+            articles={a.id: a for a in articles}, passages=passages, bm25=bm25, skipped=self.skipped(),
+            sorted_vocab=self.vocab,
         )
 
 
@@ -306,7 +341,23 @@ class IndexStore:
             if not name.endswith(".npy"):
                 contents[name] = blob
         try:
-            files = {name: FileEntry.from_json(name, e) for name, e in manifest["files"].items()}
+            # A few thousand lines per json.loads, never one call over the whole corpus: that would
+            # hold the GIL (and a bot's event loop) for ~0.1 s per 10k articles.
+            files: dict[str, FileEntry] = {}
+            file_lines: dict[str, bytes] = {}
+            lines = _lines(contents["files.jsonl"])
+            for line, entry in zip(lines, _parse_lines(lines)):
+                name = entry.pop("name")
+                files[name] = FileEntry.from_json(name, entry)
+                file_lines[name] = line
+            article_lines = _lines(contents["articles.jsonl"])
+            ids, paths, keys, text_at, passage_at = [], [], [], [0], [0]
+            for entry in _parse_lines(article_lines):
+                ids.append(str(entry["id"]))
+                paths.append(str(entry["file"]))
+                keys.append(str(entry["key"]))
+                text_at.append(text_at[-1] + int(entry["text_bytes"]))
+                passage_at.append(passage_at[-1] + len(entry["passages"]))
             arrays = {
                 name[len("bm25-") : -len(".npy")]: self._npy(folder / name)
                 for name in data
@@ -317,22 +368,33 @@ class IndexStore:
                 folder=folder,
                 manifest=manifest,
                 files=files,
+                file_lines=file_lines,
+                article_lines=article_lines,
+                ids=ids,
+                paths=paths,
+                keys=keys,
+                text_at=text_at,
+                passage_at=passage_at,
                 texts=contents["texts.bin"],
                 vocab=json.loads(contents["vocab.json"]),
                 term_ids=self._npy(folder / "term_ids.npy"),
                 term_ptr=self._npy(folder / "term_ptr.npy"),
-                bm25_terms=json.loads(contents["bm25.json"]),
                 bm25_arrays=arrays,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise DamagedIndex(f"the manifest and the data files disagree ({exc.__class__.__name__}: {exc})") from exc
         try:
-            BM25Index.from_arrays(snapshot.bm25_terms, snapshot.bm25_arrays)  # checks names and shapes, copies nothing
+            BM25Index.check_arrays(len(snapshot.vocab), arrays)
         except ValueError as exc:
             raise DamagedIndex(f"the BM25 arrays are unusable ({exc})") from exc
-        n_passages = sum(len(a["passages"]) for a in manifest["articles"])
-        if len(snapshot.term_ptr) != n_passages + 1 or int(snapshot.term_ptr[-1]) != len(snapshot.term_ids):
+        n_passages = passage_at[-1]
+        if len(ids) != manifest.get("articles") or n_passages != manifest.get("passages") or text_at[-1] != len(snapshot.texts):
+            raise DamagedIndex("articles.jsonl does not match the manifest")
+        term_ids, term_ptr = snapshot.term_ids, snapshot.term_ptr
+        if len(term_ptr) != n_passages + 1 or int(term_ptr[-1]) != len(term_ids) or len(arrays["doc_lens"]) != n_passages:
             raise DamagedIndex("term_ptr.npy does not match the passages in the manifest")
+        if len(term_ids) and (int(term_ids.min()) < 0 or int(term_ids.max()) >= len(snapshot.vocab)):
+            raise DamagedIndex("term_ids.npy holds a term id that vocab.json lacks")
         return snapshot
 
     @staticmethod
@@ -342,21 +404,24 @@ class IndexStore:
         except ValueError as exc:  # a bad header, or an object array (which would need pickle)
             raise DamagedIndex(f"{path.name} is not a plain NumPy array file") from exc
 
-    def scan(self) -> dict[str, os.stat_result]:
+    def scan(self) -> dict[str, FileStat]:
         """The corpus folder's article candidates: regular, non-hidden files, by name."""
-        out: dict[str, os.stat_result] = {}
+        out: dict[str, FileStat] = {}
+        # Each entry is dropped as soon as it is read: 100k entries with their cached stats (some
+        # twenty objects each) freed at once would hold the GIL for ~0.1 s.
         try:
-            entries = list(os.scandir(self.corpus_dir))
+            with os.scandir(self.corpus_dir) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    try:
+                        if entry.is_file():
+                            st = entry.stat()
+                            out[entry.name] = FileStat(st.st_size, st.st_mtime_ns)
+                    except OSError:
+                        continue  # vanished while we looked
         except OSError as exc:
             raise NewsqaError(f"cannot read the corpus folder {self.corpus_dir}: {exc.strerror or exc}") from exc
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            try:
-                if entry.is_file():
-                    out[entry.name] = entry.stat()
-            except OSError:
-                continue  # vanished while we looked
         return out
 
     def stale(self, state: CorpusState | None) -> bool:
@@ -472,24 +537,17 @@ class IndexStore:
                     reason=f"another file, {ids[article_id]}, has the same article id {article_id!r}: rename one of them",
                 )
             else:
-                files[name] = replace(entry, status="indexed", reason=None)
+                if entry.status != "indexed" or entry.reason is not None:
+                    files[name] = replace(entry, status="indexed", reason=None)
                 keys[key], ids[article_id] = name, name
                 chosen.append(name)
         chosen.sort()
-
-        articles: list[ParsedArticle] = []
-        for name in chosen:
-            key = f"{_parser_kind(name)}:{files[name].sha256}"
-            parsed = fresh.get(key)
-            if parsed is None:
-                parsed = snapshot.parsed(key)  # type: ignore[union-attr] - only fresh or stored keys are chosen
-            if parsed.article.path != name:
-                parsed = parsed.renamed(name)
-            articles.append(parsed)
+        article_ids = {name: article_id for article_id, name in ids.items()}
+        plan = [(name, f"{_parser_kind(name)}:{files[name].sha256}") for name in chosen]
 
         # The report, by article id.
         old_keys = snapshot.article_keys if snapshot else {}
-        new_keys = {p.article.id: p.key for p in articles}
+        new_keys = {article_ids[name]: key for name, key in plan}
         old_by_key = {k: i for i, k in old_keys.items()}
         for article_id, key in new_keys.items():
             before = old_keys.get(article_id)
@@ -505,22 +563,39 @@ class IndexStore:
         skipped = [SkippedFile(path=n, reason=files[n].reason or "") for n in sorted(files) if files[n].status != "indexed"]
         report.skipped = skipped
 
+        in_memory = loaded[1] if snapshot is not None and loaded is not None and loaded[0] == snapshot.generation else None
         if snapshot is not None and files == old_files:
             state = CorpusState(snapshot.generation, files)
-            if loaded is not None and loaded[0] == snapshot.generation:
-                return loaded[1], report, state  # nothing to do: keep the index in memory
+            if in_memory is not None:
+                return in_memory, report, state  # nothing to do: keep the index in memory
             return snapshot.to_index(), report, state
-        index = CorpusIndex.build(
-            [p.article for p in articles],
-            [passage for p in articles for passage in p.passages],
-            skipped,
-            terms=[t for p in articles for t in p.terms],
+        if in_memory is not None and not snapshot.built_this(in_memory):  # type: ignore[union-attr]
+            in_memory = None
+
+        # Unchanged articles keep their objects (from the index in memory) and their stored term ids:
+        # nothing is tokenized again or turned back into strings.
+        articles: list[ParsedArticle] = []
+        for name, key in plan:
+            parsed = fresh.get(key)
+            if parsed is None:
+                parsed = snapshot.stored(key, in_memory)  # type: ignore[union-attr] - only fresh or stored keys are chosen
+            if parsed.article.path != name:
+                parsed = parsed.renamed(name)
+            articles.append(parsed)
+        vocab, term_ids, term_ptr = _number_terms(articles, snapshot)
+        bm25 = BM25Index.build_from_ids(term_ids, np.diff(term_ptr), vocab)
+        index = CorpusIndex(
+            articles={p.article.id: p.article for p in articles},
+            passages=[passage for p in articles for passage in p.passages],
+            bm25=bm25,
+            skipped=skipped,
+            sorted_vocab=vocab,
         )
-        generation = self._write(articles, files, index, snapshot.generation if snapshot else None)
+        generation = self._write(articles, files, snapshot, vocab, term_ids, term_ptr, bm25)
         return index, report, CorpusState(generation, files)
 
     def _read(
-        self, name: str, st: os.stat_result, prev: FileEntry | None, known: Callable[[str], bool], scanned_at: int
+        self, name: str, st: FileStat, prev: FileEntry | None, known: Callable[[str], bool], scanned_at: int
     ) -> tuple[FileEntry, ParsedArticle | None, int]:
         """Read one new or changed file: its entry, its parsed article if it had to be tokenized,
         and whether it was read at all."""
@@ -560,68 +635,74 @@ class IndexStore:
     # -- writing --
 
     def _write(
-        self, articles: list[ParsedArticle], files: dict[str, FileEntry], index: CorpusIndex, previous: str | None
+        self,
+        articles: list[ParsedArticle],
+        files: dict[str, FileEntry],
+        snapshot: Snapshot | None,
+        vocab: list[str],
+        term_ids: np.ndarray,
+        term_ptr: np.ndarray,
+        bm25: BM25Index,
     ) -> str:
-        """Write a complete new generation and make it current; returns its name."""
+        """Write a complete new generation and make it current; returns its name.
+
+        Everything is written in pieces (a line, an article, a chunk of terms at a time): one
+        serialisation call over the whole corpus would hold the GIL for long enough to stall a bot.
+        """
         for leftover in self.index_dir.glob("tmp-*"):
             shutil.rmtree(leftover, ignore_errors=True)  # a crashed writer's; we hold the lock
         tmp = self.index_dir / f"tmp-{uuid.uuid4().hex}"
         tmp.mkdir()
         data: dict[str, dict[str, Any]] = {}
 
-        def put(name: str, blob: bytes) -> None:
-            with open(tmp / name, "wb") as fh:
-                fh.write(blob)
-                fh.flush()
-                os.fsync(fh.fileno())
-            data[name] = {"size": len(blob), "sha256": hashlib.sha256(blob).hexdigest()}
-
-        def put_array(name: str, array: np.ndarray) -> None:
-            from io import BytesIO
-
-            buf = BytesIO()
-            np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
-            put(name, buf.getvalue())
-
-        texts = bytearray()
-        vocab = sorted({t for p in articles for terms in p.terms for t in terms})
-        term_index = {t: i for i, t in enumerate(vocab)}
-        entries = []
-        at = 0
-        lengths: list[int] = []
-        for parsed in articles:
-            blob = parsed.article.text.encode("utf-8")
-            a = parsed.article
-            entry: dict[str, Any] = {
-                "id": a.id, "file": a.path, "key": parsed.key, "title": a.title,
-                "text_at": [len(texts), len(blob)], "passages_at": [at, at + len(parsed.passages)],
-                "passages": [[p.number, p.start, p.end, p.heading] for p in parsed.passages],
-            }
-            entry.update({k: v for k, v in (("published", a.published), ("url", a.url), ("source", a.source)) if v})
-            entries.append(entry)
-            texts += blob
-            at += len(parsed.passages)
-            lengths.extend(len(t) for t in parsed.terms)
-        term_ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=term_ptr[1:])
-        term_ids = np.fromiter(
-            (term_index[t] for p in articles for terms in p.terms for t in terms), dtype=np.int32, count=int(term_ptr[-1])
-        )
-        put("texts.bin", bytes(texts))
-        put("vocab.json", json.dumps(vocab).encode())
-        put_array("term_ids.npy", term_ids)
-        put_array("term_ptr.npy", term_ptr)
-        bm25_terms, arrays = index.bm25.to_arrays()
-        put("bm25.json", json.dumps(list(bm25_terms)).encode())
-        for name, array in arrays.items():
-            put_array(f"bm25-{name}.npy", array)
+        with _DataFile(tmp, "files.jsonl", data) as out:
+            for name in sorted(files):
+                entry = files[name]
+                line = snapshot.file_lines.get(name) if snapshot is not None and snapshot.files.get(name) == entry else None
+                out.add_line(line if line is not None else _json_line({"name": name, **entry.to_json()}))
+        with _DataFile(tmp, "texts.bin", data) as texts, _DataFile(tmp, "articles.jsonl", data) as lines:
+            stored_texts = memoryview(snapshot.texts) if snapshot is not None else memoryview(b"")
+            run = [0, 0]  # stored text bytes not yet written, one slice for consecutive articles
+            for parsed in articles:
+                i = parsed.stored
+                if i is not None:
+                    start, end = snapshot.text_at[i], snapshot.text_at[i + 1]  # type: ignore[union-attr]
+                    if start != run[1]:
+                        texts.write(stored_texts[run[0] : run[1]])
+                        run[0] = start
+                    run[1] = end
+                    size = end - start
+                else:
+                    texts.write(stored_texts[run[0] : run[1]])
+                    run = [0, 0]
+                    blob = parsed.article.text.encode("utf-8")
+                    texts.write(blob)
+                    size = len(blob)
+                if i is not None and snapshot.paths[i] == parsed.article.path:  # type: ignore[union-attr]
+                    lines.add_line(snapshot.article_lines[i])  # type: ignore[union-attr]
+                else:
+                    a = parsed.article
+                    entry: dict[str, Any] = {
+                        "id": a.id, "file": a.path, "key": parsed.key, "title": a.title, "text_bytes": size,
+                        "passages": [[p.number, p.start, p.end, p.heading] for p in parsed.passages],
+                    }
+                    entry.update({k: v for k, v in (("published", a.published), ("url", a.url), ("source", a.source)) if v})
+                    lines.add_line(_json_line(entry))
+            texts.write(stored_texts[run[0] : run[1]])
+        with _DataFile(tmp, "vocab.json", data) as out:
+            for piece in _json_list(vocab):
+                out.write(piece)
+        _put_array(tmp, "term_ids.npy", term_ids, data)
+        _put_array(tmp, "term_ptr.npy", term_ptr, data)
+        for name, array in bm25.arrays().items():
+            _put_array(tmp, f"bm25-{name}.npy", array, data)
         manifest = {
             "format": FORMAT_VERSION,
             "tokenizer": TOKENIZER_ID,
             "corpus": self.corpus_key,
             "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "files": {name: f.to_json() for name, f in sorted(files.items())},
-            "articles": entries,
+            "articles": len(articles),
+            "passages": len(term_ptr) - 1,
             "data": data,
         }
         raw = json.dumps(manifest, separators=(",", ":")).encode()
@@ -638,7 +719,7 @@ class IndexStore:
             self.index_dir / "CURRENT",
             json.dumps({"generation": generation, "manifest_sha256": hashlib.sha256(raw).hexdigest()}).encode(),
         )
-        keep = {generation, previous}  # a reader may still be loading the previous one
+        keep = {generation, snapshot.generation if snapshot is not None else None}  # a reader may still be loading it
         for old in self.index_dir.glob("gen-*"):
             if old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
@@ -658,6 +739,180 @@ class IndexStore:
                 f"cannot create the index folder {self.index_dir} ({exc.strerror or exc}): pass --index-dir DIR"
             ) from exc
         return _IndexLock(self.index_dir, self.lock_timeout, on_wait)
+
+
+# --- writing a generation in pieces --------------------------------------------------------------
+
+# Items per json.dumps or sort call on a long list: each call is one uninterrupted hold of the GIL.
+_JSON_CHUNK = 16384
+_LINES_PER_WRITE = 4096
+_LINES_PER_PARSE = 2048  # about 1 MB of article lines: ~10 ms a call
+
+
+def _number_terms(articles: list[ParsedArticle], snapshot: Snapshot | None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The new generation's terms in sorted order, every passage's term ids into them (int32, back to
+    back) and where each passage's ids start (int64, one more than there are passages).
+
+    Stored articles keep their stored ids, shifted past the new terms sorted in before them: array
+    arithmetic, no string per token. Only the terms of articles read now are looked up one by one.
+    """
+    old = snapshot.vocab if snapshot is not None else []
+    new_terms: set[str] = set()
+    for parsed in articles:
+        if parsed.terms is not None:
+            for terms in parsed.terms:
+                new_terms.update(terms)
+    missing = _sorted_in_steps([t for t in new_terms if not _in_sorted(old, t)])
+    vocab = old + missing
+    if old and missing:
+        vocab.sort()  # two sorted runs: one linear merge
+    number = term_numbers(vocab) if not old else {t: bisect.bisect_left(vocab, t) for t in new_terms}
+    old_to_new = None
+    if missing:
+        at = np.array([bisect.bisect_left(old, t) for t in missing], dtype=np.int64)
+        old_to_new = (np.arange(len(old)) + np.searchsorted(at, np.arange(len(old)), side="right")).astype(np.int32)
+
+    ids: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    run: list[int] = []  # consecutive stored articles [first, last + 1], copied in one slice
+
+    def copy_run() -> None:
+        if run:
+            lo, hi = snapshot.passage_at[run[0]], snapshot.passage_at[run[1]]  # type: ignore[union-attr]
+            ptr = snapshot.term_ptr  # type: ignore[union-attr]
+            stored = np.asarray(snapshot.term_ids[int(ptr[lo]) : int(ptr[hi])])  # type: ignore[union-attr]
+            ids.append(old_to_new[stored] if old_to_new is not None else stored.astype(np.int32))
+            lengths.append(np.diff(np.asarray(ptr[lo : hi + 1])))
+            run.clear()
+
+    for parsed in articles:
+        i = parsed.stored
+        if i is not None:
+            if run and run[1] == i:
+                run[1] = i + 1
+            else:
+                copy_run()
+                run[:] = [i, i + 1]
+            continue
+        copy_run()
+        terms = parsed.terms or []
+        count = sum(map(len, terms))
+        ids.append(np.fromiter((number[t] for passage in terms for t in passage), dtype=np.int32, count=count))
+        lengths.append(np.fromiter(map(len, terms), dtype=np.int64, count=len(terms)))
+    copy_run()
+    term_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)
+    term_ptr = np.zeros(sum(map(len, lengths)) + 1, dtype=np.int64)
+    if lengths:
+        np.cumsum(np.concatenate(lengths), out=term_ptr[1:])
+
+    # Terms only removed or replaced articles used are dropped, so that every term has a passage.
+    kept = {p.stored for p in articles if p.stored is not None}
+    if snapshot is not None and len(kept) < len(snapshot.ids) and len(vocab):
+        counts = np.bincount(term_ids, minlength=len(vocab))
+        if not counts.all():
+            used = np.flatnonzero(counts)
+            renumber = np.zeros(len(vocab), dtype=np.int32)
+            renumber[used] = np.arange(len(used), dtype=np.int32)
+            term_ids = renumber[term_ids]
+            vocab = [vocab[i] for i in used.tolist()]
+    return vocab, term_ids, term_ptr
+
+
+def _sorted_in_steps(items: list[str]) -> list[str]:
+    """`sorted(items)`; a long list is sorted in chunks and merged (sorting 200k terms in one call
+    holds the GIL for ~0.1 s: a full build's vocabulary)."""
+    if len(items) <= _JSON_CHUNK:
+        return sorted(items)
+    chunks = [sorted(items[i : i + _JSON_CHUNK]) for i in range(0, len(items), _JSON_CHUNK)]
+    return list(heapq.merge(*chunks))
+
+
+def _in_sorted(terms: list[str], term: str) -> bool:
+    i = bisect.bisect_left(terms, term)
+    return i < len(terms) and terms[i] == term
+
+
+def _lines(blob: bytes) -> list[bytes]:
+    """The lines of a JSON Lines file, each without its newline."""
+    lines = blob.split(b"\n")
+    if lines[-1]:
+        raise ValueError("the last line is incomplete")
+    lines.pop()
+    return lines
+
+
+def _parse_lines(lines: list[bytes]) -> Iterator[Any]:
+    """Each line's JSON value, parsed `_LINES_PER_PARSE` lines per json.loads call."""
+    for start in range(0, len(lines), _LINES_PER_PARSE):
+        chunk = lines[start : start + _LINES_PER_PARSE]
+        values = json.loads(b"[" + b",".join(chunk) + b"]")
+        if len(values) != len(chunk):
+            raise ValueError("a line holds more than one JSON value")
+        yield from values
+
+
+def _json_line(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()  # ASCII, so never a raw newline
+
+
+def _json_list(items: list[str]) -> Iterator[bytes]:
+    """A JSON list of strings, encoded a chunk at a time."""
+    yield b"["
+    for start in range(0, len(items), _JSON_CHUNK):
+        if start:
+            yield b","
+        yield _json_line(items[start : start + _JSON_CHUNK])[1:-1]
+    yield b"]"
+
+
+class _DataFile:
+    """A data file of a new generation, written in pieces, flushed to disk, its size and SHA-256
+    recorded in `data` as it is written."""
+
+    def __init__(self, folder: Path, name: str, data: dict[str, dict[str, Any]]):
+        self.name, self.data = name, data
+        self.fh = open(folder / name, "wb", buffering=1 << 20)
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+        self.lines: list[bytes] = []
+
+    def write(self, blob: bytes | memoryview) -> None:
+        if len(blob):
+            self.fh.write(blob)
+            self.sha256.update(blob)
+            self.size += len(blob)
+
+    def add_line(self, line: bytes) -> None:
+        """Write `line` and a newline; lines are written a few thousand at a time."""
+        self.lines.append(line)
+        if len(self.lines) >= _LINES_PER_WRITE:
+            self._write_lines()
+
+    def _write_lines(self) -> None:
+        if self.lines:
+            self.lines.append(b"")
+            self.write(b"\n".join(self.lines))
+            self.lines.clear()
+
+    def __enter__(self) -> _DataFile:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        try:
+            if exc_type is None:
+                self._write_lines()
+                self.fh.flush()
+                os.fsync(self.fh.fileno())
+                self.data[self.name] = {"size": self.size, "sha256": self.sha256.hexdigest()}
+        finally:
+            self.fh.close()
+
+
+def _put_array(folder: Path, name: str, array: np.ndarray, data: dict[str, dict[str, Any]]) -> None:
+    buf = BytesIO()
+    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+    with _DataFile(folder, name, data) as out:
+        out.write(buf.getbuffer())
 
 
 class _IndexLock:

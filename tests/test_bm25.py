@@ -162,6 +162,27 @@ def test_build_from_ids_matches_build():
     assert sorted(from_ids.term_freqs.tolist()) == sorted(built.term_freqs.tolist()) == [1, 1, 1, 2, 3]
 
 
+def test_build_from_ids_in_small_steps_builds_the_same_index(news_like, monkeypatch):
+    """The passage numbers are added a chunk of passages at a time (for the GIL): chunk edges change nothing."""
+    import retrieval.bm25
+
+    corpus, queries = news_like
+    terms = sorted({t for doc in corpus for t in doc})
+    number = {t: i for i, t in enumerate(terms)}
+    ids = np.array([number[t] for doc in corpus for t in doc], dtype=np.int32)
+    lens = [len(doc) for doc in corpus]
+    whole = BM25Index.build_from_ids(ids, lens, terms)
+    monkeypatch.setattr(retrieval.bm25, "_REPEAT_CHUNK", 7)
+    monkeypatch.setattr(retrieval.bm25, "_VOCAB_CHUNK", 5)
+    stepped = BM25Index.build_from_ids(ids, lens, terms)
+    assert stepped.vocab == whole.vocab == number
+    for name, array in whole.arrays().items():
+        assert np.array_equal(stepped.arrays()[name], array), name
+    ref = ReferenceBM25(corpus)
+    for query in queries[:50]:
+        assert np.array_equal(stepped.get_scores(query), ref.get_scores(query))
+
+
 @pytest.mark.parametrize(
     "ids, lens, message",
     [

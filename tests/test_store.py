@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 from conftest import write_article
 
+from retrieval.bm25 import ReferenceBM25
 from retrieval.cli import main
-from retrieval.engine import Engine
+from retrieval.engine import Engine, build_index
+from retrieval.index import CorpusIndex, passage_terms
 from retrieval.store import FORMAT_VERSION, default_index_dir
 
 BRIDGE = """Springfield opens the Elm Street bridge
@@ -189,6 +191,15 @@ def test_unreadable_files_are_skipped_with_reasons_and_not_read_again(corpus: Pa
     assert {s.path for s in again.skipped} == {"photo.txt", "notes.pdf"}
 
 
+def test_an_empty_file_does_not_make_the_saved_index_look_damaged(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "empty.txt").write_bytes(b"")
+    age(corpus / "empty.txt")
+    Engine.open(corpus, tmp_path / "idx")
+    again = Engine.open(corpus, tmp_path / "idx")
+    assert again.last_report.notes == [] and again.last_report.files_read == 0
+    assert [s.path for s in again.skipped] == ["empty.txt"]
+
+
 def test_html_file_in_the_corpus_is_indexed_with_its_metadata(corpus: Path, tmp_path: Path) -> None:
     (corpus / "ferry.html").write_text(
         "<html><head><title>Ferry | Harbor News</title>"
@@ -240,6 +251,91 @@ def test_questions_during_a_reindex_are_answered_from_a_whole_index(corpus: Path
     assert len(engine.index.articles) == 43
 
 
+# --- an update gives what a full rebuild gives ---------------------------------------------------
+
+AARDVARK = """Aardvark count at Abbeyfield
+
+Volunteers counted 17 aardvarks at the Abbeyfield reserve on May 3, 2024, the warden said.
+"""
+ZEBRA = """Zebra crossing for Zyzzyva Lane
+
+The council painted a zebra crossing on Zyzzyva Lane on April 9, 2024, after complaints from parents.
+"""
+
+
+def _saved_articles(index_dir: Path) -> dict[str, bytes]:
+    """The current generation's files that depend on the articles alone (files.jsonl also holds the
+    corpus files' times, manifest.json the time of writing)."""
+    gen = current_generation(index_dir)
+    return {p.name: p.read_bytes() for p in sorted(gen.iterdir()) if p.name not in ("files.jsonl", "manifest.json")}
+
+
+def _passages(index: CorpusIndex) -> list[tuple]:
+    return [(p.id, p.article_id, p.number, p.start, p.end, p.heading, p.text) for p in index.passages]
+
+
+def _assert_same_index(index: CorpusIndex, full: CorpusIndex) -> None:
+    assert _passages(index) == _passages(full)
+    assert {a.id: a.model_dump() for a in index.articles.values()} == {a.id: a.model_dump() for a in full.articles.values()}
+    assert index.sorted_vocab == full.sorted_vocab == sorted(index.bm25.vocab)
+    assert index.bm25.vocab == full.bm25.vocab == {t: i for i, t in enumerate(full.sorted_vocab)}
+    # The scores of every term, and of questions, are the definition's (rank-bm25 with Lucene's idf),
+    # and those of an index built in memory from the texts alone, to the last bit.
+    reference = ReferenceBM25([passage_terms(p) for p in index.passages])
+    from_texts = CorpusIndex.build(list(index.articles.values()), index.passages).bm25
+    queries = [[t] for t in index.sorted_vocab] + [
+        ["bridg", "cost"], ["zebra", "cross", "zyzzyva"], ["aardvark", "abbeyfield", "bridg", "aardvark"]
+    ]
+    for query in queries:
+        scores = index.bm25.get_scores(query)
+        assert np.array_equal(scores, reference.get_scores(query)), query
+        assert np.array_equal(scores, from_texts.get_scores(query)), query
+        assert np.array_equal(scores, full.bm25.get_scores(query)), query
+
+
+@pytest.mark.parametrize("in_memory", [True, False], ids=["reindex-with-index-in-memory", "open-after-changes"])
+def test_every_update_saves_and_serves_what_a_full_rebuild_does(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_memory: bool
+) -> None:
+    """Added terms sorted in first and last, an edit, a rename, a deletion whose terms must go:
+    after each, the updated index equals one built from scratch, on disk byte for byte."""
+    import retrieval.bm25
+    import retrieval.store
+
+    # Vocabularies and lines are written, and terms numbered, a chunk at a time: make these tiny
+    # corpora take many.
+    monkeypatch.setattr(retrieval.store, "_JSON_CHUNK", 7)
+    monkeypatch.setattr(retrieval.store, "_LINES_PER_WRITE", 2)
+    monkeypatch.setattr(retrieval.store, "_LINES_PER_PARSE", 3)
+    monkeypatch.setattr(retrieval.bm25, "_VOCAB_CHUNK", 5)
+    engine = Engine.open(corpus, tmp_path / "idx")
+    steps = [
+        # Files aged, so that opening the index to check it finds nothing racy to write again.
+        lambda: age(write_article(corpus, "aardvark.txt", AARDVARK)),
+        lambda: age(write_article(corpus, "zebra.txt", ZEBRA)),
+        lambda: age(write_article(corpus, "bridge.txt", BRIDGE.replace("42 million", "44 million"))),
+        lambda: (corpus / "aardvark.txt").rename(corpus / "aardvark-count.txt"),
+        lambda: (corpus / "zebra.txt").unlink(),
+    ]
+    for n, step in enumerate(steps):
+        before = engine.index
+        step()
+        if in_memory:
+            report = engine.reindex()
+            kept = [i for i in report.unchanged if i in before.articles]
+            assert kept and all(engine.index.articles[i] is before.articles[i] for i in kept)  # not made again
+        else:
+            engine = Engine.open(corpus, tmp_path / "idx")
+        full = Engine.open(corpus, tmp_path / f"full-{n}")
+        assert full.last_report.files_read == len(list(corpus.iterdir()))  # really built from scratch
+        assert _saved_articles(tmp_path / "idx") == _saved_articles(tmp_path / f"full-{n}")
+        _assert_same_index(engine.index, full.index)
+        _assert_same_index(Engine.open(corpus, tmp_path / "idx").index, full.index)  # as loaded from disk
+    assert "zyzzyva" not in engine.index.bm25.vocab and "aardvark" in engine.index.bm25.vocab
+    assert engine.ask(BRIDGE_COST).answer == "44 million dollars"
+    assert engine.index.passages == build_index(corpus).passages
+
+
 # --- damaged and outdated indexes ----------------------------------------------------------------
 
 
@@ -258,13 +354,14 @@ def ask_cli(corpus: Path, index_dir: Path, question: str, capsys: pytest.Capture
     [
         (lambda g: _truncate(g / "texts.bin"), "texts.bin is truncated or damaged"),
         (lambda g: _truncate(g / "bm25-doc_ids.npy"), "bm25-doc_ids.npy is truncated or damaged"),
+        (lambda g: _flip_byte(g / "articles.jsonl"), "articles.jsonl is corrupted (its checksum does not match)"),
         (lambda g: _flip_byte(g / "texts.bin"), "texts.bin is corrupted (its checksum does not match)"),
         (lambda g: _flip_byte(g / "term_ids.npy"), "term_ids.npy is corrupted (its checksum does not match)"),
         (lambda g: _truncate(g / "manifest.json"), "manifest.json does not match its checksum"),
         (lambda g: (g / "vocab.json").unlink(), "a file of the current generation is missing (vocab.json)"),
         (lambda g: (g.parent / "CURRENT").write_text("{"), "CURRENT is unreadable"),
     ],
-    ids=["truncated-texts", "truncated-array", "corrupt-texts", "corrupt-array", "truncated-manifest", "missing-file", "bad-current"],
+    ids=["truncated-texts", "truncated-array", "corrupt-lines", "corrupt-texts", "corrupt-array", "truncated-manifest", "missing-file", "bad-current"],
 )
 def test_damaged_index_is_rebuilt_with_a_warning(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], damage, problem: str  # noqa: ANN001
