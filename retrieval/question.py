@@ -69,6 +69,13 @@ _HEAD = re.compile(
 _NOT_HEAD = _AUX | _COPULA | frozenset("of the a an he she it they this that these those".split())
 
 
+# Nouns that name a quantity: a what/which question about one is answered by a number or an amount.
+_QUANTITY_HEADS = {
+    **{t.term: NUMBER for t in iter_tokens("number percentage percent proportion population share rate ratio")},
+    **{t.term: AMOUNT for t in iter_tokens("cost price fee fees budget salary revenue income")},
+}
+
+
 @dataclass
 class Question:
     """What a question asks for and which of its words matter."""
@@ -198,6 +205,8 @@ def analyze_question(text: str) -> Question:
         if m:
             focus_verbs = {t.term for t in iter_tokens(m.group(1)) if not t.stop}
     head, plural = _head_noun(lower) if kind in (THING, PERSON, PLACE, NUMBER) else (None, False)
+    if kind == THING and head in _QUANTITY_HEADS:
+        kind = _QUANTITY_HEADS[head]  # "What was the estimated population of ...?" asks for a number
     if re.search(r"\b(?:what|which)\s+(?:are|were)\b", lower):
         plural = True
     return Question(text, kind, tokens, terms, proper, recency, focus_verbs, subject, head, _role(lower), plural)

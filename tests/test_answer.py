@@ -154,6 +154,9 @@ def test_span_types(tmp_path: Path, sentence: str, question: str, expected: str)
         ("Why did the talks fail?", "reason"),
         ("What did Peskov say about the call?", "say"),
         ("What was discussed?", "thing"),
+        ("What was the estimated population of the town?", "number"),
+        ("What percentage of voters stayed home?", "number"),
+        ("What was the annual fee for the channels?", "amount"),
     ],
 )
 def test_question_types(question: str, kind: str) -> None:
@@ -208,6 +211,7 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("The Broncos scored 11 points in the final minutes.", "How many points did the Broncos score in the final minutes?", "11"),
         ("The line carries over 37 million passengers a year.", "How many passengers does the line carry a year?", "over 37 million"),
         ("Decompression sickness occurs in divers who surface too quickly.", "What occurs in divers who surface too quickly?", "Decompression sickness"),
+        ("The population of the old fort at this period was estimated at 2,000.", "What was the estimated population of the old fort?", "2,000"),
     ],
 )
 def test_structural_span_rules(tmp_path: Path, sentence: str, question: str, expected: str) -> None:
