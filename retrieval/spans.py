@@ -163,6 +163,12 @@ _BREAK_WORDS = _PREPOSITIONS | frozenset(
     "many much few one another other itself themselves himself herself together again alone instead".split()
 )
 _DETERMINERS = frozenset("the a an".split())
+_AUXILIARIES = frozenset("is was are were be been being am has have had having".split())
+# Words ending in -ly that are not adverbs and may stand inside a noun phrase.
+_LY_NOUNS_AND_ADJECTIVES = frozenset(
+    "family assembly supply monopoly anomaly ally rally italy july early elderly friendly daily weekly monthly "
+    "yearly hourly quarterly costly deadly lively lonely lovely holy ugly likely unlikely orderly".split()
+)
 _VERB_STEMS = frozenset(
     t.term
     for t in iter_tokens(
@@ -398,8 +404,14 @@ def sentence_words(text: str, lo: int, hi: int, q: Question) -> list[Word]:
         next_is_function = nxt is None or nxt.lower in _BREAK_WORDS or nxt.lower in _DETERMINERS or bool(
             re.search(r"[,;:()]", text[w.end : nxt.start])
         )
+        prev = words[i - 1] if i > 0 else None
+        after_aux = prev is not None and prev.lower in _AUXILIARIES
         if w.lower in _IRREGULAR_FORMS and w.lower not in ("found", "left", "bound", "man", "men", "women", "children"):
             w.breaks = True
+        elif w.lower.endswith("ly") and len(w.lower) > 4 and w.lower not in _LY_NOUNS_AND_ADJECTIVES:
+            w.breaks = True  # "quickly", "originally": adverbs stand between phrases, not in them
+        elif w.lower.endswith(("ed", "en")) and len(w.lower) > 4 and (after_aux or (nxt is not None and nxt.surface[:1].isupper())):
+            w.breaks = True  # "are called independent schools", "a play titled Doctor Who"
         elif w.lower.endswith(("ed", "ing")) and len(w.lower) > 4 and next_is_function:
             w.breaks = True  # "reflected various": a verb, where "increased oxygen" is a modifier
         elif w.lower.endswith(("s", "ed", "ing")) and len(w.lower) > 4:

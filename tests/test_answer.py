@@ -212,6 +212,9 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("The line carries over 37 million passengers a year.", "How many passengers does the line carry a year?", "over 37 million"),
         ("Decompression sickness occurs in divers who surface too quickly.", "What occurs in divers who surface too quickly?", "Decompression sickness"),
         ("The population of the old fort at this period was estimated at 2,000.", "What was the estimated population of the old fort?", "2,000"),
+        ("Some remote sensing scientists have proposed measuring the radiance of leaves.", "What style of sensing do scientists use to measure radiance?", "remote"),
+        ("The old canal originally carried coal to the harbour.", "What did the old canal carry to the harbour?", "coal"),
+        ("In Ruritania, private schools are called academies by most people.", "What are private schools in Ruritania called?", "academies"),
     ],
 )
 def test_structural_span_rules(tmp_path: Path, sentence: str, question: str, expected: str) -> None:
