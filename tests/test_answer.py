@@ -214,6 +214,8 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("The population of the old fort at this period was estimated at 2,000.", "What was the estimated population of the old fort?", "2,000"),
         ("Some remote sensing scientists have proposed measuring the radiance of leaves.", "What style of sensing do scientists use to measure radiance?", "remote"),
         ("The old canal originally carried coal to the harbour.", "What did the old canal carry to the harbour?", "coal"),
+        ("Many pharmacists now work for large companies (mainly Omnicare, Kindred Healthcare and PharMerica).", "What are some large pharmacy companies?", "Omnicare, Kindred Healthcare and PharMerica"),
+        ("Louis XIV later issued the Edict of Fontainebleau, which abolished legal recognition of Protestantism.", "What proclamation abolished legal recognition of Protestantism?", "Edict of Fontainebleau"),
         ("In Ruritania, private schools are called academies by most people.", "What are private schools in Ruritania called?", "academies"),
     ],
 )
