@@ -160,7 +160,8 @@ _BREAK_WORDS = _PREPOSITIONS | frozenset(
     "this that these those there here who whom whose which what where when why how not no never also only "
     "just even still very too then thus therefore however often usually generally typically mostly largely "
     "primarily mainly now already later both either neither each every all some any such more most less "
-    "many much few one another other itself themselves himself herself together again alone instead".split()
+    "many much few one another other itself themselves himself herself together again alone instead several various "
+    "numerous certain".split()
 )
 _DETERMINERS = frozenset("the a an".split())
 _AUXILIARIES = frozenset("is was are were be been being am has have had having".split())
@@ -282,7 +283,8 @@ def name_candidates(text: str, lo: int, hi: int, q: Question, kind: str) -> list
             while piece and (
                 piece[0].group().lower().strip(".,") in (ROLE_WORDS if kind == PERSON else set()) | {"the", "of", "and", "for"}
                 or piece[0].group().lower() in ("in", "on", "at", "however", "but", "and", "since", "after", "before",
-                                                "during", "although", "while", "when", "as", "if", "by", "from", "with")
+                                                "during", "although", "while", "when", "as", "if", "by", "from", "with",
+                                                "then", "meanwhile", "thus", "later", "finally", "today", "despite")
             ):
                 piece = piece[1:]
             while piece and (
@@ -417,7 +419,7 @@ def sentence_words(text: str, lo: int, hi: int, q: Question) -> list[Word]:
             w.breaks = True
         elif w.lower.endswith("ly") and len(w.lower) > 4 and w.lower not in _LY_NOUNS_AND_ADJECTIVES:
             w.breaks = True  # "quickly", "originally": adverbs stand between phrases, not in them
-        elif w.lower.endswith(("ed", "en")) and len(w.lower) > 4 and (after_aux or (nxt is not None and nxt.surface[:1].isupper())):
+        elif w.lower.endswith(("ed", "en")) and len(w.lower) > 3 and (after_aux or (nxt is not None and nxt.surface[:1].isupper())):
             w.breaks = True  # "are called independent schools", "a play titled Doctor Who"
         elif w.lower.endswith(("ed", "ing")) and len(w.lower) > 4 and next_is_function:
             w.breaks = True  # "reflected various": a verb, where "increased oxygen" is a modifier
@@ -476,6 +478,9 @@ def list_candidates(text: str, chunks: list[Candidate]) -> list[Candidate]:
             r"\s*(?:,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+)(?:the\s+)?", text[chunks[j].end : chunks[j + 1].start]
         ):
             j += 1
+        # A list ends in "and" or "or": "Meanwhile, Denver's offense" is two phrases, not a list.
+        while j > i and not re.search(r"\b(?:and|or)\b", text[chunks[j - 1].end : chunks[j].start]):
+            j -= 1
         if j > i:
             out.append(Candidate(chunks[i].start, chunks[j].end, chunks[i].kind, LIST_PRIOR))
         i = j + 1

@@ -216,6 +216,8 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("The old canal originally carried coal to the harbour.", "What did the old canal carry to the harbour?", "coal"),
         ("Many pharmacists now work for large companies (mainly Omnicare, Kindred Healthcare and PharMerica).", "What are some large pharmacy companies?", "Omnicare, Kindred Healthcare and PharMerica"),
         ("Louis XIV later issued the Edict of Fontainebleau, which abolished legal recognition of Protestantism.", "What proclamation abolished legal recognition of Protestantism?", "Edict of Fontainebleau"),
+        ("Although several players dove into the pile to recover it, Newton did not.", "Which player was criticized for not diving into the pile to recover it?", "Newton"),
+        ("Then Anderson scored on a 2-yard touchdown run.", "Who scored a 2-yard touchdown run?", "Anderson"),
         ("In Ruritania, private schools are called academies by most people.", "What are private schools in Ruritania called?", "academies"),
     ],
 )
@@ -233,3 +235,12 @@ def test_structural_span_rules(tmp_path: Path, sentence: str, question: str, exp
 )
 def test_split_sentences_glued_and_bracketed(text: str, sentences: list[str]) -> None:
     assert [text[a:b] for a, b in split_sentences(text)] == sentences
+
+
+def test_a_list_ends_in_and_or_or() -> None:
+    from retrieval.spans import Candidate, list_candidates
+
+    text = "Meanwhile, Denver's offense stalled; Omnicare, Kindred and PharMerica grew."
+    spans = [("Meanwhile", 0), ("Denver's offense", 0), ("Omnicare", 0), ("Kindred", 0), ("PharMerica", 0)]
+    chunks = [Candidate(text.index(s), text.index(s) + len(s), "thing", 0.5) for s, _ in spans]
+    assert [text[c.start : c.end] for c in list_candidates(text, chunks)] == ["Omnicare, Kindred and PharMerica"]
