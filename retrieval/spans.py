@@ -282,9 +282,9 @@ def name_candidates(text: str, lo: int, hi: int, q: Question, kind: str) -> list
                 piece = piece[roles[-1] + 1 :]  # "Finance Minister Maria Olsen" -> "Maria Olsen"
             while piece and (
                 piece[0].group().lower().strip(".,") in (ROLE_WORDS if kind == PERSON else set()) | {"the", "of", "and", "for"}
-                or piece[0].group().lower() in ("in", "on", "at", "however", "but", "and", "since", "after", "before",
-                                                "during", "although", "while", "when", "as", "if", "by", "from", "with",
-                                                "then", "meanwhile", "thus", "later", "finally", "today", "despite")
+                or piece[0].group().lower() in _PREPOSITIONS
+                or piece[0].group().lower() in ("however", "but", "and", "when", "then", "meanwhile", "thus", "later",
+                                                "finally", "today")
             ):
                 piece = piece[1:]
             while piece and (

@@ -244,3 +244,21 @@ def test_a_list_ends_in_and_or_or() -> None:
     spans = [("Meanwhile", 0), ("Denver's offense", 0), ("Omnicare", 0), ("Kindred", 0), ("PharMerica", 0)]
     chunks = [Candidate(text.index(s), text.index(s) + len(s), "thing", 0.5) for s, _ in spans]
     assert [text[c.start : c.end] for c in list_candidates(text, chunks)] == ["Omnicare, Kindred and PharMerica"]
+
+
+def test_a_modifier_cut_off_from_a_question_noun_is_a_weak_answer() -> None:
+    from retrieval import answer
+    from retrieval.tokens import iter_tokens
+
+    text = "Regulation based on the Montreal Protocol has been successful; on climate change, the Kyoto Protocol failed."
+    q = analyze_question("What did the Kyoto Protocol try to address?")
+    words = answer.sentence_words(text, 0, len(text), q)
+    tokens = iter_tokens(text)
+    weights = {t: 1.0 for t in q.terms}
+    matched = {t.term for t in tokens} & set(q.terms)
+
+    def fit(span: str) -> float:
+        c = answer.Candidate(text.index(span), text.index(span) + len(span), "thing", 0.5)
+        return answer._fit(c, q, words, tokens, matched, weights)
+
+    assert fit("climate change") > fit("Montreal")
