@@ -134,7 +134,7 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
     return answer
 
 
-_NEEDS_WORDS = frozenset({THING, PERSON})  # the types whose candidates come from noun-phrase chunks
+_NEEDS_WORDS = frozenset({THING, PERSON, MANNER})  # the types whose candidates come from noun-phrase chunks
 _CONFLICT_KINDS = frozenset({DATE, NUMBER, AMOUNT, DURATION})
 
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from dataclasses import dataclass
 
 from retrieval.question import (
-    AMOUNT, DATE, DEFINITION, DURATION, NUMBER, PERSON, PLACE, REASON, SAY, SAY_VERBS, THING, Question,
+    AMOUNT, DATE, DEFINITION, DURATION, MANNER, NUMBER, PERSON, PLACE, REASON, SAY, SAY_VERBS, THING, Question,
 )
 from retrieval.tokens import _IRREGULAR_EN, Token, iter_tokens
 
@@ -107,7 +107,7 @@ DURATION_PATTERN = re.compile(
 _SCALE = r"(?:\s?(?:%|percent|per cent|million|billion|trillion|thousand|hundred|bn|m|млн|млрд|тыс\.?)(?![\w-]))?"
 _UNIT = (
     r"(?:\s+(?:dollars|euros|pounds|rubles|roubles|yuan|yen|рублей|долларов|people|km|miles|metres|meters|feet|"
-    r"kilometres|kilometers|square miles|km2|acres|tons|tonnes|points|yards|°[CF]?|degrees))?"
+    r"kilometres|kilometers|square miles|km2|acres|tons|tonnes|points|yards|°[CF]?|degrees|mph|km/h|kph|nm|kg|mm|cm))?"
 )
 _NUM = r"\d[\d,]*(?:\.\d+)?"
 NUMBER_PATTERNS = [
@@ -144,6 +144,8 @@ _REASON = re.compile(
     r"\b(?:because(?: of)?|due to|owing to|as a result of|since|so that|in order to|потому что|из-за|так как|чтобы)\s+",
     re.IGNORECASE,
 )
+# "How did X do Y?": by doing something, through or with something.
+_MANNER = re.compile(r"\b(?:by|through|via|using|by means of)\s+", re.IGNORECASE)
 _SUBORDINATE_OPENERS = ("in order to", "to ", "if ", "when ", "once ", "after ", "before ", "although ", "while ", "as ")
 
 # --- word classes for noun-phrase chunks --------------------------------------------------------
@@ -190,6 +192,7 @@ THING_NAME_SHIFT = -0.3
 # "What are ...?" / "Which companies ...?": a list of phrases is the likely answer. 1.3 was chosen on
 # XQuAD half A (0.5, 0.7, 0.9, 1.1, 1.3 tried) and confirmed on half B.
 LIST_PRIOR = 1.3
+MANNER_ADVERB_PRIOR = 0.8  # an -ly adverb beside a question word: "regulated separately"
 
 
 @dataclass
@@ -557,6 +560,16 @@ def candidates(q: Question, text: str, lo: int, hi: int, tokens: list[Token], wo
         return quote_candidates(text, lo, hi) + clause_after(text, lo, hi, _REPORTED, SAY)
     if kind == REASON:
         return clause_after(text, lo, hi, _REASON, REASON)
+    if kind == MANNER:
+        out = clause_after(text, lo, hi, _MANNER, MANNER)
+        for i, w in enumerate(words):
+            beside = words[max(0, i - 1) : i] + words[i + 1 : i + 2]
+            if (
+                w.lower.endswith("ly") and len(w.lower) > 4 and w.lower not in _LY_NOUNS_AND_ADJECTIVES
+                and any(b.in_question for b in beside)
+            ):
+                out.append(Candidate(w.start, w.end, MANNER, MANNER_ADVERB_PRIOR))  # "regulated separately"
+        return out
     if kind == THING:
         chunks = chunk_candidates(text, lo, hi, words)
         names = [c for c in name_candidates(text, lo, hi, q, THING) if not any(c.start == k.start and c.end == k.end for k in chunks)]

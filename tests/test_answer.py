@@ -157,6 +157,8 @@ def test_span_types(tmp_path: Path, sentence: str, question: str, expected: str)
         ("What was the estimated population of the town?", "number"),
         ("What percentage of voters stayed home?", "number"),
         ("What was the annual fee for the channels?", "amount"),
+        ("How far is the town from the coast?", "number"),
+        ("How did the council fund the bridge?", "manner"),
     ],
 )
 def test_question_types(question: str, kind: str) -> None:
@@ -218,6 +220,9 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("Louis XIV later issued the Edict of Fontainebleau, which abolished legal recognition of Protestantism.", "What proclamation abolished legal recognition of Protestantism?", "Edict of Fontainebleau"),
         ("Although several players dove into the pile to recover it, Newton did not.", "Which player was criticized for not diving into the pile to recover it?", "Newton"),
         ("Then Anderson scored on a 2-yard touchdown run.", "Who scored a 2-yard touchdown run?", "Anderson"),
+        ("Hobson argued that reforms could cure imperialism by removing its economic foundation.", "How did Hobson argue to rid the world of imperialism?", "removing its economic foundation"),
+        ("In most jurisdictions, pharmacists are regulated separately from physicians.", "How are pharmacists regulated in most jurisdictions?", "separately"),
+        ("The eye crossed the coast with winds of 110 mph.", "How fast were the winds when the eye crossed the coast?", "110 mph"),
         ("In Ruritania, private schools are called academies by most people.", "What are private schools in Ruritania called?", "academies"),
     ],
 )
