@@ -223,6 +223,9 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("Hobson argued that reforms could cure imperialism by removing its economic foundation.", "How did Hobson argue to rid the world of imperialism?", "removing its economic foundation"),
         ("In most jurisdictions, pharmacists are regulated separately from physicians.", "How are pharmacists regulated in most jurisdictions?", "separately"),
         ("The eye crossed the coast with winds of 110 mph.", "How fast were the winds when the eye crossed the coast?", "110 mph"),
+        ("The Grainger Market, like most in Grainger Town, was listed grade I in 1954 by English Heritage.", "Who listed the Grainger Market as grade I in 1954?", "English Heritage"),
+        ("The Luther Bible influenced other translations, such as William Tyndale's English Bible.", "Whose English translation of the Bible did the Luther Bible influence?", "William Tyndale"),
+        ("Muhammad ibn Zakariya Razi acted to promote the medical uses of chemical compounds.", "Who promoted the medical uses of chemical compounds?", "Muhammad ibn Zakariya Razi"),
         ("In Ruritania, private schools are called academies by most people.", "What are private schools in Ruritania called?", "academies"),
     ],
 )
