@@ -142,7 +142,7 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
     return answer
 
 
-_NEEDS_WORDS = frozenset({THING, PERSON, MANNER})  # the types whose candidates come from noun-phrase chunks
+_NEEDS_WORDS = frozenset({THING, PERSON, MANNER, PLACE})  # the types whose candidates come from noun-phrase chunks
 _CONFLICT_KINDS = frozenset({DATE, NUMBER, AMOUNT, DURATION})
 
 

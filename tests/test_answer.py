@@ -226,6 +226,8 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("The Grainger Market, like most in Grainger Town, was listed grade I in 1954 by English Heritage.", "Who listed the Grainger Market as grade I in 1954?", "English Heritage"),
         ("The Luther Bible influenced other translations, such as William Tyndale's English Bible.", "Whose English translation of the Bible did the Luther Bible influence?", "William Tyndale"),
         ("Muhammad ibn Zakariya Razi acted to promote the medical uses of chemical compounds.", "Who promoted the medical uses of chemical compounds?", "Muhammad ibn Zakariya Razi"),
+        ("Later the crew tested the capsule in the altitude chamber at the Cape.", "Where did the crew test the capsule at the Cape?", "altitude chamber"),
+        ("Most consultant pharmacists work in nursing homes, but some branch out.", "Where do most consultant pharmacists work?", "nursing homes"),
         ("In Ruritania, private schools are called academies by most people.", "What are private schools in Ruritania called?", "academies"),
     ],
 )
