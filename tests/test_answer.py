@@ -228,6 +228,7 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("Muhammad ibn Zakariya Razi acted to promote the medical uses of chemical compounds.", "Who promoted the medical uses of chemical compounds?", "Muhammad ibn Zakariya Razi"),
         ("Later the crew tested the capsule in the altitude chamber at the Cape.", "Where did the crew test the capsule at the Cape?", "altitude chamber"),
         ("Most consultant pharmacists work in nursing homes, but some branch out.", "Where do most consultant pharmacists work?", "nursing homes"),
+        ("The destruction of the forest was caused by cattle ranching.", "What was caused by cattle ranching?", "destruction of the forest"),
         ("In Ruritania, private schools are called academies by most people.", "What are private schools in Ruritania called?", "academies"),
     ],
 )
