@@ -27,6 +27,9 @@ def index() -> CorpusIndex:
     [
         # The sentence after the one that sets up the question's words.
         ("What is the proprietary system that Sky+HD uses?", "OpenTV", "proprietary OpenTV system"),
+        # A name glossed by a bracket that holds the question's words; not the gloss itself.
+        ("What did the LMP acronym stand for regarding the Block II launch positions?", "Lunar Module Pilot", "(LMP)"),
+        ("What is another name for the Yosemite Freeway?", "State Route 41", "(Yosemite Freeway"),
     ],
 )
 def test_xquad_answers(index: CorpusIndex, question: str, expected: str, in_sentence: str) -> None:
