@@ -41,7 +41,7 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bhow long\b|\bhow much time\b|\bfor how many (?:years|months|days|hours|minutes|weeks)\b|\bкак долго\b|\bсколько (?:времени|лет|минут|часов|дней)\b"), DURATION),
     (re.compile(r"\bhow (?:many|old|far|fast|tall|high|deep|wide|heavy|big|large|hot|cold)\b|\b(?:what|which) (?:number|percentage|proportion|population)\b|\bсколько\b"), NUMBER),
     (re.compile(r"\bhow much\b|\b(?:what|which) (?:amount|sum|price|cost)\b"), AMOUNT),
-    (re.compile(rf"\bwhen\b|\b(?:what|which) (?:is|was) the (?:date|year|time)\b|\b{_WH}\s+(?:year|years|date|day|month|time|decade|century|period)\b|\bкогда\b|\bв каком году\b|\bкакого числа\b"), DATE),
+    (re.compile(rf"\bwhen\b|\b(?:what|which) (?:is|was) the (?:date|year|time)\b|\b{_WH}\s+(?:years?|dates?|days?|months?|time|decades?|century|centuries|period)\b|\bкогда\b|\bв каком году\b|\bкакого числа\b"), DATE),
     (re.compile(rf"\bwhere\b|\b{_WH}\s+(?:{_PLACE_NOUNS})\b|\bгде\b|\bкуда\b|\bоткуда\b|\bв како(?:й|м) (?:стране|городе)\b"), PLACE),
     (re.compile(rf"\bwho(?:m|se)?\b|\b{_WH}\s+(?:{_PERSON_NOUNS}|{_ORG_NOUNS})\b|\bкто\b|\bкого\b|\bкому\b|\bкем\b"), PERSON),
     (re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (?:was|is|were) the reason\b|\bпочему\b|\bзачем\b"), REASON),
@@ -51,7 +51,7 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], str]] = [
 # The words that say what type is asked; they are not key terms.
 _WH_PHRASE = re.compile(
     r"\b(?:how (?:long|many|much|old|far|fast|tall|high|deep|wide|heavy|big|large|hot|cold)(?: ago| time)?|since when|by when|(?:what|which)\s+"
-    r"(?:year|years|date|day|month|time|decade|century|period|country|city|town|place|region|state|capital|province|"
+    r"(?:year|years|dates?|days?|months?|time|decades?|century|centuries|period|country|city|town|place|region|state|capital|province|"
     r"location|continent|number|percentage|proportion|amount|sum|price|person|man|woman|reason|kind|type|sort|form|"
     r"types|kinds|name))\b|\bв каком году\b|\bсколько\b"
 )
@@ -74,6 +74,9 @@ _QUANTITY_HEADS = {
     **{t.term: NUMBER for t in iter_tokens("number percentage percent proportion population share rate ratio")},
     **{t.term: AMOUNT for t in iter_tokens("cost price fee fees budget salary revenue income")},
 }
+
+
+_NAMED_WH = re.compile(r"(\b[A-Z][\w'-]*\s+)(Who|What|When|Where|Which|Why|How)\b")
 
 
 @dataclass
@@ -169,7 +172,8 @@ def _role(lower: str) -> str:
 def analyze_question(text: str) -> Question:
     """The expected answer type, the key terms and the names of a question."""
     text = " ".join(text.split())[:MAX_QUESTION_CHARS]
-    lower = text.lower()
+    # "Doctor Who", "The Who": a capitalised wh-word after a capitalised word is part of a name.
+    lower = _NAMED_WH.sub(lambda m: m.group(1) + "_" * len(m.group(2)), text).lower()
     kind = THING
     for pattern, qtype in _QUESTION_TYPES:
         if pattern.search(lower):

@@ -159,6 +159,9 @@ def test_span_types(tmp_path: Path, sentence: str, question: str, expected: str)
         ("What was the annual fee for the channels?", "amount"),
         ("How far is the town from the coast?", "number"),
         ("How did the council fund the bridge?", "manner"),
+        ("What enemy of Doctor Who is also a Time Lord?", "thing"),
+        ("When did The Who tour Japan?", "date"),
+        ("In what decades was the composer most active?", "date"),
     ],
 )
 def test_question_types(question: str, kind: str) -> None:
