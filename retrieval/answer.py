@@ -20,7 +20,7 @@ from retrieval.question import (  # noqa: F401 - re-exported: the answer module 
     AMOUNT, COPULA, DATE, DEFINITION, DURATION, MANNER, NUMBER, OBJECT, PERSON, PLACE, REASON, SAY, SUBJECT, THING,
     Question, analyze_question,
 )
-from retrieval.spans import Candidate, Word, _word_terms, candidates, sentence_words, split_sentences  # noqa: F401
+from retrieval.spans import Candidate, Word, _word_terms, candidates, name_candidates, sentence_words, split_sentences  # noqa: F401
 
 TOP_PASSAGES = 8
 RECENCY_MARGIN = 0.85  # "last / latest" questions: the latest article wins within 15% of the best score
@@ -95,6 +95,7 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
         heading_terms = {t.term for t in iter_tokens(passage.heading)} if passage.heading else set()
         p_matched = _matched({t.term for t in ptokens} | heading_terms, q, expansions)
         prev_matched: set[str] = set()
+        prev_sent: tuple[int, int] | None = None
         for lo, hi in split_sentences(passage.text):
             stoks = [t for t in ptokens if lo <= t.start < hi]
             s_matched = _matched({t.term for t in stoks}, q, expansions)
@@ -111,12 +112,20 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
             words = sentence_words(passage.text, lo, hi, q) if q.kind in _NEEDS_WORDS else []
             cands = candidates(q, passage.text, lo, hi, stoks, words)
             cands = [c for c in cands if not _repeats_question(passage.text[c.start : c.end], q)]
-            if cands:
-                fits = [(_fit(c, q, words, stoks, s_matched, weights, passage.text), -c.start, c.end - c.start) for c in cands]
-                best_i = max(range(len(cands)), key=lambda i: (fits[i][0], fits[i][1], -fits[i][2]))
-                best, fit = cands[best_i], fits[best_i][0]
+            # Each candidate is scored where it stands and answered with its own span, except a pronoun
+            # that opens the sentence ("He is also the oldest quarterback ..."): it is scored where it
+            # stands and answered with the name it stands for, the previous sentence quoted too.
+            scored = [(c, c) for c in cands]
+            if q.kind == PERSON and prev_sent is not None:
+                scored += _antecedents(q, passage.text, lo, hi, prev_sent)
+            prev_sent = (lo, hi)
+            if scored:
+                fits = [(_fit(at, q, words, stoks, s_matched, weights, passage.text), -at.start, at.end - at.start) for at, _ in scored]
+                best_i = max(range(len(scored)), key=lambda i: (fits[i][0], fits[i][1], -fits[i][2]))
+                best, fit = scored[best_i][1], fits[best_i][0]
                 bonus = _FIT_WEIGHT.get(q.kind, 0.1) * total * fit
-                choices.append(_Choice(passage, bm25_score, (lo, hi), (best.start, best.end), score + bonus, coverage, True))
+                quoted = (min(lo, _sentence_start(passage.text, best.start)), hi)
+                choices.append(_Choice(passage, bm25_score, quoted, (best.start, best.end), score + bonus, coverage, True))
             else:
                 choices.append(_Choice(passage, bm25_score, (lo, hi), None, score, coverage, False))
     if missing_names:
@@ -140,6 +149,29 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
     if q.kind in _CONFLICT_KINDS and top.span is not None:
         _add_conflicts(answer, index, top, covering)
     return answer
+
+
+_PRONOUN = re.compile(r"(?:He|She|His|Her)\b")
+
+
+def _antecedents(q: Question, text: str, lo: int, hi: int, prev: tuple[int, int]) -> list[tuple[Candidate, Candidate]]:
+    """For a sentence opening with he/she/his/her: the pronoun as a stand-in for the previous sentence's first name."""
+    m = _PRONOUN.match(text, lo)
+    if m is None:
+        return []
+    names = [c for c in name_candidates(text, prev[0], prev[1], q, PERSON) if not _repeats_question(text[c.start : c.end], q)]
+    if not names:
+        return []
+    name = names[0]
+    return [(Candidate(m.start(), m.end(), PERSON, name.prior), name)]
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    """Where the sentence holding `pos` starts."""
+    for lo, hi in split_sentences(text):
+        if lo <= pos < hi:
+            return lo
+    return pos
 
 
 _NEEDS_WORDS = frozenset({THING, PERSON, MANNER, PLACE})  # the types whose candidates come from noun-phrase chunks

@@ -276,3 +276,14 @@ def test_a_modifier_cut_off_from_a_question_noun_is_a_weak_answer() -> None:
         return answer._fit(c, q, words, tokens, matched, weights)
 
     assert fit("climate change") > fit("Montreal")
+
+
+def test_a_pronoun_that_opens_the_sentence_is_answered_with_the_name_before_it(tmp_path: Path) -> None:
+    first = "Peyton Manning became the first quarterback to lead two different teams to the final."
+    second = "He is also the oldest quarterback ever to play in the final, at age 39."
+    write_article(tmp_path, "a.txt", f"Sports\n\n{first} {second}\n\nThe weather was mild and dry all week long.\n")
+    answer = Engine.open(tmp_path).ask("Who is the oldest quarterback to play in the final?")
+    assert answer.answer == "Peyton Manning"
+    assert answer.sentence == f"{first} {second}"
+    citation = answer.citations[0]
+    assert citation.passage_text[citation.start : citation.end] == "Peyton Manning"
