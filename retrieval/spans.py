@@ -120,9 +120,10 @@ NUMBER_PATTERNS = [
         re.IGNORECASE,
     ),
 ]
-_CAP_WORD = r"(?:[A-Z\u0400-\u042F][\w’'.\-–]*\w|[A-Z]\.|\d+[A-Z]?\b)"
+_UPPER = "A-Z\u00C0-\u00D6\u00D8-\u00DE\u0110\u0141\u0152\u0160\u017D\u0400-\u042F"  # Latin, a few accented, Cyrillic
+_CAP_WORD = rf"(?:[{_UPPER}][\w’'.\-–]*\w|[A-Z]\.|\d+[A-Z]?\b)"
 _NAME_SEQ = re.compile(
-    rf"(?:[A-Z\u0400-\u042F][\w’'.\-–]*\w|[A-Z]\.)(?:\s+(?:(?:of|de|da|di|dos|van|von|der|bin|ibn|al|la|le|del|du|the|for|and)\s+)?{_CAP_WORD})*"
+    rf"(?:[{_UPPER}][\w’'.\-–]*\w|[A-Z]\.)(?:\s+(?:(?:of|de|da|di|dos|van|von|der|bin|ibn|al|la|le|del|du|the|for|and)\s+)?{_CAP_WORD})*"
 )
 _QUOTE = re.compile(r"“([^”]{3,}?)”|\"([^\"]{3,}?)\"|«([^»]{3,}?)»")
 _MONTH_WORDS = set(re.findall(r"[A-Z][a-z]+", _MONTH_EN)) | set(re.findall(r"[A-Z][a-z]+", _WEEKDAY))
@@ -286,8 +287,10 @@ def name_candidates(text: str, lo: int, hi: int, q: Question, kind: str) -> list
         pieces: list[list[re.Match[str]]] = [[]]
         for w in words:
             terms = _word_terms(w.group())[0]
-            if terms and all(t in q.terms for t in terms):
-                pieces.append([])  # a question word splits the run
+            if terms and all(t in q.proper for t in terms):
+                # A name the question uses splits the run ("Super Bowl XXXIII" -> "XXXIII"); a word the
+                # question writes in lower case does not ("major world event" -> "World War II").
+                pieces.append([])
             else:
                 pieces[-1].append(w)
         for piece in pieces:

@@ -232,6 +232,8 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("Later the crew tested the capsule in the altitude chamber at the Cape.", "Where did the crew test the capsule at the Cape?", "altitude chamber"),
         ("Most consultant pharmacists work in nursing homes, but some branch out.", "Where do most consultant pharmacists work?", "nursing homes"),
         ("The destruction of the forest was caused by cattle ranching.", "What was caused by cattle ranching?", "destruction of the forest"),
+        ("The Mongols were crushed at the Battle of Bạch Đằng in 1288.", "In what battle were the Mongols crushed?", "Battle of Bạch Đằng"),
+        ("The most prominent county in the region is Duval County, home to the port.", "In which county is the port?", "Duval County"),
         ("In Ruritania, private schools are called academies by most people.", "What are private schools in Ruritania called?", "academies"),
     ],
 )
