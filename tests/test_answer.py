@@ -234,6 +234,7 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("The destruction of the forest was caused by cattle ranching.", "What was caused by cattle ranching?", "destruction of the forest"),
         ("The Mongols were crushed at the Battle of Bạch Đằng in 1288.", "In what battle were the Mongols crushed?", "Battle of Bạch Đằng"),
         ("The most prominent county in the region is Duval County, home to the port.", "In which county is the port?", "Duval County"),
+        ("Non-revolutionary civil disobedience is a simple disobedience of laws judged wrong by a conscience.", "What is a simple form of civil disobedience?", "Non-revolutionary civil disobedience"),
         ("In Ruritania, private schools are called academies by most people.", "What are private schools in Ruritania called?", "academies"),
     ],
 )
