@@ -206,6 +206,7 @@ PLACE_PHRASE_PRIOR = 0.6
 OF_PRIOR = 0.5
 # Chosen on half A (0.2, 0.4, 0.6, 0.8, 1.0 tried), confirmed on half B.
 WHOLE_PHRASE_PRIOR = 0.6
+_HEDGE = re.compile(r"(?:about|around|roughly|approximately|nearly|almost|some|an estimated|estimated)\s+", re.IGNORECASE)
 MANNER_ADVERB_PRIOR = 0.8  # an -ly adverb beside a question word: "regulated separately"
 
 
@@ -268,6 +269,9 @@ def number_candidates(text: str, lo: int, hi: int, kind: str, q: Question) -> li
         unit = re.search(r"(?:\s+[A-Za-z°]+){1,2}$", text[c.start : c.end])
         if unit and all(t.term in q.terms for t in iter_tokens(unit.group()) if not t.stop):
             c.end = c.start + unit.start()
+        hedge = _HEDGE.match(text, c.start, c.end)
+        if hedge and hedge.end() < c.end:
+            c.start = hedge.end()  # "about 340 miles" -> "340 miles": a hedge is not part of the figure
     dates = [d for d in date_candidates(text, lo, hi) if re.search(r"[A-Za-z\u0400-\u04FF]", text[d.start : d.end])]
     out = []
     for c in found:

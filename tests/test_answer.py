@@ -215,6 +215,7 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("The band played at 4:51 in the afternoon.", "What was the time when the band played?", "4:51"),
         ("The Broncos scored 11 points in the final minutes.", "How many points did the Broncos score in the final minutes?", "11"),
         ("The line carries over 37 million passengers a year.", "How many passengers does the line carry a year?", "over 37 million"),
+        ("Roughly 500,000 settlers had fled the country by 1700.", "How many settlers fled the country by 1700?", "500,000"),
         ("Decompression sickness occurs in divers who surface too quickly.", "What occurs in divers who surface too quickly?", "Decompression sickness"),
         ("The population of the old fort at this period was estimated at 2,000.", "What was the estimated population of the old fort?", "2,000"),
         ("Some remote sensing scientists have proposed measuring the radiance of leaves.", "What style of sensing do scientists use to measure radiance?", "remote"),
