@@ -207,6 +207,11 @@ OF_PRIOR = 0.5
 # Chosen on half A (0.2, 0.4, 0.6, 0.8, 1.0 tried), confirmed on half B.
 WHOLE_PHRASE_PRIOR = 0.6
 _HEDGE = re.compile(r"(?:about|around|roughly|approximately|nearly|almost|some|an estimated|estimated)\s+", re.IGNORECASE)
+# What follows a naming verb, for a question about a name: chosen on half A (0.3, 0.6, 0.9, 1.2
+# tried; 0.6 and up tie), confirmed on half B.
+NAMED = 0.6
+_ASKS_NAME = re.compile(r"\b(?:called|call|known|name|named|term|termed|referred|dubbed|nickname)\b", re.IGNORECASE)
+_NAMING = re.compile(r"\b(?:called|known as|named|termed|referred to as|dubbed|nicknamed)\s+(?:the\s+|an?\s+)?", re.IGNORECASE)
 MANNER_ADVERB_PRIOR = 0.8  # an -ly adverb beside a question word: "regulated separately"
 
 
@@ -621,6 +626,12 @@ def candidates(q: Question, text: str, lo: int, hi: int, tokens: list[Token], wo
             ):
                 c.prior = WHOLE_PHRASE_PRIOR
                 out.append(c)
+        # "What is X called?" -> "X is called Y": what follows a naming verb.
+        if _ASKS_NAME.search(q.text):
+            for m in _NAMING.finditer(text, lo, hi):
+                after = [c for c in out if c.start >= m.end() and not text[m.end() : c.start].strip(" \"“'‘«")]
+                for c in after:
+                    out.append(Candidate(c.start, c.end, THING, c.prior + NAMED))
         # "destruction of the forest", "theorem of arithmetic": a noun phrase with its of-phrase.
         for a, b in zip(chunks, chunks[1:]):
             if re.fullmatch(r"\s+of\s+(?:(?:the|a|an)\s+)?", text[a.end : b.start]):

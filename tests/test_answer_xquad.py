@@ -30,6 +30,9 @@ def index() -> CorpusIndex:
         # A name glossed by a bracket that holds the question's words; not the gloss itself.
         ("What did the LMP acronym stand for regarding the Block II launch positions?", "Lunar Module Pilot", "(LMP)"),
         ("What is another name for the Yosemite Freeway?", "State Route 41", "(Yosemite Freeway"),
+        # What follows "called / known as / referred to as" for a question about a name.
+        ("What is the nickname for ABC's logo from the 2000 campaign?", "the dot", "the dot"),
+        ("What is the nickname for the \"Millennial Northern Hemisphere temperature reconstruction\" graph?", "hockey stick graph", "hockey stick"),
     ],
 )
 def test_xquad_answers(index: CorpusIndex, question: str, expected: str, in_sentence: str) -> None:
