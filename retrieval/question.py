@@ -174,11 +174,13 @@ def analyze_question(text: str) -> Question:
     text = " ".join(text.split())[:MAX_QUESTION_CHARS]
     # "Doctor Who", "The Who": a capitalised wh-word after a capitalised word is part of a name.
     lower = _NAMED_WH.sub(lambda m: m.group(1) + "_" * len(m.group(2)), text).lower()
-    kind = THING
+    # The question phrase that comes first decides ("Who was the leader when ...?" asks for a person);
+    # at the same place the more specific pattern, listed first, wins ("how long ago" over "how long").
+    kind, first = THING, len(lower) + 1
     for pattern, qtype in _QUESTION_TYPES:
-        if pattern.search(lower):
-            kind = qtype
-            break
+        m = pattern.search(lower)
+        if m is not None and m.start() < first:
+            kind, first = qtype, m.start()
     subject: list[str] = []
     definition = _DEFINITION.match(text)
     if definition and kind in (PERSON, THING):

@@ -212,6 +212,10 @@ _HEDGE = re.compile(r"(?:about|around|roughly|approximately|nearly|almost|some|a
 NAMED = 0.6
 _ASKS_NAME = re.compile(r"\b(?:called|call|known|name|named|term|termed|referred|dubbed|nickname)\b", re.IGNORECASE)
 _NAMING = re.compile(r"\b(?:called|known as|named|termed|referred to as|dubbed|nicknamed)\s+(?:the\s+|an?\s+)?", re.IGNORECASE)
+# A name after in/at/near/into/from or a compass adjective is a place; as a person answer it loses
+# 0.3 (chosen on half A from -0.3, -0.6, which tie; confirmed on half B).
+PERSON_AFTER_LOCATIVE = -0.3
+_BEFORE_PLACE = frozenset("in at near into from northern southern eastern western central".split())
 MANNER_ADVERB_PRIOR = 0.8  # an -ly adverb beside a question word: "regulated separately"
 
 
@@ -348,6 +352,8 @@ def name_candidates(text: str, lo: int, hi: int, q: Question, kind: str) -> list
             if kind == PERSON and surface.endswith(("ian", "ish", "ese")) and n_words == 1:
                 prior -= 0.5
             if kind == PERSON:
+                if prev and prev[-1].lower() in _BEFORE_PLACE:
+                    prior += PERSON_AFTER_LOCATIVE  # "in northern Syria": a place, not a person
                 if _PASSIVE_AGENT.search(text, lo, s):
                     prior += PERSON_AGENT  # "was compiled by Nafzger": the agent of a passive
             out.append(Candidate(s, e, kind, prior))

@@ -162,6 +162,8 @@ def test_span_types(tmp_path: Path, sentence: str, question: str, expected: str)
         ("What enemy of Doctor Who is also a Time Lord?", "thing"),
         ("When did The Who tour Japan?", "date"),
         ("In what decades was the composer most active?", "date"),
+        ("Who was the leader when the army entered the valley?", "person"),
+        ("What did the mayor say when the vote failed?", "say"),
     ],
 )
 def test_question_types(question: str, kind: str) -> None:
@@ -236,6 +238,7 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("The Mongols were crushed at the Battle of Bạch Đằng in 1288.", "In what battle were the Mongols crushed?", "Battle of Bạch Đằng"),
         ("The most prominent county in the region is Duval County, home to the port.", "In which county is the port?", "Duval County"),
         ("Non-revolutionary civil disobedience is a simple disobedience of laws judged wrong by a conscience.", "What is a simple form of civil disobedience?", "Non-revolutionary civil disobedience"),
+        ("A Norman named Oursel led a force into the upper Euphrates valley in northern Syria.", "Who was the leader when the force entered the Euphrates valley?", "Oursel"),
         ("In Ruritania, private schools are called academies by most people.", "What are private schools in Ruritania called?", "academies"),
     ],
 )
