@@ -152,6 +152,8 @@ def _role(lower: str) -> str:
     if m is None:
         return OBJECT
     words = m.group(1).split()
+    if m.group(0).startswith("who ") and words and (re.fullmatch(r"\w+(?:ed|es)", words[0]) or words[0] in _IRREGULAR_EN):
+        return SUBJECT  # "Who suggested ...?", "Who led ...?": who is the subject
     for i, w in enumerate(words):
         if w in _AUX:
             return OBJECT

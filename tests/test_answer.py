@@ -51,6 +51,7 @@ def test_seed_dev(seeds: Engine, case: dict) -> None:
         ("When did the last reported Putin-Trump phone call take place?", "July 2020"),
         ("How long did Putin and Biden talk in February 2022?", "more than an hour"),
         ("who is bob woodward?", "a member of the editorial board of the Washington Post newspaper"),
+        ("Who suggested Trump and Putin communicated after his term?", "Bob Woodward"),
     ],
 )
 def test_other_phrasings(seeds: Engine, question: str, expected: str) -> None:
@@ -198,6 +199,7 @@ def test_split_sentences(text: str, sentences: list[str]) -> None:
         ("What was the name of the storm that hit the city?", "thing", "storm", "copula"),
         ("What did the council approve?", "thing", None, "object"),
         ("What occurs after a dive?", "thing", None, "subject"),
+        ("Who suggested Trump and Putin talked?", "person", None, "subject"),
         ("Когда прошла встреча?", "date", None, "object"),
         ("Сколько делегаций приехало?", "number", None, "object"),
         ("Где прошла встреча?", "place", None, "object"),
