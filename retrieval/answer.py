@@ -20,7 +20,7 @@ from retrieval.question import (  # noqa: F401 - re-exported: the answer module 
     AMOUNT, COPULA, DATE, DEFINITION, DURATION, MANNER, NUMBER, OBJECT, PERSON, PLACE, REASON, SAY, SUBJECT, THING,
     Question, analyze_question,
 )
-from retrieval.spans import Candidate, Word, _word_terms, candidates, name_candidates, sentence_words, split_sentences  # noqa: F401
+from retrieval.spans import Candidate, Word, candidates, name_candidates, sentence_words, split_sentences, word_terms  # noqa: F401
 
 TOP_PASSAGES = 8
 RECENCY_MARGIN = 0.85  # "last / latest" questions: the latest article wins within 15% of the best score
@@ -116,15 +116,15 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
             # that opens the sentence ("He is also the oldest quarterback ..."): it is scored where it
             # stands and answered with the name it stands for, the previous sentence quoted too.
             scored = [(c, c) for c in cands]
-            if q.kind == PERSON and prev_sent is not None:
-                scored += _antecedents(q, passage.text, lo, hi, prev_sent)
-            prev_sent = (lo, hi)
+            previous, prev_sent = prev_sent, (lo, hi)
+            if q.kind == PERSON and previous is not None:
+                scored += _antecedents(q, passage.text, lo, previous)
             if scored:
                 fits = [(_fit(at, q, words, stoks, s_matched, weights, passage.text), -at.start, at.end - at.start) for at, _ in scored]
                 best_i = max(range(len(scored)), key=lambda i: (fits[i][0], fits[i][1], -fits[i][2]))
                 best, fit = scored[best_i][1], fits[best_i][0]
                 bonus = _FIT_WEIGHT.get(q.kind, 0.1) * total * fit
-                quoted = (min(lo, _sentence_start(passage.text, best.start)), hi)
+                quoted = (previous[0] if previous is not None and best.start < lo else lo, hi)
                 choices.append(_Choice(passage, bm25_score, quoted, (best.start, best.end), score + bonus, coverage, True))
             else:
                 choices.append(_Choice(passage, bm25_score, (lo, hi), None, score, coverage, False))
@@ -154,7 +154,7 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
 _PRONOUN = re.compile(r"(?:He|She|His|Her)\b")
 
 
-def _antecedents(q: Question, text: str, lo: int, hi: int, prev: tuple[int, int]) -> list[tuple[Candidate, Candidate]]:
+def _antecedents(q: Question, text: str, lo: int, prev: tuple[int, int]) -> list[tuple[Candidate, Candidate]]:
     """For a sentence opening with he/she/his/her: the pronoun as a stand-in for the previous sentence's first name."""
     m = _PRONOUN.match(text, lo)
     if m is None:
@@ -164,14 +164,6 @@ def _antecedents(q: Question, text: str, lo: int, hi: int, prev: tuple[int, int]
         return []
     name = names[0]
     return [(Candidate(m.start(), m.end(), PERSON, name.prior), name)]
-
-
-def _sentence_start(text: str, pos: int) -> int:
-    """Where the sentence holding `pos` starts."""
-    for lo, hi in split_sentences(text):
-        if lo <= pos < hi:
-            return lo
-    return pos
 
 
 _NEEDS_WORDS = frozenset({THING, PERSON, MANNER, PLACE})  # the types whose candidates come from noun-phrase chunks
@@ -314,7 +306,7 @@ def _fit(
         and nxt.in_question
         and not nxt.breaks
         and nxt.start - words[last].end <= 1
-        and _word_terms(nxt.surface)[1] != q.head
+        and word_terms(nxt.surface)[1] != q.head
     ):
         # A modifier cut off from the question's noun it modifies ("theoretical [computer science]") is
         # rarely what is asked for, unless that noun is the one asked about ("remote [sensing]" for

@@ -301,7 +301,7 @@ def name_candidates(text: str, lo: int, hi: int, q: Question, kind: str) -> list
         words = list(re.finditer(r"\S+", m.group()))
         pieces: list[list[re.Match[str]]] = [[]]
         for w in words:
-            terms = _word_terms(w.group())[0]
+            terms = word_terms(w.group())[0]
             if terms and all(t in q.proper for t in terms):
                 # A name the question uses splits the run ("Super Bowl XXXIII" -> "XXXIII"); a word the
                 # question writes in lower case does not ("major world event" -> "World War II").
@@ -430,7 +430,7 @@ class Word:
 
 
 @lru_cache(maxsize=100_000)
-def _word_terms(surface: str) -> tuple[tuple[str, ...], str]:
+def word_terms(surface: str) -> tuple[tuple[str, ...], str]:
     """The content terms of one word and its first term (cached: words repeat across questions)."""
     toks = iter_tokens(surface)
     return tuple(t.term for t in toks if not t.stop), (toks[0].term if toks else "")
@@ -442,7 +442,7 @@ def sentence_words(text: str, lo: int, hi: int, q: Question) -> list[Word]:
     for m in _WORD.finditer(text, lo, hi):
         surface = m.group()
         lower = surface.lower()
-        content, _ = _word_terms(surface)
+        content, _ = word_terms(surface)
         in_q = bool(content) and all(t in q.terms for t in content)
         words.append(Word(m.start(), m.end(), surface, lower, in_q, lower in _BREAK_WORDS))
     for i, w in enumerate(words):
@@ -463,7 +463,7 @@ def sentence_words(text: str, lo: int, hi: int, q: Question) -> list[Word]:
         elif w.lower.endswith(("ed", "ing")) and len(w.lower) > 4 and next_is_function:
             w.breaks = True  # "reflected various": a verb, where "increased oxygen" is a modifier
         elif w.lower.endswith(("s", "ed", "ing")) and len(w.lower) > 4:
-            term = _word_terms(w.surface)[1]
+            term = word_terms(w.surface)[1]
             if term in _VERB_STEMS and (w.lower.endswith(("ed", "ing")) or next_is_function):
                 w.breaks = True
     return words
@@ -532,7 +532,7 @@ def head_candidates(text: str, words: list[Word], q: Question) -> list[Candidate
         return []
     out = []
     for i, w in enumerate(words):
-        content, _ = _word_terms(w.surface)
+        content, _ = word_terms(w.surface)
         if not content or content[-1] != q.head:
             continue
         # Modifiers before the head, back to a break or punctuation.
