@@ -6,6 +6,7 @@ passages share (its names, its weighted key terms), never from a raw BM25 score.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass
@@ -243,17 +244,18 @@ def _proximity(c: Candidate, stoks: list[Token], matched: set[str], weights: dic
     if not total:
         return 0.0
     got = 0.0
+    starts = [x.start for x in stoks]  # sorted: the tokens between two offsets are counted by bisection
     for t in sorted(matched):
         dists = []
-        for i, tok in enumerate(stoks):
+        for tok in stoks:
             if tok.term != t:
                 continue
             if t == head and c.start <= tok.start < c.end:
                 dists.append(0)
             elif tok.end <= c.start:
-                dists.append(sum(1 for x in stoks if tok.end <= x.start < c.start))
+                dists.append(bisect.bisect_left(starts, c.start) - bisect.bisect_left(starts, tok.end))
             elif tok.start >= c.end:
-                dists.append(sum(1 for x in stoks if c.end <= x.start < tok.start))
+                dists.append(bisect.bisect_left(starts, tok.start) - bisect.bisect_left(starts, c.end))
         if dists:
             got += weights[t] / (1 + min(dists))
     return got / total
@@ -293,10 +295,10 @@ def _fit(
     score = c.prior + 1.5 * _proximity(c, stoks, matched, weights, q.head)
     if text:
         score += _bracket_fit(c, q, text)
-    inside = [i for i, w in enumerate(words) if c.start <= w.start < c.end]
-    if not inside:
+    first = bisect.bisect_left(words, c.start, key=lambda w: w.start)
+    last = bisect.bisect_left(words, c.end, key=lambda w: w.start) - 1
+    if first > last:
         return score
-    first, last = inside[0], inside[-1]
     before = [w for w in words[max(0, first - 3) : first] if w.lower not in ("the", "a", "an")]
     after = [w for w in words[last + 1 : last + 3] if w.lower not in ("the", "a", "an")]
     nxt = words[last + 1] if last + 1 < len(words) else None
