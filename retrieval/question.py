@@ -39,9 +39,9 @@ _ORG_NOUNS = "company|organi[sz]ation|group|newspaper|agency|team|party|body|ins
 _QUESTION_TYPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bhow long ago\b|\bsince when\b|\bby when\b|\bс каких пор\b"), DATE),
     (re.compile(r"\bhow long\b|\bhow much time\b|\bfor how many (?:years|months|days|hours|minutes|weeks)\b|\bкак долго\b|\bсколько (?:времени|лет|минут|часов|дней)\b"), DURATION),
-    (re.compile(r"\bhow (?:many|old)\b|\b(?:what|which) (?:number|percentage|proportion|population)\b|\bсколько\b"), NUMBER),
+    (re.compile(r"\bhow (?:many|old|far|fast|tall|high|deep|wide|heavy|big|large|hot|cold)\b|\b(?:what|which) (?:number|percentage|proportion|population)\b|\bсколько\b"), NUMBER),
     (re.compile(r"\bhow much\b|\b(?:what|which) (?:amount|sum|price|cost)\b"), AMOUNT),
-    (re.compile(rf"\bwhen\b|\b(?:what|which) (?:is|was) the (?:date|year|time)\b|\b{_WH}\s+(?:year|years|date|day|month|time|decade|century|period)\b|\bкогда\b|\bв каком году\b|\bкакого числа\b"), DATE),
+    (re.compile(rf"\bwhen\b|\b(?:what|which) (?:is|was) the (?:date|year|time)\b|\b{_WH}\s+(?:years?|dates?|days?|months?|time|decades?|century|centuries|period)\b|\bкогда\b|\bв каком году\b|\bкакого числа\b"), DATE),
     (re.compile(rf"\bwhere\b|\b{_WH}\s+(?:{_PLACE_NOUNS})\b|\bгде\b|\bкуда\b|\bоткуда\b|\bв како(?:й|м) (?:стране|городе)\b"), PLACE),
     (re.compile(rf"\bwho(?:m|se)?\b|\b{_WH}\s+(?:{_PERSON_NOUNS}|{_ORG_NOUNS})\b|\bкто\b|\bкого\b|\bкому\b|\bкем\b"), PERSON),
     (re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (?:was|is|were) the reason\b|\bпочему\b|\bзачем\b"), REASON),
@@ -50,8 +50,8 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], str]] = [
 ]
 # The words that say what type is asked; they are not key terms.
 _WH_PHRASE = re.compile(
-    r"\b(?:how (?:long|many|much|old)(?: ago| time)?|since when|by when|(?:what|which)\s+"
-    r"(?:year|years|date|day|month|time|decade|century|period|country|city|town|place|region|state|capital|province|"
+    r"\b(?:how (?:long|many|much|old|far|fast|tall|high|deep|wide|heavy|big|large|hot|cold)(?: ago| time)?|since when|by when|(?:what|which)\s+"
+    r"(?:year|years|dates?|days?|months?|time|decades?|century|centuries|period|country|city|town|place|region|state|capital|province|"
     r"location|continent|number|percentage|proportion|amount|sum|price|person|man|woman|reason|kind|type|sort|form|"
     r"types|kinds|name))\b|\bв каком году\b|\bсколько\b"
 )
@@ -67,6 +67,16 @@ _HEAD = re.compile(
     r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+(?:the|a|an)\s+)?((?:[a-z][\w-]*\s+of\s+(?:the\s+|a\s+)?)?[a-z][\w-]*)"
 )
 _NOT_HEAD = _AUX | _COPULA | frozenset("of the a an he she it they this that these those".split())
+
+
+# Nouns that name a quantity: a what/which question about one is answered by a number or an amount.
+_QUANTITY_HEADS = {
+    **{t.term: NUMBER for t in iter_tokens("number percentage percent proportion population share rate ratio")},
+    **{t.term: AMOUNT for t in iter_tokens("cost price fee fees budget salary revenue income")},
+}
+
+
+_NAMED_WH = re.compile(r"(\b[A-Z][\w'-]*\s+)(Who|What|When|Where|Which|Why|How)\b")
 
 
 @dataclass
@@ -142,6 +152,8 @@ def _role(lower: str) -> str:
     if m is None:
         return OBJECT
     words = m.group(1).split()
+    if m.group(0).startswith("who ") and words and (re.fullmatch(r"\w+(?:ed|es)", words[0]) or words[0] in _IRREGULAR_EN):
+        return SUBJECT  # "Who suggested ...?", "Who led ...?": who is the subject
     for i, w in enumerate(words):
         if w in _AUX:
             return OBJECT
@@ -162,12 +174,15 @@ def _role(lower: str) -> str:
 def analyze_question(text: str) -> Question:
     """The expected answer type, the key terms and the names of a question."""
     text = " ".join(text.split())[:MAX_QUESTION_CHARS]
-    lower = text.lower()
-    kind = THING
+    # "Doctor Who", "The Who": a capitalised wh-word after a capitalised word is part of a name.
+    lower = _NAMED_WH.sub(lambda m: m.group(1) + "_" * len(m.group(2)), text).lower()
+    # The question phrase that comes first decides ("Who was the leader when ...?" asks for a person);
+    # at the same place the more specific pattern, listed first, wins ("how long ago" over "how long").
+    kind, first = THING, len(lower) + 1
     for pattern, qtype in _QUESTION_TYPES:
-        if pattern.search(lower):
-            kind = qtype
-            break
+        m = pattern.search(lower)
+        if m is not None and m.start() < first:
+            kind, first = qtype, m.start()
     subject: list[str] = []
     definition = _DEFINITION.match(text)
     if definition and kind in (PERSON, THING):
@@ -198,6 +213,8 @@ def analyze_question(text: str) -> Question:
         if m:
             focus_verbs = {t.term for t in iter_tokens(m.group(1)) if not t.stop}
     head, plural = _head_noun(lower) if kind in (THING, PERSON, PLACE, NUMBER) else (None, False)
+    if kind == THING and head in _QUANTITY_HEADS:
+        kind = _QUANTITY_HEADS[head]  # "What was the estimated population of ...?" asks for a number
     if re.search(r"\b(?:what|which)\s+(?:are|were)\b", lower):
         plural = True
     return Question(text, kind, tokens, terms, proper, recency, focus_verbs, subject, head, _role(lower), plural)

@@ -51,6 +51,7 @@ def test_seed_dev(seeds: Engine, case: dict) -> None:
         ("When did the last reported Putin-Trump phone call take place?", "July 2020"),
         ("How long did Putin and Biden talk in February 2022?", "more than an hour"),
         ("who is bob woodward?", "a member of the editorial board of the Washington Post newspaper"),
+        ("Who suggested Trump and Putin communicated after his term?", "Bob Woodward"),
     ],
 )
 def test_other_phrasings(seeds: Engine, question: str, expected: str) -> None:
@@ -154,6 +155,16 @@ def test_span_types(tmp_path: Path, sentence: str, question: str, expected: str)
         ("Why did the talks fail?", "reason"),
         ("What did Peskov say about the call?", "say"),
         ("What was discussed?", "thing"),
+        ("What was the estimated population of the town?", "number"),
+        ("What percentage of voters stayed home?", "number"),
+        ("What was the annual fee for the channels?", "amount"),
+        ("How far is the town from the coast?", "number"),
+        ("How did the council fund the bridge?", "manner"),
+        ("What enemy of Doctor Who is also a Time Lord?", "thing"),
+        ("When did The Who tour Japan?", "date"),
+        ("In what decades was the composer most active?", "date"),
+        ("Who was the leader when the army entered the valley?", "person"),
+        ("What did the mayor say when the vote failed?", "say"),
     ],
 )
 def test_question_types(question: str, kind: str) -> None:
@@ -188,6 +199,7 @@ def test_split_sentences(text: str, sentences: list[str]) -> None:
         ("What was the name of the storm that hit the city?", "thing", "storm", "copula"),
         ("What did the council approve?", "thing", None, "object"),
         ("What occurs after a dive?", "thing", None, "subject"),
+        ("Who suggested Trump and Putin talked?", "person", None, "subject"),
         ("Когда прошла встреча?", "date", None, "object"),
         ("Сколько делегаций приехало?", "number", None, "object"),
         ("Где прошла встреча?", "place", None, "object"),
@@ -207,7 +219,29 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("The band played at 4:51 in the afternoon.", "What was the time when the band played?", "4:51"),
         ("The Broncos scored 11 points in the final minutes.", "How many points did the Broncos score in the final minutes?", "11"),
         ("The line carries over 37 million passengers a year.", "How many passengers does the line carry a year?", "over 37 million"),
+        ("Roughly 500,000 settlers had fled the country by 1700.", "How many settlers fled the country by 1700?", "500,000"),
         ("Decompression sickness occurs in divers who surface too quickly.", "What occurs in divers who surface too quickly?", "Decompression sickness"),
+        ("The population of the old fort at this period was estimated at 2,000.", "What was the estimated population of the old fort?", "2,000"),
+        ("Some remote sensing scientists have proposed measuring the radiance of leaves.", "What style of sensing do scientists use to measure radiance?", "remote"),
+        ("The old canal originally carried coal to the harbour.", "What did the old canal carry to the harbour?", "coal"),
+        ("Many pharmacists now work for large companies (mainly Omnicare, Kindred Healthcare and PharMerica).", "What are some large pharmacy companies?", "Omnicare, Kindred Healthcare and PharMerica"),
+        ("Louis XIV later issued the Edict of Fontainebleau, which abolished legal recognition of Protestantism.", "What proclamation abolished legal recognition of Protestantism?", "Edict of Fontainebleau"),
+        ("Although several players dove into the pile to recover it, Newton did not.", "Which player was criticized for not diving into the pile to recover it?", "Newton"),
+        ("Then Anderson scored on a 2-yard touchdown run.", "Who scored a 2-yard touchdown run?", "Anderson"),
+        ("Hobson argued that reforms could cure imperialism by removing its economic foundation.", "How did Hobson argue to rid the world of imperialism?", "removing its economic foundation"),
+        ("In most jurisdictions, pharmacists are regulated separately from physicians.", "How are pharmacists regulated in most jurisdictions?", "separately"),
+        ("The eye crossed the coast with winds of 110 mph.", "How fast were the winds when the eye crossed the coast?", "110 mph"),
+        ("The Grainger Market, like most in Grainger Town, was listed grade I in 1954 by English Heritage.", "Who listed the Grainger Market as grade I in 1954?", "English Heritage"),
+        ("The Luther Bible influenced other translations, such as William Tyndale's English Bible.", "Whose English translation of the Bible did the Luther Bible influence?", "William Tyndale"),
+        ("Muhammad ibn Zakariya Razi acted to promote the medical uses of chemical compounds.", "Who promoted the medical uses of chemical compounds?", "Muhammad ibn Zakariya Razi"),
+        ("Later the crew tested the capsule in the altitude chamber at the Cape.", "Where did the crew test the capsule at the Cape?", "altitude chamber"),
+        ("Most consultant pharmacists work in nursing homes, but some branch out.", "Where do most consultant pharmacists work?", "nursing homes"),
+        ("The destruction of the forest was caused by cattle ranching.", "What was caused by cattle ranching?", "destruction of the forest"),
+        ("The Mongols were crushed at the Battle of Bạch Đằng in 1288.", "In what battle were the Mongols crushed?", "Battle of Bạch Đằng"),
+        ("The most prominent county in the region is Duval County, home to the port.", "In which county is the port?", "Duval County"),
+        ("Non-revolutionary civil disobedience is a simple disobedience of laws judged wrong by a conscience.", "What is a simple form of civil disobedience?", "Non-revolutionary civil disobedience"),
+        ("A Norman named Oursel led a force into the upper Euphrates valley in northern Syria.", "Who was the leader when the force entered the Euphrates valley?", "Oursel"),
+        ("In Ruritania, private schools are called academies by most people.", "What are private schools in Ruritania called?", "academies"),
     ],
 )
 def test_structural_span_rules(tmp_path: Path, sentence: str, question: str, expected: str) -> None:
@@ -224,3 +258,41 @@ def test_structural_span_rules(tmp_path: Path, sentence: str, question: str, exp
 )
 def test_split_sentences_glued_and_bracketed(text: str, sentences: list[str]) -> None:
     assert [text[a:b] for a, b in split_sentences(text)] == sentences
+
+
+def test_a_list_ends_in_and_or_or() -> None:
+    from retrieval.spans import Candidate, list_candidates
+
+    text = "Meanwhile, Denver's offense stalled; Omnicare, Kindred and PharMerica grew."
+    spans = [("Meanwhile", 0), ("Denver's offense", 0), ("Omnicare", 0), ("Kindred", 0), ("PharMerica", 0)]
+    chunks = [Candidate(text.index(s), text.index(s) + len(s), "thing", 0.5) for s, _ in spans]
+    assert [text[c.start : c.end] for c in list_candidates(text, chunks)] == ["Omnicare, Kindred and PharMerica"]
+
+
+def test_a_modifier_cut_off_from_a_question_noun_is_a_weak_answer() -> None:
+    from retrieval import answer
+    from retrieval.tokens import iter_tokens
+
+    text = "Regulation based on the Montreal Protocol has been successful; on climate change, the Kyoto Protocol failed."
+    q = analyze_question("What did the Kyoto Protocol try to address?")
+    words = answer.sentence_words(text, 0, len(text), q)
+    tokens = iter_tokens(text)
+    weights = {t: 1.0 for t in q.terms}
+    matched = {t.term for t in tokens} & set(q.terms)
+
+    def fit(span: str) -> float:
+        c = answer.Candidate(text.index(span), text.index(span) + len(span), "thing", 0.5)
+        return answer._fit(c, q, words, tokens, matched, weights)
+
+    assert fit("climate change") > fit("Montreal")
+
+
+def test_a_pronoun_that_opens_the_sentence_is_answered_with_the_name_before_it(tmp_path: Path) -> None:
+    first = "Peyton Manning became the first quarterback to lead two different teams to the final."
+    second = "He is also the oldest quarterback ever to play in the final, at age 39."
+    write_article(tmp_path, "a.txt", f"Sports\n\n{first} {second}\n\nThe weather was mild and dry all week long.\n")
+    answer = Engine.open(tmp_path).ask("Who is the oldest quarterback to play in the final?")
+    assert answer.answer == "Peyton Manning"
+    assert answer.sentence == f"{first} {second}"
+    citation = answer.citations[0]
+    assert citation.passage_text[citation.start : citation.end] == "Peyton Manning"
