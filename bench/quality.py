@@ -52,6 +52,51 @@ def run_eval(args: list[str]) -> dict:
     return json.loads(done.stdout)
 
 
+def run_abstention() -> dict:
+    """`python -m bench.abstention`: the abstention threshold sweep, in its own process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
+    env["PYTHONHASHSEED"] = HASH_SEED
+    cmd = [sys.executable, "-m", "bench.abstention"]
+    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"quality: python -m bench.abstention failed: {done.stderr.strip()}")
+    return json.loads(done.stdout)
+
+
+def render_abstention(sweep: dict) -> str:
+    """The 'Abstention threshold' section: the sweep, and what the rule picks against what the code uses."""
+    out = [
+        "## Abstention threshold",
+        "",
+        "Written by `PYTHONHASHSEED=0 python -m bench.abstention` (run by this script). The engine",
+        "abstains when no sentence of its top passages covers at least `ABSTAIN_COVERAGE` of the",
+        "question's idf-weighted key terms (a term in the sentence counts fully, one elsewhere in its",
+        "paragraph half). \"Unanswerable\" are XQuAD dev's even-position articles' questions asked",
+        "against a corpus of only the odd-position articles, and the other way round: other Wikipedia",
+        "articles, so every answer there is wrong.",
+        "",
+        "| threshold | XQuAD dev answered | EM / F1 | right answers (EM, or F1 ≥ 0.5) | unanswerable answered (wrongly) | right − wrong | seed_dev unanswerable abstained |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in sweep["rows"]:
+        mark = " (in use)" if r["threshold"] == sweep["in_code"] else ""
+        out.append(
+            f"| {r['threshold']:.2f}{mark} | {r['dev_answered']}% | {r['dev_em']} / {r['dev_f1']} | "
+            f"{r['dev_right']} of {r['dev_questions']} | {r['cross_answered']}% ({r['cross_answered_n']} of {r['cross_questions']}) | {r['net']} | "
+            f"{r['seed_unanswerable_abstained']} of {r['seed_unanswerable']} |"
+        )
+    agree = "the value in use" if sweep["by_rule"] == sweep["in_code"] else f"not the value in use ({sweep['in_code']}): change `ABSTAIN_COVERAGE` in `retrieval/answer.py`"
+    out += [
+        "",
+        "The rule (`bench/abstention.py`, `choose`): a right answer counts +1, an answer to an unanswerable",
+        "question −1; every threshold within 1% of the questions of the best total counts as best, and the",
+        "most lenient of those is taken, never one that answers a seed_dev unanswerable question.",
+        f"It picks **{sweep['by_rule']:.2f}**, {agree}.",
+        "",
+    ]
+    return "\n".join(out)
+
+
 def measure(report: dict, key: str) -> float | None:
     if key in ("f1", "exact_match"):
         return report["overall"][key]
@@ -231,9 +276,11 @@ def main() -> int:
         report = run_eval(args)
         reports.append((name, args, report))
         (results / f"{slug}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    sweep = run_abstention()
+    (results / "abstention.json").write_text(json.dumps(sweep, indent=1) + "\n", encoding="utf-8")
     target = BENCH / "QUALITY.md"
     tmp = target.with_name(".QUALITY.md.tmp")
-    tmp.write_text(render(reports, host), encoding="utf-8")
+    tmp.write_text(render(reports, host).rstrip("\n") + "\n\n" + render_abstention(sweep), encoding="utf-8")
     os.replace(tmp, target)
     print(f"wrote {target.relative_to(REPO)} and {len(reports)} reports in {results.relative_to(REPO)}/")
     return 0

@@ -540,3 +540,17 @@ def test_seed_dev_over_the_bundled_corpus(capsys: pytest.CaptureFixture[str]) ->
     assert report.top5 == 100.0
     assert report.abstained_unanswerable == 100.0
     assert report.overall.f1 >= 60.0 and report.sentence_contains >= 85.0
+
+
+def test_the_abstention_rule_takes_the_most_lenient_threshold_within_one_percent_of_the_best() -> None:
+    from bench.abstention import choose
+
+    def row(t: float, right: int, wrong: int, seed_ok: bool = True) -> dict:
+        return {"threshold": t, "dev_right": right, "cross_answered_n": wrong, "dev_questions": 600,
+                "seed_unanswerable_abstained": 2 if seed_ok else 1, "seed_unanswerable": 2}
+
+    # Totals 255, 254, 251, 231: 0.40 is within 6 (1% of 600) of the best and the most lenient such.
+    rows = [row(0.5, 270, 15), row(0.45, 275, 21), row(0.4, 282, 31), row(0.35, 286, 55)]
+    assert choose(rows) == 0.4
+    # A threshold that answers an unanswerable seed question is never taken, however it scores.
+    assert choose([row(0.5, 270, 15), row(0.3, 400, 10, seed_ok=False)]) == 0.5
