@@ -75,6 +75,10 @@ DATE_PATTERNS = [
         rf"(?:{_WEEKDAY},?\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}",
         r"\b\d{4}-\d{2}-\d{2}\b",
         r"\b\d{1,2}:\d\d(?:\s?[ap]\.?m\.?)?",
+        # Times of day: "3 p.m.", "10.30am", "noon", "Tuesday morning" ("night" alone is too often a noun).
+        r"(?i)\b\d{1,2}(?:[.:]\d\d)?\s?[ap]\.?m\b\.?",
+        r"(?i)\b(?:noon|midday|midnight|полдень|полночь)\b",
+        rf"(?i)\b(?:(?:early|late)\s+)?(?:this|yesterday|tomorrow|{_WEEKDAY})\s+(?:morning|afternoon|evening|night)\b",
         rf"\b(?:{_YEAR})\s*(?:-|–|to|and)\s*(?:{_YEAR}|\d\d)\b",
         rf"\b(?:between|from)\s+{_YEAR}\s+(?:and|to)\s+{_YEAR}\b",
         rf"\b(?:(?:early|mid|late)[- ])?(?:the\s+)?{_YEAR}s?(?:\s+and\s+(?:the\s+)?{_YEAR}s)?{_YEAR_RU}",

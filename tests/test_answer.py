@@ -125,6 +125,9 @@ def test_two_article_corpus_term_in_half_the_passages_still_counts(tmp_path: Pat
     [
         ("The treaty was signed on 4 July 1998 in the capital.", "When was the treaty signed?", "4 July 1998"),
         ("The treaty was signed in March 1998 in the capital.", "When was the treaty signed?", "March 1998"),
+        ("The ferry to Tallinn leaves at noon every day.", "When does the ferry to Tallinn leave?", "noon"),
+        ("The last bus left at 11.30pm on the day of the storm.", "When did the last bus leave?", "11.30pm"),
+        ("Talks resumed on Tuesday morning in Geneva.", "When did talks resume in Geneva?", "Tuesday morning"),
         ("The negotiations lasted almost three weeks before a deal.", "How long did the negotiations last?", "almost three weeks"),
         ("The flood displaced 4,500 residents of the valley.", "How many residents did the flood displace?", "4,500"),
         ("The bridge cost $12.5 million to build.", "How much did the bridge cost?", "$12.5 million"),
