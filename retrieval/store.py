@@ -582,8 +582,8 @@ class IndexStore:
             if parsed.article.path != name:
                 parsed = parsed.renamed(name)
             articles.append(parsed)
-        vocab, term_ids, term_ptr = _number_terms(articles, snapshot)
-        bm25 = BM25Index.build_from_ids(term_ids, np.diff(term_ptr), vocab)
+        vocab, term_ids, term_ptr, term_map = _number_terms(articles, snapshot)
+        bm25 = _bm25(articles, snapshot, vocab, term_ids, term_ptr, term_map)
         index = CorpusIndex(
             articles={p.article.id: p.article for p in articles},
             passages=[passage for p in articles for passage in p.passages],
@@ -749,9 +749,12 @@ _LINES_PER_WRITE = 4096
 _LINES_PER_PARSE = 2048  # about 1 MB of article lines: ~10 ms a call
 
 
-def _number_terms(articles: list[ParsedArticle], snapshot: Snapshot | None) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _number_terms(
+    articles: list[ParsedArticle], snapshot: Snapshot | None
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray | None]:
     """The new generation's terms in sorted order, every passage's term ids into them (int32, back to
-    back) and where each passage's ids start (int64, one more than there are passages).
+    back), where each passage's ids start (int64, one more than there are passages), and each stored
+    term's new id, -1 for a term dropped (None: every stored term keeps its id).
 
     Stored articles keep their stored ids, shifted past the new terms sorted in before them: array
     arithmetic, no string per token. Only the terms of articles read now are looked up one by one.
@@ -811,11 +814,43 @@ def _number_terms(articles: list[ParsedArticle], snapshot: Snapshot | None) -> t
         counts = np.bincount(term_ids, minlength=len(vocab))
         if not counts.all():
             used = np.flatnonzero(counts)
-            renumber = np.zeros(len(vocab), dtype=np.int32)
+            renumber = np.full(len(vocab), -1, dtype=np.int32)
             renumber[used] = np.arange(len(used), dtype=np.int32)
             term_ids = renumber[term_ids]
             vocab = [vocab[i] for i in used.tolist()]
-    return vocab, term_ids, term_ptr
+            old_to_new = renumber[old_to_new] if old_to_new is not None else renumber[: len(old)]
+    return vocab, term_ids, term_ptr, old_to_new
+
+
+def _bm25(
+    articles: list[ParsedArticle],
+    snapshot: Snapshot | None,
+    vocab: list[str],
+    term_ids: np.ndarray,
+    term_ptr: np.ndarray,
+    term_map: np.ndarray | None,
+) -> BM25Index:
+    """BM25 over the new generation. When the update only adds articles (every stored article kept, in
+    its order), the new passages' postings are merged into the stored arrays: at 1M passages that
+    takes a fraction of the time of sorting all 34M postings again, which edits and removals still do.
+    """
+    kept = [p.stored for p in articles if p.stored is not None]
+    if snapshot is None or not snapshot.ids or kept != list(range(len(snapshot.ids))):
+        return BM25Index.build_from_ids(term_ids, np.diff(term_ptr), vocab)
+    at: list[np.ndarray] = []
+    tokens: list[np.ndarray] = []
+    number = 0
+    for parsed in articles:
+        n = len(parsed.passages)
+        if parsed.stored is None:
+            at.append(np.arange(number, number + n))
+            tokens.append(term_ids[int(term_ptr[number]) : int(term_ptr[number + n])])
+        number += n
+    new = np.concatenate(at) if at else np.zeros(0, dtype=np.int64)
+    new_tokens = np.concatenate(tokens) if tokens else np.zeros(0, dtype=np.int32)
+    return BM25Index.insert_passages(
+        snapshot.bm25_arrays, vocab, term_map, new, new_tokens, term_ptr[new + 1] - term_ptr[new]
+    )
 
 
 def _sorted_in_steps(items: list[str]) -> list[str]:

@@ -308,7 +308,16 @@ def test_every_update_saves_and_serves_what_a_full_rebuild_does(
     monkeypatch.setattr(retrieval.store, "_LINES_PER_WRITE", 2)
     monkeypatch.setattr(retrieval.store, "_LINES_PER_PARSE", 3)
     monkeypatch.setattr(retrieval.bm25, "_VOCAB_CHUNK", 5)
+    monkeypatch.setattr(retrieval.bm25, "_MERGE_CHUNK", 3)
     engine = Engine.open(corpus, tmp_path / "idx")
+    # Which way each update makes BM25: additions merge postings into the stored ones, the rest rebuild.
+    ways: list[str] = []
+    for method, way in (("build_from_ids", "rebuilt"), ("insert_passages", "merged")):
+        original = getattr(retrieval.bm25.BM25Index, method).__func__
+        monkeypatch.setattr(
+            retrieval.store.BM25Index, method,
+            classmethod(lambda cls, *a, _f=original, _w=way, **k: ways.append(_w) or _f(cls, *a, **k)),
+        )
     steps = [
         # Files aged, so that opening the index to check it finds nothing racy to write again.
         lambda: age(write_article(corpus, "aardvark.txt", AARDVARK)),
@@ -320,12 +329,14 @@ def test_every_update_saves_and_serves_what_a_full_rebuild_does(
     for n, step in enumerate(steps):
         before = engine.index
         step()
+        ways.clear()
         if in_memory:
             report = engine.reindex()
             kept = [i for i in report.unchanged if i in before.articles]
             assert kept and all(engine.index.articles[i] is before.articles[i] for i in kept)  # not made again
         else:
             engine = Engine.open(corpus, tmp_path / "idx")
+        assert ways == [["merged"], ["merged"], ["rebuilt"], ["merged"], ["rebuilt"]][n]
         full = Engine.open(corpus, tmp_path / f"full-{n}")
         assert full.last_report.files_read == len(list(corpus.iterdir()))  # really built from scratch
         assert _saved_articles(tmp_path / "idx") == _saved_articles(tmp_path / f"full-{n}")
