@@ -512,3 +512,40 @@ def test_reindex_with_nothing_changed_keeps_the_index_in_memory(corpus: Path, tm
     report = engine.reindex()
     assert not report.changed and report.files_read == 0
     assert engine.index is before
+
+
+def test_reindex_takes_the_generation_it_wrote_from_memory(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot's next update reads none of the index it wrote itself; one another process wrote is
+    read and verified."""
+    engine = Engine.open(corpus, tmp_path / "idx")
+    read: list[str] = []
+    real_read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or real_read_bytes(self))
+    age(write_article(corpus, "zebra.txt", ZEBRA))
+    engine.reindex()
+    read.clear()
+    age(write_article(corpus, "aardvark.txt", AARDVARK))
+    assert engine.reindex().added == ["aardvark"]
+    assert read == ["CURRENT"]  # nothing of the generation itself: it was written by this engine
+    other = Engine.open(corpus, tmp_path / "idx")  # another process's store: verifies what it loads
+    assert {"manifest.json", "texts.bin", "articles.jsonl"} <= set(read)
+    (corpus / "zebra.txt").unlink()
+    other.reindex()  # writes a new generation
+    read.clear()
+    assert engine.reindex().removed == ["zebra"]  # its kept generation is no longer current: loaded
+    assert {"manifest.json", "texts.bin", "articles.jsonl"} <= set(read)
+    assert "zebra" not in engine.index.articles and engine.ask(BRIDGE_COST).answer == "42 million dollars"
+
+
+def test_a_generation_damaged_after_it_was_written_is_not_taken_from_memory(corpus: Path, tmp_path: Path) -> None:
+    engine = Engine.open(corpus, tmp_path / "idx")
+    age(write_article(corpus, "zebra.txt", ZEBRA))
+    engine.reindex()
+    _truncate(current_generation(tmp_path / "idx") / "texts.bin")
+    age(write_article(corpus, "aardvark.txt", AARDVARK))
+    report = engine.reindex()
+    assert any("is damaged (texts.bin is truncated" in note for note in report.notes)
+    assert Engine.open(corpus, tmp_path / "idx").last_report.notes == []  # rebuilt whole
+    assert engine.ask(WHEN_BRIDGE).answer is not None
