@@ -49,7 +49,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from io import BytesIO
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -173,8 +172,17 @@ class ParsedArticle:
 
 
 def _parser_kind(name: str) -> str:
-    suffix = os.path.splitext(name)[1].lower()
+    # os.path.splitext(name)[1] of a file name, without its per-call overhead (an update asks for
+    # every file of the corpus: 100k names at 1M passages).
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if dot > 0 and name[:dot].lstrip(".") else ""
     return "html" if suffix in HTML_SUFFIXES else suffix.lstrip(".")
+
+
+def _article_id(name: str) -> str:
+    """`article_id_for(Path(name))` of a file name (its stem), without making a Path: pathlib's rule."""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 # --- a loaded generation -------------------------------------------------------------------------
@@ -554,11 +562,12 @@ class IndexStore:
 
         keys: dict[str, str] = {}  # content key -> file name
         ids: dict[str, str] = {}  # article id -> file name
+        key_of: dict[str, str] = {}  # file name -> content key
         chosen: list[str] = []
         for name in sorted((n for n in files if files[n].status != "skipped"), key=preference):
             entry = files[name]
-            key = f"{_parser_kind(name)}:{entry.sha256}"
-            article_id = article_id_for(Path(name))
+            key = key_of[name] = f"{_parser_kind(name)}:{entry.sha256}"
+            article_id = _article_id(name)
             if key in keys:
                 files[name] = replace(entry, status="duplicate", reason=f"same text as {keys[key]} (indexed once)")
             elif article_id in ids:
@@ -573,7 +582,7 @@ class IndexStore:
                 chosen.append(name)
         chosen.sort()
         article_ids = {name: article_id for article_id, name in ids.items()}
-        plan = [(name, f"{_parser_kind(name)}:{files[name].sha256}") for name in chosen]
+        plan = [(name, key_of[name]) for name in chosen]
 
         # The report, by article id.
         old_keys = snapshot.article_keys if snapshot else {}
@@ -1011,10 +1020,9 @@ class _DataFile:
 
 
 def _put_array(folder: Path, name: str, array: np.ndarray, data: dict[str, dict[str, Any]]) -> None:
-    buf = BytesIO()
-    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
     with _DataFile(folder, name, data) as out:
-        out.write(buf.getbuffer())
+        # Not a real file to NumPy: it hands over the array 16 MiB at a time (no copy of the whole).
+        np.save(out, np.ascontiguousarray(array), allow_pickle=False)
 
 
 class _IndexLock:

@@ -549,3 +549,14 @@ def test_a_generation_damaged_after_it_was_written_is_not_taken_from_memory(corp
     assert any("is damaged (texts.bin is truncated" in note for note in report.notes)
     assert Engine.open(corpus, tmp_path / "idx").last_report.notes == []  # rebuilt whole
     assert engine.ask(WHEN_BRIDGE).answer is not None
+
+
+@pytest.mark.parametrize("name", ["a.txt", "A.HTML", "x.htm", "a.b.md", "noext", "a.", "..txt", ".a.txt", "a..txt", "...", "a.tar.gz", "ä.TXT"])
+def test_file_name_shortcuts_agree_with_os_path_and_pathlib(name: str) -> None:
+    """The update's quick parser kind and article id of a file name are the library rules' answers."""
+    from retrieval.ingest import HTML_SUFFIXES, article_id_for
+    from retrieval.store import _article_id, _parser_kind
+
+    suffix = os.path.splitext(name)[1].lower()
+    assert _parser_kind(name) == ("html" if suffix in HTML_SUFFIXES else suffix.lstrip("."))
+    assert _article_id(name) == article_id_for(Path(name))
