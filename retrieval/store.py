@@ -311,7 +311,7 @@ class IndexStore:
         self.corpus_key = str(self.corpus_dir.resolve())
         self.lock_timeout = lock_timeout
         # The generation this store last loaded or wrote. While CURRENT still names it (with the same
-        # manifest checksum), an update takes it from memory instead of reading and verifying ~600 MB
+        # manifest checksum), an update takes it from memory instead of reading and verifying ~750 MB
         # again at 1M passages; a generation another process wrote is always loaded and verified.
         self._kept: Snapshot | None = None
 
