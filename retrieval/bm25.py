@@ -39,6 +39,8 @@ _BUILD_CHUNK = 2048
 _VOCAB_CHUNK = 16384
 # Passages per np.repeat call when building from term ids (about 2M tokens, ~20 ms).
 _REPEAT_CHUNK = 65536
+# Postings per np.take call when renumbering stored postings in a merge (about 10 ms).
+_MERGE_CHUNK = 1 << 22
 _ARRAY_NAMES = ("indptr", "doc_ids", "impact_codes", "pair_tf", "pair_dl", "doc_lens")
 
 
@@ -209,6 +211,111 @@ class BM25Index:
         del term_of_posting
         codes, pair_tf, pair_dl = _pair_codes(tf, doc_lens[doc_ids])
         return cls(vocab, indptr, doc_ids, codes, pair_tf, pair_dl, doc_lens.astype(np.int32), k1=k1, b=b)
+
+    @classmethod
+    def insert_passages(
+        cls,
+        arrays: dict[str, np.ndarray],
+        terms: Sequence[str],
+        term_map: np.ndarray | None,
+        at: np.ndarray,
+        token_ids: np.ndarray,
+        doc_lens: np.ndarray,
+        k1: float = K1,
+        b: float = B,
+    ) -> BM25Index:
+        """What `build_from_ids` builds over the passages of `arrays` with new ones inserted among them,
+        made by merging the new passages' postings into the stored ones instead of sorting them all.
+
+        `arrays` are `arrays()` over old term ids; old term `i` is `terms[term_map[i]]` (`term_map`
+        ascending; None: the same ids). The new passages are given as in `build_from_ids`, in term ids
+        into `terms`; `at` (ascending) are their numbers among all passages, and the old passages take
+        the numbers left, in their order. Every term must have a passage (nothing is removed here).
+        """
+        old_indptr = np.asarray(arrays["indptr"])
+        old_docs = np.asarray(arrays["doc_ids"])
+        old_codes = np.asarray(arrays["impact_codes"])
+        old_lens = np.asarray(arrays["doc_lens"])
+        at = np.asarray(at, dtype=np.int64)
+        token_ids = np.asarray(token_ids, dtype=np.int64)
+        doc_lens = np.asarray(doc_lens, dtype=np.int64)
+        n_old_terms, n_terms = len(old_indptr) - 1, len(terms)
+        n_docs = len(old_lens) + len(at)
+        term_map = np.arange(n_old_terms) if term_map is None else np.asarray(term_map, dtype=np.int64)
+        if len(at) != len(doc_lens) or int(doc_lens.sum()) != len(token_ids) or len(term_map) != n_old_terms:
+            raise ValueError("at, doc_lens and token_ids do not fit together")
+        if len(at) and (at[0] < 0 or at[-1] >= n_docs or (np.diff(at) <= 0).any()):
+            raise ValueError("passage numbers must be ascending and below the number of passages")
+        if len(token_ids) and (token_ids.min() < 0 or token_ids.max() >= n_terms):
+            raise ValueError(f"token ids must lie in [0, {n_terms}): one is out of range")
+        if n_old_terms and (term_map[0] < 0 or term_map[-1] >= n_terms or (np.diff(term_map) <= 0).any()):
+            raise ValueError("term_map must be ascending, into the terms")
+
+        # The new passages' postings, sorted by (term, passage): tiny next to the stored ones.
+        key = token_ids * n_docs + np.repeat(at, doc_lens)
+        key.sort()
+        if len(key):
+            starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+            tf = np.diff(np.append(starts, len(key)))
+            key = key[starts]
+        else:
+            tf = np.zeros(0, dtype=np.int64)
+        new_terms, new_docs = key // n_docs, key % n_docs
+        # `before[j]`: old passages numbered below new passage j's number; new passage j goes there.
+        before = at - np.arange(len(at))
+        lens = np.insert(old_lens.astype(np.int32), before, doc_lens.astype(np.int32))
+
+        counts = np.zeros(n_terms, dtype=np.int64)
+        counts[term_map] = np.diff(old_indptr)
+        counts += np.bincount(new_terms, minlength=n_terms)
+        if not counts.all():
+            raise ValueError("a term has no passage")
+        indptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+
+        # Where each new posting goes among the old ones: at the start of the old terms after its term,
+        # and for a term the old passages have, after its postings in old passages numbered before it.
+        old_term = np.searchsorted(term_map, new_terms)
+        lo = old_indptr[old_term].astype(np.int64)
+        known = old_term < n_old_terms
+        known[known] = term_map[old_term[known]] == new_terms[known]
+        hi = lo.copy()
+        hi[known] = old_indptr[old_term[known] + 1]
+        limit = new_docs - np.searchsorted(at, new_docs)  # old passages numbered below it
+        while (searching := lo < hi).any():  # one binary search per posting, all at once
+            mid = (lo + hi) // 2
+            below = old_docs[np.minimum(mid, len(old_docs) - 1)] < limit
+            lo = np.where(searching & below, mid + 1, lo)
+            hi = np.where(searching & ~below, mid, hi)
+        # Old passage numbers shift past the new passages numbered below them.
+        docs = old_docs
+        if len(at) and at[0] < len(old_lens):
+            number = np.delete(np.arange(n_docs, dtype=np.int32), at)
+            docs = np.empty_like(old_docs)
+            for start in range(0, len(old_docs), _MERGE_CHUNK):
+                np.take(number, old_docs[start : start + _MERGE_CHUNK], out=docs[start : start + _MERGE_CHUNK])
+        doc_ids = np.insert(docs, lo, new_docs.astype(np.int32))
+
+        # Pair codes number the (tf, dl) pairs in order: renumber the old ones if new pairs sort in.
+        old_tf, old_dl = np.asarray(arrays["pair_tf"]), np.asarray(arrays["pair_dl"])
+        new_dl = lens[new_docs].astype(np.int64)
+        width = int(max(old_dl.max(initial=0), new_dl.max(initial=0))) + 1
+        old_keys = old_tf.astype(np.int64) * width + old_dl
+        new_keys = tf * width + new_dl
+        pairs = np.union1d(old_keys, new_keys)
+        dtype = _smallest_uint(max(len(pairs) - 1, 0xFFFF))
+        codes = old_codes
+        if len(pairs) != len(old_keys):
+            renumber = np.searchsorted(pairs, old_keys).astype(dtype)
+            codes = np.empty(len(old_codes), dtype=dtype)
+            for start in range(0, len(old_codes), _MERGE_CHUNK):
+                np.take(renumber, old_codes[start : start + _MERGE_CHUNK], out=codes[start : start + _MERGE_CHUNK])
+        codes = np.insert(codes.astype(dtype, copy=False), lo, np.searchsorted(pairs, new_keys).astype(dtype))
+        vocab = term_numbers(terms)
+        return cls(
+            vocab, indptr, doc_ids, codes, (pairs // width).astype(np.int32), (pairs % width).astype(np.int32), lens,
+            k1=k1, b=b,
+        )
 
     # --- queries --------------------------------------------------------------------------------
 

@@ -183,6 +183,74 @@ def test_build_from_ids_in_small_steps_builds_the_same_index(news_like, monkeypa
         assert np.array_equal(stepped.get_scores(query), ref.get_scores(query))
 
 
+def _build_with(old: list[list[str]], new: list[list[str]], at: list[int]) -> tuple[BM25Index, BM25Index, list[list[str]]]:
+    """(`insert_passages` of `new` at numbers `at` into an index of `old`, `build_from_ids` over all
+    the passages in that order, all the passages) over one sorted vocabulary, as the saved index numbers it."""
+    corpus = list(old)
+    for number, passage in zip(at, new):
+        corpus.insert(number, passage)
+    terms = sorted({t for doc in corpus for t in doc})
+    number = {t: i for i, t in enumerate(terms)}
+    old_terms = sorted({t for doc in old for t in doc})
+    stored = BM25Index.build_from_ids(
+        np.array([old_terms.index(t) for doc in old for t in doc], dtype=np.int32), [len(d) for d in old], old_terms
+    )
+    merged = BM25Index.insert_passages(
+        stored.arrays(), terms, np.array([number[t] for t in old_terms]), np.array(at),
+        np.array([number[t] for doc in new for t in doc], dtype=np.int32), [len(d) for d in new],
+    )
+    full = BM25Index.build_from_ids(np.array([number[t] for doc in corpus for t in doc], dtype=np.int32), [len(d) for d in corpus], terms)
+    return merged, full, corpus
+
+
+@pytest.mark.parametrize(
+    "new, at",
+    [
+        ([["zebra", "cross"]], [4]),  # appended, a new term sorted last
+        ([["aardvark", "bridg", "bridg"]], [0]),  # first: every stored passage number shifts
+        ([["bridg"], ["cost", "aardvark", "cost", "cost"]], [1, 3]),  # between, a new (tf, dl) pair
+        ([[], ["bridg", "open"]], [2, 3]),  # an empty passage; two new passages side by side
+        ([], []),  # nothing added
+    ],
+)
+def test_inserting_passages_builds_what_a_full_build_does(new, at):
+    old = [["bridg", "open", "bridg"], ["cost", "million"], [], ["open", "harbor", "ferri"]]
+    merged, full, corpus = _build_with(old, new, at)
+    assert merged.vocab == full.vocab
+    for name, array in full.arrays().items():
+        assert merged.arrays()[name].dtype == array.dtype, name
+        assert np.array_equal(merged.arrays()[name], array), name
+    ref = ReferenceBM25(corpus)
+    for query in (["bridg"], ["cost", "aardvark"], ["open", "zebra", "open"], ["harbor"]):
+        assert np.array_equal(merged.get_scores(query), ref.get_scores(query)), query
+        assert merged.top_k(query, 10)[0].tolist() == reference_top(ref.get_scores(query), 10)
+
+
+def test_inserting_passages_into_a_large_index(news_like, monkeypatch):
+    """Many postings per term (binary searches of many steps), renumbered a chunk at a time."""
+    import retrieval.bm25
+
+    monkeypatch.setattr(retrieval.bm25, "_MERGE_CHUNK", 1000)
+    corpus, queries = news_like
+    new = [corpus[5] + ["zzz-new"], ["w0"] * 40, corpus[2001]]
+    merged, full, everything = _build_with(corpus[:2500], new, [0, 1700, 2502])
+    for name, array in full.arrays().items():
+        assert np.array_equal(merged.arrays()[name], array), name
+    ref = ReferenceBM25(everything)
+    for query in queries[:30] + [["zzz-new", "w0"]]:
+        scores = merged.get_scores(query)
+        assert np.array_equal(scores, ref.get_scores(query))
+        assert merged.top_k(query, 10)[0].tolist() == reference_top(ref.get_scores(query), 10)
+
+
+def test_inserting_passages_rejects_bad_input():
+    arrays = BM25Index.build_from_ids(np.array([0, 1]), [2], ["a", "b"]).arrays()
+    with pytest.raises(ValueError, match="ascending"):
+        BM25Index.insert_passages(arrays, ["a", "b"], None, np.array([1, 0]), np.array([0, 1]), [1, 1])
+    with pytest.raises(ValueError, match="no passage"):
+        BM25Index.insert_passages(arrays, ["a", "b", "c"], None, np.array([1]), np.array([0]), [1])
+
+
 @pytest.mark.parametrize(
     "ids, lens, message",
     [

@@ -308,7 +308,16 @@ def test_every_update_saves_and_serves_what_a_full_rebuild_does(
     monkeypatch.setattr(retrieval.store, "_LINES_PER_WRITE", 2)
     monkeypatch.setattr(retrieval.store, "_LINES_PER_PARSE", 3)
     monkeypatch.setattr(retrieval.bm25, "_VOCAB_CHUNK", 5)
+    monkeypatch.setattr(retrieval.bm25, "_MERGE_CHUNK", 3)
     engine = Engine.open(corpus, tmp_path / "idx")
+    # Which way each update makes BM25: additions merge postings into the stored ones, the rest rebuild.
+    ways: list[str] = []
+    for method, way in (("build_from_ids", "rebuilt"), ("insert_passages", "merged")):
+        original = getattr(retrieval.bm25.BM25Index, method).__func__
+        monkeypatch.setattr(
+            retrieval.store.BM25Index, method,
+            classmethod(lambda cls, *a, _f=original, _w=way, **k: ways.append(_w) or _f(cls, *a, **k)),
+        )
     steps = [
         # Files aged, so that opening the index to check it finds nothing racy to write again.
         lambda: age(write_article(corpus, "aardvark.txt", AARDVARK)),
@@ -320,12 +329,14 @@ def test_every_update_saves_and_serves_what_a_full_rebuild_does(
     for n, step in enumerate(steps):
         before = engine.index
         step()
+        ways.clear()
         if in_memory:
             report = engine.reindex()
             kept = [i for i in report.unchanged if i in before.articles]
             assert kept and all(engine.index.articles[i] is before.articles[i] for i in kept)  # not made again
         else:
             engine = Engine.open(corpus, tmp_path / "idx")
+        assert ways == [["merged"], ["merged"], ["rebuilt"], ["merged"], ["rebuilt"]][n]
         full = Engine.open(corpus, tmp_path / f"full-{n}")
         assert full.last_report.files_read == len(list(corpus.iterdir()))  # really built from scratch
         assert _saved_articles(tmp_path / "idx") == _saved_articles(tmp_path / f"full-{n}")
@@ -501,3 +512,51 @@ def test_reindex_with_nothing_changed_keeps_the_index_in_memory(corpus: Path, tm
     report = engine.reindex()
     assert not report.changed and report.files_read == 0
     assert engine.index is before
+
+
+def test_reindex_takes_the_generation_it_wrote_from_memory(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot's next update reads none of the index it wrote itself; one another process wrote is
+    read and verified."""
+    engine = Engine.open(corpus, tmp_path / "idx")
+    read: list[str] = []
+    real_read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or real_read_bytes(self))
+    age(write_article(corpus, "zebra.txt", ZEBRA))
+    engine.reindex()
+    read.clear()
+    age(write_article(corpus, "aardvark.txt", AARDVARK))
+    assert engine.reindex().added == ["aardvark"]
+    assert read == ["CURRENT"]  # nothing of the generation itself: it was written by this engine
+    other = Engine.open(corpus, tmp_path / "idx")  # another process's store: verifies what it loads
+    assert {"manifest.json", "texts.bin", "articles.jsonl"} <= set(read)
+    (corpus / "zebra.txt").unlink()
+    other.reindex()  # writes a new generation
+    read.clear()
+    assert engine.reindex().removed == ["zebra"]  # its kept generation is no longer current: loaded
+    assert {"manifest.json", "texts.bin", "articles.jsonl"} <= set(read)
+    assert "zebra" not in engine.index.articles and engine.ask(BRIDGE_COST).answer == "42 million dollars"
+
+
+def test_a_generation_damaged_after_it_was_written_is_not_taken_from_memory(corpus: Path, tmp_path: Path) -> None:
+    engine = Engine.open(corpus, tmp_path / "idx")
+    age(write_article(corpus, "zebra.txt", ZEBRA))
+    engine.reindex()
+    _truncate(current_generation(tmp_path / "idx") / "texts.bin")
+    age(write_article(corpus, "aardvark.txt", AARDVARK))
+    report = engine.reindex()
+    assert any("is damaged (texts.bin is truncated" in note for note in report.notes)
+    assert Engine.open(corpus, tmp_path / "idx").last_report.notes == []  # rebuilt whole
+    assert engine.ask(WHEN_BRIDGE).answer is not None
+
+
+@pytest.mark.parametrize("name", ["a.txt", "A.HTML", "x.htm", "a.b.md", "noext", "a.", "..txt", ".a.txt", "a..txt", "...", "a.tar.gz", "ä.TXT"])
+def test_file_name_shortcuts_agree_with_os_path_and_pathlib(name: str) -> None:
+    """The update's quick parser kind and article id of a file name are the library rules' answers."""
+    from retrieval.ingest import HTML_SUFFIXES, article_id_for
+    from retrieval.store import _article_id, _parser_kind
+
+    suffix = os.path.splitext(name)[1].lower()
+    assert _parser_kind(name) == ("html" if suffix in HTML_SUFFIXES else suffix.lstrip("."))
+    assert _article_id(name) == article_id_for(Path(name))
