@@ -133,6 +133,9 @@ def test_two_article_corpus_term_in_half_the_passages_still_counts(tmp_path: Pat
         ("The bridge cost $12.5 million to build.", "How much did the bridge cost?", "$12.5 million"),
         ("The plan was drafted by Finance Minister Maria Olsen last spring.", "Who drafted the plan?", "Maria Olsen"),
         ("The delegates met in Geneva to discuss the plan.", "Where did the delegates meet?", "Geneva"),
+        # A where-answer is a name marked as a place (after in/at/near...), not the people beside the verb.
+        ("During the visit, President Jean-Paul Moreau and Chancellor Karl Heinz Weber signed the treaty in Bonn.", "Where was the treaty signed?", "Bonn"),
+        ("The orchestra, led by Maria Elena Garcia Lopez, performed the symphony in Vienna.", "Where did the orchestra perform the symphony?", "Vienna"),
         ("Marco Ruiz, the head of the port authority, resigned.", "Who is Marco Ruiz?", "the head of the port authority"),
         ("“We will not give up,” the mayor said after the vote.", "What did the mayor say?", "We will not give up"),
     ],
