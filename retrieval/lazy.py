@@ -1,0 +1,154 @@
+"""The articles and passages of a saved index, made into objects only when asked for.
+
+At 1M passages, one `Passage` object per passage and one `Article` per article, each holding its
+text as a `str`, took some 2 GB of memory (issue #6). A loaded generation keeps instead a few numbers
+per passage in NumPy arrays and each article's metadata in lists; the texts stay in the memory-mapped
+`texts.bin`. `StoredPassages[i]` and `StoredArticles[id]` make the `Passage` and `Article` a caller
+asks for (a question touches a few dozen), with the same fields and text as before: a passage's text
+is `article.text[start:end]`, decoded from the mapped bytes of its article (the last few hundred
+articles' texts are kept decoded).
+"""
+
+from __future__ import annotations
+
+import functools
+import mmap
+from collections.abc import Iterator, Mapping, Sequence
+from typing import overload
+
+import numpy as np
+
+from retrieval.models import Article, ArticleInfo, Passage
+
+TEXT_CACHE = 512  # decoded article texts kept: a question reads the texts of up to ~30 articles
+
+
+class ArticleTexts:
+    """Article `i`'s text is `texts[text_at[i]:text_at[i + 1]]`, UTF-8."""
+
+    def __init__(self, texts: bytes | mmap.mmap, text_at: Sequence[int]):
+        self.texts = texts
+        self.text_at = text_at
+        self.text = functools.lru_cache(maxsize=TEXT_CACHE)(self._decode)
+
+    def _decode(self, i: int) -> str:
+        return self.texts[self.text_at[i] : self.text_at[i + 1]].decode("utf-8")
+
+
+class StoredArticles(Mapping[str, Article]):
+    """Article id -> `Article`, made on access from the metadata lists and the mapped texts."""
+
+    def __init__(
+        self,
+        ids: list[str],
+        paths: list[str],
+        titles: list[str],
+        published: list[str | None],
+        urls: list[str | None],
+        sources: list[str | None],
+        texts: ArticleTexts,
+    ):
+        self.ids, self.paths, self.titles = ids, paths, titles
+        self.published, self.urls, self.sources = published, urls, sources
+        self.texts = texts
+        self.position = {article_id: i for i, article_id in enumerate(ids)}
+
+    def article(self, i: int) -> Article:
+        # Validated when written and checksummed since: construct without validating again.
+        return Article.model_construct(
+            id=self.ids[i], path=self.paths[i], title=self.titles[i], published=self.published[i],
+            url=self.urls[i], source=self.sources[i], text=self.texts.text(i),
+        )
+
+    def __getitem__(self, article_id: str) -> Article:
+        return self.article(self.position[article_id])
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self.position
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __repr__(self) -> str:
+        return f"<StoredArticles: {len(self)} articles>"
+
+
+class StoredPassages(Sequence[Passage]):
+    """Passage `j` of the index: its article's position `article[j]`, its paragraph number, its start
+    and end in the article text (characters), and its heading (`headings[heading[j]]`, -1 for none)."""
+
+    def __init__(
+        self,
+        articles: StoredArticles,
+        article: np.ndarray,
+        number: np.ndarray,
+        start: np.ndarray,
+        end: np.ndarray,
+        heading: np.ndarray,
+        headings: list[str],
+    ):
+        self.articles = articles
+        self.article, self.number, self.start, self.end, self.heading = article, number, start, end, heading
+        self.headings = headings
+
+    def __len__(self) -> int:
+        return len(self.article)
+
+    @overload
+    def __getitem__(self, j: int) -> Passage: ...
+    @overload
+    def __getitem__(self, j: slice) -> list[Passage]: ...
+    def __getitem__(self, j: int | slice) -> Passage | list[Passage]:
+        if isinstance(j, slice):
+            return [self._passage(k) for k in range(*j.indices(len(self)))]
+        j = int(j)
+        if j < 0:
+            j += len(self)
+        if not 0 <= j < len(self):
+            raise IndexError("passage index out of range")
+        return self._passage(j)
+
+    def _passage(self, j: int) -> Passage:
+        a = int(self.article[j])
+        article_id = self.articles.ids[a]
+        n, s, e, h = int(self.number[j]), int(self.start[j]), int(self.end[j]), int(self.heading[j])
+        return Passage.model_construct(
+            id=f"{article_id}#{n}", article_id=article_id, number=n, start=s, end=e,
+            text=self.articles.texts.text(a)[s:e], heading=self.headings[h] if h >= 0 else None,
+        )
+
+    def __iter__(self) -> Iterator[Passage]:
+        return (self._passage(j) for j in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment] - a list's equality, a list's unhashability
+
+    def __repr__(self) -> str:
+        return f"<StoredPassages: {len(self)} passages>"
+
+    def first_passages(self) -> dict[str, int]:
+        """Article id -> position of its first passage (an article's passages sit together, in order)."""
+        if not len(self.article):
+            return {}
+        starts = np.flatnonzero(np.diff(self.article, prepend=-1)).tolist()
+        ids = self.articles.ids
+        return {ids[a]: j for a, j in zip(self.article[starts].tolist(), starts)}
+
+    def counts(self) -> np.ndarray:
+        """The number of passages of each article, by position."""
+        return np.bincount(self.article, minlength=len(self.articles.ids))
+
+    def article_infos(self) -> list[ArticleInfo]:
+        a = self.articles
+        counts = self.counts().tolist()
+        return [
+            ArticleInfo(id=a.ids[i], title=a.titles[i], published=a.published[i], url=a.urls[i], passages=counts[i])
+            for i in range(len(a.ids))
+        ]
