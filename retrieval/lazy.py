@@ -29,10 +29,14 @@ class ArticleTexts:
     def __init__(self, texts: bytes | mmap.mmap, text_at: Sequence[int]):
         self.texts = texts
         self.text_at = text_at
-        self.text = functools.lru_cache(maxsize=TEXT_CACHE)(self._decode)
 
-    def _decode(self, i: int) -> str:
-        return self.texts[self.text_at[i] : self.text_at[i + 1]].decode("utf-8")
+        # A closure, not a cached bound method: that would be a reference cycle, which the frozen
+        # collector (engine._collector_paused) never frees, keeping every old generation mapped.
+        @functools.lru_cache(maxsize=TEXT_CACHE)
+        def text(i: int) -> str:
+            return texts[text_at[i] : text_at[i + 1]].decode("utf-8")
+
+        self.text = text
 
 
 class StoredArticles(Mapping[str, Article]):
