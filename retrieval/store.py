@@ -125,7 +125,7 @@ class FileStat(NamedTuple):
     st_mtime_ns: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: 100k of them at 1M passages, ~35 MB less than with a __dict__ each
 class FileEntry:
     """One file of the corpus folder as last seen: its stat, content hash, and what became of it."""
 
@@ -143,7 +143,8 @@ class FileEntry:
     def to_json(self) -> dict[str, Any]:
         """The entry without its name, leaving out what is unset."""
         # `is`, not `in (None, False)`: 0 == False, and an empty file's size is 0.
-        return {k: v for k, v in self.__dict__.items() if v is not None and v is not False and k != "name"}
+        values = ((k, getattr(self, k)) for k in self.__slots__)
+        return {k: v for k, v in values if v is not None and v is not False and k != "name"}
 
     @classmethod
     def from_json(cls, name: str, data: dict[str, Any]) -> FileEntry:
