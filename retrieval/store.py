@@ -48,10 +48,10 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, overload
 
 import numpy as np
 
@@ -242,8 +242,10 @@ class Snapshot:
     folder: Path
     manifest: dict[str, Any]
     files: dict[str, FileEntry]
-    file_lines: dict[str, bytes]  # each file's line of files.jsonl, to write it again unchanged
-    article_lines: list[bytes]
+    # The lines of files.jsonl (in name order, as `files`) and articles.jsonl, to write them again
+    # unchanged: slices of the memory-mapped files, not held in memory.
+    file_lines: _Lines
+    article_lines: _Lines
     ids: list[str]
     paths: list[str]
     keys: list[str]
@@ -403,20 +405,21 @@ class IndexStore:
             if hashlib.sha256(blob).hexdigest() != expected["sha256"]:
                 raise DamagedIndex(f"{name} is corrupted (its checksum does not match)")
             if not name.endswith(".npy"):
-                # texts.bin is memory-mapped once verified, as the .npy files are: not held in memory.
-                contents[name] = _map(path) if name == "texts.bin" else blob
+                # texts.bin and the JSON Lines files are memory-mapped once verified, as the .npy files
+                # are: not held in memory.
+                contents[name] = _map(path) if name in _MAPPED else blob
             del blob
         try:
             # A few thousand lines per json.loads, never one call over the whole corpus: that would
             # hold the GIL (and a bot's event loop) for ~0.1 s per 10k articles.
             files: dict[str, FileEntry] = {}
-            file_lines: dict[str, bytes] = {}
-            lines = _lines(contents["files.jsonl"])
-            for line, entry in zip(lines, _parse_lines(lines)):
+            file_lines = _Lines.of(contents["files.jsonl"])
+            for entry in _parse_lines(file_lines):
                 name = entry.pop("name")
                 files[name] = FileEntry.from_json(name, entry)
-                file_lines[name] = line
-            article_lines = _lines(contents["articles.jsonl"])
+            if len(files) != len(file_lines):
+                raise ValueError("files.jsonl names a file twice")
+            article_lines = _Lines.of(contents["articles.jsonl"])
             ids, paths, keys, text_at, passage_at = [], [], [], [0], [0]
             meta = _Metadata()
             for entry in _parse_lines(article_lines):
@@ -720,8 +723,6 @@ class IndexStore:
         tmp.mkdir()
         data: dict[str, dict[str, Any]] = {}
         # What the new generation's Snapshot needs, collected as it is written.
-        file_lines: dict[str, bytes] = {}
-        article_lines: list[bytes] = []
         ids: list[str] = []
         paths: list[str] = []
         keys: list[str] = []
@@ -734,14 +735,19 @@ class IndexStore:
                 meta.add_rows(snapshot.passage_rows[rows_run[0] : rows_run[1]])  # type: ignore[union-attr]
             rows_run[:] = [0, 0]
 
+        stored_names = list(snapshot.files) if snapshot is not None else []  # in line order: sorted
         with _DataFile(tmp, "files.jsonl", data) as out:
             for name in sorted(files):
                 entry = files[name]
-                line = snapshot.file_lines.get(name) if snapshot is not None and snapshot.files.get(name) == entry else None
+                line = None
+                if snapshot is not None and snapshot.files.get(name) == entry:
+                    j = bisect.bisect_left(stored_names, name)
+                    if j < len(stored_names) and stored_names[j] == name:
+                        line = snapshot.file_lines[j]
                 if line is None:
                     line = _json_line({"name": name, **entry.to_json()})
-                file_lines[name] = line
                 out.add_line(line)
+        file_ends = out.ends
         with _DataFile(tmp, "texts.bin", data) as texts, _DataFile(tmp, "articles.jsonl", data) as lines:
             stored_texts = memoryview(snapshot.texts) if snapshot is not None else memoryview(b"")
             run = [0, 0]  # stored text bytes not yet written, one slice for consecutive articles
@@ -780,7 +786,6 @@ class IndexStore:
                     meta.add(a.title, a.published, a.url, a.source)
                     meta.add_passages([[p.number, p.start, p.end, p.heading] for p in parsed.passages])
                 lines.add_line(line)
-                article_lines.append(line)
                 ids.append(parsed.article_id)
                 paths.append(parsed.path)
                 keys.append(parsed.key)
@@ -788,13 +793,14 @@ class IndexStore:
                 passage_at.append(passage_at[-1] + parsed.passage_count)
             texts.write(stored_texts[run[0] : run[1]])
             collect_rows()
+        article_ends = lines.ends
         with _DataFile(tmp, "vocab.json", data) as out:
             for piece in _json_list(vocab):
                 out.write(piece)
         _put_array(tmp, "term_ids.npy", term_ids, data)
         _put_array(tmp, "term_ptr.npy", term_ptr, data)
-        for name, array in bm25.arrays().items():
-            _put_array(tmp, f"bm25-{name}.npy", array, data)
+        for name, values in bm25.arrays().items():
+            _put_array(tmp, f"bm25-{name}.npy", values, data)
         manifest = {
             "format": FORMAT_VERSION,
             "tokenizer": TOKENIZER_ID,
@@ -827,8 +833,8 @@ class IndexStore:
             folder=folder,
             manifest=manifest,
             files=files,
-            file_lines=file_lines,
-            article_lines=article_lines,
+            file_lines=_Lines(_map(folder / "files.jsonl"), np.array(file_ends, dtype=np.int64)),
+            article_lines=_Lines(_map(folder / "articles.jsonl"), np.array(article_ends, dtype=np.int64)),
             ids=ids,
             paths=paths,
             keys=keys,
@@ -1038,16 +1044,51 @@ def _in_sorted(terms: list[str], term: str) -> bool:
     return i < len(terms) and terms[i] == term
 
 
-def _lines(blob: bytes) -> list[bytes]:
-    """The lines of a JSON Lines file, each without its newline."""
-    lines = blob.split(b"\n")
-    if lines[-1]:
-        raise ValueError("the last line is incomplete")
-    lines.pop()
-    return lines
+_MAPPED = ("texts.bin", "files.jsonl", "articles.jsonl")
 
 
-def _parse_lines(lines: list[bytes]) -> Iterator[Any]:
+class _Lines(Sequence[bytes]):
+    """The lines of a JSON Lines file, each without its newline: `ends[i]` is where line i's is."""
+
+    def __init__(self, data: bytes | mmap.mmap, ends: np.ndarray):
+        self.data, self.ends = data, ends
+
+    @classmethod
+    def of(cls, data: bytes | mmap.mmap) -> _Lines:
+        if not len(data):
+            return cls(data, np.zeros(0, dtype=np.int64))
+        view = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(view == 10)
+        del view  # a mapped file stays closable
+        if not len(ends) or int(ends[-1]) != len(data) - 1:
+            raise ValueError("the last line is incomplete")
+        _release(data)  # read through once to find the lines
+        return cls(data, ends)
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[bytes]: ...
+    def __getitem__(self, i: int | slice) -> bytes | list[bytes]:
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self))
+            if step != 1 or start >= stop:
+                return [self[j] for j in range(start, stop, step)]
+            ends = self.ends[start:stop].tolist()
+            begin = int(self.ends[start - 1]) + 1 if start else 0
+            blob = self.data[begin : ends[-1]]
+            return [blob[b - begin : e - begin] for b, e in zip([begin] + [e + 1 for e in ends[:-1]], ends)]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("line index out of range")
+        return self.data[int(self.ends[i - 1]) + 1 if i else 0 : int(self.ends[i])]
+
+
+def _parse_lines(lines: Sequence[bytes]) -> Iterator[Any]:
     """Each line's JSON value, parsed `_LINES_PER_PARSE` lines per json.loads call."""
     for start in range(0, len(lines), _LINES_PER_PARSE):
         chunk = lines[start : start + _LINES_PER_PARSE]
@@ -1081,6 +1122,8 @@ class _DataFile:
         self.sha256 = hashlib.sha256()
         self.size = 0
         self.lines: list[bytes] = []
+        self.ends = array.array("q")  # where each added line's newline is in the file
+        self.line_end = -1
 
     def write(self, blob: bytes | memoryview) -> None:
         if len(blob):
@@ -1090,6 +1133,8 @@ class _DataFile:
 
     def add_line(self, line: bytes) -> None:
         """Write `line` and a newline; lines are written a few thousand at a time."""
+        self.line_end += len(line) + 1
+        self.ends.append(self.line_end)
         self.lines.append(line)
         if len(self.lines) >= _LINES_PER_WRITE:
             self._write_lines()
@@ -1178,7 +1223,11 @@ def _map(path: Path) -> bytes | mmap.mmap:
 def _release_pages(array: np.ndarray) -> None:
     """Let go of the pages of a read-only memory-mapped array that this process has read: they stay
     in the page cache, no longer counted in its resident memory, and are read again if needed."""
-    mapped = getattr(array, "_mmap", None)
+    _release(getattr(array, "_mmap", None))
+
+
+def _release(mapped: object) -> None:
+    """`_release_pages` of a read-only `mmap.mmap` (anything else: nothing to do)."""
     if isinstance(mapped, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
         try:
             mapped.madvise(mmap.MADV_DONTNEED)
