@@ -20,9 +20,14 @@ A writer builds a whole new generation under a temporary name, flushes it to dis
 place and only then replaces `CURRENT`, so a process killed at any moment leaves the previous
 generation in force. Every data file's size and checksum is verified on load; a damaged index is
 rebuilt with a warning, one of another format, tokenizer or corpus with a notice. A store keeps the
-generation it last loaded or wrote (texts and arrays memory-mapped): while `CURRENT` still names it
-and its files keep their sizes and times, the next update (the bot's) takes it from memory instead of
-reading and checksumming it again. A generation another process wrote is always verified.
+generation it last loaded or wrote (texts, JSON Lines and arrays memory-mapped): while `CURRENT` still
+names it and its files keep their sizes and times, the next update (the bot's) takes it from memory
+instead of reading and checksumming it again. A generation another process wrote is always verified.
+
+The index served from a generation holds no object per article or passage (retrieval/lazy.py): a
+few numbers per passage in arrays, each article's metadata in lists, its text in the mapped
+`texts.bin`; an `Article` or `Passage` is made when a question asks for it (issue #6: a whole engine
+at 1M passages went from ~2.7 GB resident to a few hundred MB, bench/RESULTS.md).
 
 Only new or changed files are read: a file whose name, size and modification time match the
 manifest is taken from the saved index as it is. A read file whose content hash is already indexed
@@ -32,7 +37,8 @@ An update may run in a thread beside a bot's event loop, so no step of it holds 
 (at 100k passages the longest measured is about 30 ms, bench/RESULTS.md): stored term ids are renumbered with array arithmetic
 and BM25 is rebuilt from them (`BM25Index.build_from_ids`), never turned back into strings, or, when
 articles are only added, their postings are merged into the stored ones (`BM25Index.insert_passages`); the
-articles that did not change keep their objects from the index in memory; JSON is read and written
+articles that did not change are copied from the previous generation (text bytes, passage rows, term
+ids, their lines), never made into objects; JSON is read and written
 a line or a chunk at a time, never in one call over the whole corpus.
 """
 
