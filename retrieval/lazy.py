@@ -24,6 +24,15 @@ TEXT_CACHE = 512  # decoded article texts (and their Article objects) kept: a qu
 PASSAGE_CACHE = 4096  # Passage objects kept: a question looks at a few dozen, some of them several times
 
 
+def advise(mapped: object, advice: str) -> None:
+    """`mapped.madvise(mmap.<advice>)` where there is such a thing (a mapped file, on a system that has it)."""
+    if isinstance(mapped, mmap.mmap) and hasattr(mmap, advice):
+        try:
+            mapped.madvise(getattr(mmap, advice))
+        except (OSError, ValueError):
+            pass
+
+
 class ArticleTexts:
     """Article `i`'s text is `texts[text_at[i]:text_at[i + 1]]`, UTF-8."""
 

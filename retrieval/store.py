@@ -64,7 +64,7 @@ import numpy as np
 from retrieval.bm25 import BM25Index, term_numbers
 from retrieval.errors import NewsqaError
 from retrieval.index import CorpusIndex, passage_terms
-from retrieval.lazy import ArticleTexts, StoredArticles, StoredPassages
+from retrieval.lazy import ArticleTexts, StoredArticles, StoredPassages, advise
 from retrieval.ingest import (
     HTML_SUFFIXES,
     MAX_ARTICLE_BYTES,
@@ -436,6 +436,8 @@ class IndexStore:
                 passage_at.append(passage_at[-1] + len(entry["passages"]))
                 meta.add(entry["title"], entry.get("published"), entry.get("url"), entry.get("source"))
                 meta.add_passages(entry["passages"])
+            _release(file_lines.data)  # read through once to parse: only an update reads them again
+            _release(article_lines.data)
             arrays = {
                 name[len("bm25-") : -len(".npy")]: self._npy(folder / name)
                 for name in data
@@ -1068,7 +1070,6 @@ class _Lines(Sequence[bytes]):
         del view  # a mapped file stays closable
         if not len(ends) or int(ends[-1]) != len(data) - 1:
             raise ValueError("the last line is incomplete")
-        _release(data)  # read through once to find the lines
         return cls(data, ends)
 
     def __len__(self) -> int:
@@ -1234,11 +1235,7 @@ def _release_pages(array: np.ndarray) -> None:
 
 def _release(mapped: object) -> None:
     """`_release_pages` of a read-only `mmap.mmap` (anything else: nothing to do)."""
-    if isinstance(mapped, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
-        try:
-            mapped.madvise(mmap.MADV_DONTNEED)
-        except (OSError, ValueError):
-            pass
+    advise(mapped, "MADV_DONTNEED")
 
 
 def _write_atomic(path: Path, blob: bytes, sync: bool = True) -> None:
