@@ -6,7 +6,8 @@ Run from the repository root, with the corpus folder of article files and its sa
         /tmp/newsqa-bench-add/articles-1000000 /tmp/newsqa-bench-add/corpus-1000000/questions.json 200
 
 Prints one JSON line: RSS and USS (MiB, psutil) after `Engine.open` and after the questions (full
-answers, `Engine.ask`), the open time, and the answer latency (median, p95, max, ms). With `--add`,
+answers, `Engine.ask`), the open time and whether the open had to update the index first (files it
+read, articles it added or removed), and the answer latency (median, p95, max, ms). With `--add`,
 also the time of adding one article and removing it again, and the RSS after.
 """
 
@@ -37,6 +38,8 @@ def main(argv: list[str]) -> None:
     engine = Engine.open(folder)
     out["open_s"] = round(time.perf_counter() - t, 2)
     out["passages"] = len(engine.index.passages)
+    r = engine.last_report
+    out["open_updated"] = {"files_read": r.files_read, "added": len(r.added), "removed": len(r.removed), "notes": r.notes}
     out["after_open"] = mib(p)
     questions = json.loads(questions_file.read_text())
     questions = (questions * (n // max(len(questions), 1) + 1))[:n]
