@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from retrieval.bm25 import BM25Index, lucene_idf
+from retrieval.lazy import StoredPassages
 from retrieval.models import Article, ArticleInfo, Passage, SkippedFile
 from retrieval.tokens import tokenize
 
@@ -22,8 +23,10 @@ def passage_terms(passage: Passage) -> list[str]:
 class CorpusIndex:
     """Everything a question needs, immutable once built: swap a new one in to update."""
 
-    articles: dict[str, Article]
-    passages: list[Passage]
+    # A dict and a list when built in memory; loaded from a saved index, a mapping and a sequence
+    # that make each `Article` and `Passage` when it is asked for (retrieval/lazy.py).
+    articles: Mapping[str, Article]
+    passages: Sequence[Passage]
     bm25: BM25Index
     skipped: list[SkippedFile] = field(default_factory=list)
     # Every indexed term in sorted order, for `expand`; sorted here if not given (~0.1 s at 200k terms).
@@ -79,6 +82,8 @@ class CorpusIndex:
     @functools.cached_property
     def _first_passage(self) -> dict[str, int]:
         """Article id -> position of its first passage (an article's passages sit together, in order)."""
+        if isinstance(self.passages, StoredPassages):
+            return self.passages.first_passages()
         first: dict[str, int] = {}
         for i, p in enumerate(self.passages):
             first.setdefault(p.article_id, i)
@@ -92,6 +97,8 @@ class CorpusIndex:
         i = self._first_passage[article_id] + int(number) - 1
         if i < len(self.passages) and self.passages[i].id == passage_id:
             return self.passages[i]
+        if isinstance(self.passages, StoredPassages):
+            return None  # a stored article's passages are numbered 1, 2, ... in order: no such number
         return next((p for p in self.passages if p.id == passage_id), None)
 
     def search(self, terms: Sequence[str], k: int) -> list[tuple[Passage, float]]:
@@ -100,6 +107,8 @@ class CorpusIndex:
         return [(self.passages[int(i)], float(s)) for i, s in zip(ids, scores)]
 
     def article_infos(self) -> list[ArticleInfo]:
+        if isinstance(self.passages, StoredPassages):
+            return self.passages.article_infos()
         counts: dict[str, int] = {}
         for p in self.passages:
             counts[p.article_id] = counts.get(p.article_id, 0) + 1

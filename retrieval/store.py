@@ -20,9 +20,14 @@ A writer builds a whole new generation under a temporary name, flushes it to dis
 place and only then replaces `CURRENT`, so a process killed at any moment leaves the previous
 generation in force. Every data file's size and checksum is verified on load; a damaged index is
 rebuilt with a warning, one of another format, tokenizer or corpus with a notice. A store keeps the
-generation it last loaded or wrote (texts and arrays memory-mapped): while `CURRENT` still names it
-and its files keep their sizes and times, the next update (the bot's) takes it from memory instead of
-reading and checksumming it again. A generation another process wrote is always verified.
+generation it last loaded or wrote (texts, JSON Lines and arrays memory-mapped): while `CURRENT` still
+names it and its files keep their sizes and times, the next update (the bot's) takes it from memory
+instead of reading and checksumming it again. A generation another process wrote is always verified.
+
+The index served from a generation holds no object per article or passage (retrieval/lazy.py): a
+few numbers per passage in arrays, each article's metadata in lists, its text in the mapped
+`texts.bin`; an `Article` or `Passage` is made when a question asks for it (issue #6: a whole engine
+at 1M passages went from ~2.7 GB resident to a few hundred MB, bench/RESULTS.md).
 
 Only new or changed files are read: a file whose name, size and modification time match the
 manifest is taken from the saved index as it is. A read file whose content hash is already indexed
@@ -32,12 +37,14 @@ An update may run in a thread beside a bot's event loop, so no step of it holds 
 (at 100k passages the longest measured is about 30 ms, bench/RESULTS.md): stored term ids are renumbered with array arithmetic
 and BM25 is rebuilt from them (`BM25Index.build_from_ids`), never turned back into strings, or, when
 articles are only added, their postings are merged into the stored ones (`BM25Index.insert_passages`); the
-articles that did not change keep their objects from the index in memory; JSON is read and written
+articles that did not change are copied from the previous generation (text bytes, passage rows, term
+ids, their lines), never made into objects; JSON is read and written
 a line or a chunk at a time, never in one call over the whole corpus.
 """
 
 from __future__ import annotations
 
+import array
 import bisect
 import hashlib
 import heapq
@@ -47,16 +54,17 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, overload
 
 import numpy as np
 
 from retrieval.bm25 import BM25Index, term_numbers
 from retrieval.errors import NewsqaError
 from retrieval.index import CorpusIndex, passage_terms
+from retrieval.lazy import ArticleTexts, StoredArticles, StoredPassages, advise
 from retrieval.ingest import (
     HTML_SUFFIXES,
     MAX_ARTICLE_BYTES,
@@ -123,7 +131,7 @@ class FileStat(NamedTuple):
     st_mtime_ns: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: 100k of them at 1M passages, ~35 MB less than with a __dict__ each
 class FileEntry:
     """One file of the corpus folder as last seen: its stat, content hash, and what became of it."""
 
@@ -141,23 +149,65 @@ class FileEntry:
     def to_json(self) -> dict[str, Any]:
         """The entry without its name, leaving out what is unset."""
         # `is`, not `in (None, False)`: 0 == False, and an empty file's size is 0.
-        return {k: v for k, v in self.__dict__.items() if v is not None and v is not False and k != "name"}
+        values = ((k, getattr(self, k)) for k in self.__slots__)
+        return {k: v for k, v in values if v is not None and v is not False and k != "name"}
 
     @classmethod
     def from_json(cls, name: str, data: dict[str, Any]) -> FileEntry:
         return cls(name=name, **data)
 
 
-@dataclass
 class ParsedArticle:
     """An article ready to index: its text and passages, and either each passage's terms (read now)
-    or the number of the stored article in the previous generation whose term ids it takes over."""
+    or the number of the stored article in the previous generation whose term ids it takes over.
 
-    article: Article
-    passages: list[Passage]
-    terms: list[list[str]] | None
-    key: str  # "<parser>:<sha256>": the same bytes read as .txt and as .md are different articles
-    stored: int | None = None
+    A stored article's `Article` and `Passage` objects are made only if asked for (a rename): an
+    update copies its text, passage rows and term ids from the previous generation as they are.
+    """
+
+    def __init__(
+        self,
+        article: Article | None,
+        passages: list[Passage] | None,
+        terms: list[list[str]] | None,
+        key: str,  # "<parser>:<sha256>": the same bytes read as .txt and as .md are different articles
+        stored: int | None = None,
+        snapshot: Snapshot | None = None,  # where stored article `stored` is, when article is None
+    ):
+        self._article, self._passages = article, passages
+        self.terms, self.key, self.stored, self.snapshot = terms, key, stored, snapshot
+
+    @property
+    def article(self) -> Article:
+        if self._article is None:
+            self._article, self._passages = self.snapshot._article(self.stored)  # type: ignore[union-attr,arg-type]
+        return self._article
+
+    @property
+    def passages(self) -> list[Passage]:
+        if self._passages is None:
+            self._article, self._passages = self.snapshot._article(self.stored)  # type: ignore[union-attr,arg-type]
+        return self._passages
+
+    @property
+    def unread(self) -> bool:
+        """A stored article as it is stored: its objects never made (nor renamed)."""
+        return self._article is None
+
+    @property
+    def article_id(self) -> str:
+        return self.snapshot.ids[self.stored] if self.unread else self.article.id  # type: ignore[union-attr,index]
+
+    @property
+    def path(self) -> str:
+        return self.snapshot.paths[self.stored] if self.unread else self.article.path  # type: ignore[union-attr,index]
+
+    @property
+    def passage_count(self) -> int:
+        if self.unread:
+            at = self.snapshot.passage_at  # type: ignore[union-attr]
+            return at[self.stored + 1] - at[self.stored]  # type: ignore[operator]
+        return len(self.passages)
 
     def renamed(self, file_name: str) -> ParsedArticle:
         """The same content under another file name: new ids, same passages and terms."""
@@ -198,13 +248,23 @@ class Snapshot:
     folder: Path
     manifest: dict[str, Any]
     files: dict[str, FileEntry]
-    file_lines: dict[str, bytes]  # each file's line of files.jsonl, to write it again unchanged
-    article_lines: list[bytes]
+    # The lines of files.jsonl (in name order, as `files`) and articles.jsonl, to write them again
+    # unchanged: slices of the memory-mapped files, not held in memory.
+    file_lines: _Lines
+    article_lines: _Lines
     ids: list[str]
     paths: list[str]
     keys: list[str]
+    titles: list[str]
+    published: list[str | None]
+    urls: list[str | None]
+    sources: list[str | None]
     text_at: list[int]
     passage_at: list[int]
+    # One row per passage: its paragraph number, start and end in its article's text, heading (a
+    # position in `headings`, -1 for none). int32: offsets are below MAX_ARTICLE_BYTES.
+    passage_rows: np.ndarray
+    headings: list[str]
     texts: bytes | mmap.mmap
     vocab: list[str]
     term_ids: np.ndarray
@@ -215,6 +275,14 @@ class Snapshot:
     def __post_init__(self) -> None:
         self._by_key = {k: i for i, k in enumerate(self.keys)}
         self._stats = self._data_stats()
+        texts = ArticleTexts(self.texts, self.text_at)
+        self._articles = StoredArticles(self.ids, self.paths, self.titles, self.published, self.urls, self.sources, texts)
+        counts = np.diff(np.asarray(self.passage_at, dtype=np.int64))
+        rows = self.passage_rows
+        self._passages = StoredPassages(
+            self._articles, np.repeat(np.arange(len(self.ids), dtype=np.int32), counts),
+            rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], self.headings,
+        )
 
     def _data_stats(self) -> list[tuple[int, int]] | None:
         try:
@@ -236,58 +304,28 @@ class Snapshot:
     def has_key(self, key: str) -> bool:
         return key in self._by_key
 
-    def stored(self, key: str, index: CorpusIndex | None = None) -> ParsedArticle:
-        """The stored article with this content key, without re-reading or re-tokenizing it.
-
-        `index` is the index built from this generation, if one is in memory: its article and
-        passage objects are taken as they are instead of being made again from the saved text.
-        """
-        i = self._by_key[key]
-        if index is not None:
-            article, passages = index.articles[self.ids[i]], index.passages[self.passage_at[i] : self.passage_at[i + 1]]
-        else:
-            article, passages = self._article(i)
-        return ParsedArticle(article, passages, None, key, stored=i)
-
-    def built_this(self, index: CorpusIndex) -> bool:
-        """Does `index` (built from a generation of this name) hold this generation's articles and passages?"""
-        return (
-            len(index.passages) == self.passage_at[-1]
-            and len(index.articles) == len(self.ids)
-            and all(map(index.articles.__contains__, self.ids))
-        )
+    def stored(self, key: str) -> ParsedArticle:
+        """The stored article with this content key, without re-reading or re-tokenizing it (nor
+        making its objects: an update copies what it needs of it from this generation)."""
+        return ParsedArticle(None, None, None, key, stored=self._by_key[key], snapshot=self)
 
     def _article(self, i: int) -> tuple[Article, list[Passage]]:
-        entry = json.loads(self.article_lines[i])
-        text = self.texts[self.text_at[i] : self.text_at[i + 1]].decode("utf-8")
-        # Validated when written and checksummed since: construct without validating again.
-        article = Article.model_construct(
-            id=entry["id"], path=entry["file"], title=entry["title"], published=entry.get("published"),
-            url=entry.get("url"), source=entry.get("source"), text=text,
-        )
-        passages = [
-            Passage.model_construct(
-                id=f"{entry['id']}#{n}", article_id=entry["id"], number=n, start=s, end=e, text=text[s:e], heading=h
-            )
-            for n, s, e, h in entry["passages"]
-        ]
-        return article, passages
+        return self._articles.article(i), self._passages[self.passage_at[i] : self.passage_at[i + 1]]
 
     def skipped(self) -> list[SkippedFile]:
         return [SkippedFile(path=n, reason=self.files[n].reason or "") for n in sorted(self.files) if self.files[n].status != "indexed"]
 
-    def to_index(self) -> CorpusIndex:
-        """The searchable index, with the BM25 arrays memory-mapped from disk."""
-        articles: list[Article] = []
-        passages: list[Passage] = []
-        for i in range(len(self.ids)):
-            article, article_passages = self._article(i)
-            articles.append(article)
-            passages.extend(article_passages)
-        bm25 = BM25Index.from_arrays(self.vocab, self.bm25_arrays)
+    def to_index(self, bm25: BM25Index | None = None) -> CorpusIndex:
+        """The searchable index: articles and passages made when asked for (texts memory-mapped, see
+        retrieval/lazy.py), BM25 arrays memory-mapped from disk. `bm25` is the same index in memory,
+        just written, if there is one: its term numbering is taken instead of being made again, and
+        its arrays are let go for the mapped copies (a few hundred MB of memory at 1M passages)."""
+        if bm25 is None:
+            bm25 = BM25Index.from_arrays(self.vocab, self.bm25_arrays)
+        else:
+            bm25 = BM25Index(bm25.vocab, **self.bm25_arrays, k1=bm25.k1, b=bm25.b)
         return CorpusIndex(
-            articles={a.id: a for a in articles}, passages=passages, bm25=bm25, skipped=self.skipped(),
-            sorted_vocab=self.vocab,
+            articles=self._articles, passages=self._passages, bm25=bm25, skipped=self.skipped(), sorted_vocab=self.vocab,
         )
 
 
@@ -373,27 +411,33 @@ class IndexStore:
             if hashlib.sha256(blob).hexdigest() != expected["sha256"]:
                 raise DamagedIndex(f"{name} is corrupted (its checksum does not match)")
             if not name.endswith(".npy"):
-                # texts.bin is memory-mapped once verified, as the .npy files are: not held in memory.
-                contents[name] = _map(path) if name == "texts.bin" else blob
+                # texts.bin and the JSON Lines files are memory-mapped once verified, as the .npy files
+                # are: not held in memory.
+                contents[name] = _map(path) if name in _MAPPED else blob
             del blob
         try:
             # A few thousand lines per json.loads, never one call over the whole corpus: that would
             # hold the GIL (and a bot's event loop) for ~0.1 s per 10k articles.
             files: dict[str, FileEntry] = {}
-            file_lines: dict[str, bytes] = {}
-            lines = _lines(contents["files.jsonl"])
-            for line, entry in zip(lines, _parse_lines(lines)):
+            file_lines = _Lines.of(contents["files.jsonl"])
+            for entry in _parse_lines(file_lines):
                 name = entry.pop("name")
                 files[name] = FileEntry.from_json(name, entry)
-                file_lines[name] = line
-            article_lines = _lines(contents["articles.jsonl"])
+            if len(files) != len(file_lines):
+                raise ValueError("files.jsonl names a file twice")
+            article_lines = _Lines.of(contents["articles.jsonl"])
             ids, paths, keys, text_at, passage_at = [], [], [], [0], [0]
+            meta = _Metadata()
             for entry in _parse_lines(article_lines):
                 ids.append(str(entry["id"]))
                 paths.append(str(entry["file"]))
                 keys.append(str(entry["key"]))
                 text_at.append(text_at[-1] + int(entry["text_bytes"]))
                 passage_at.append(passage_at[-1] + len(entry["passages"]))
+                meta.add(entry["title"], entry.get("published"), entry.get("url"), entry.get("source"))
+                meta.add_passages(entry["passages"])
+            _release(file_lines.data)  # read through once to parse: only an update reads them again
+            _release(article_lines.data)
             arrays = {
                 name[len("bm25-") : -len(".npy")]: self._npy(folder / name)
                 for name in data
@@ -412,13 +456,14 @@ class IndexStore:
                 text_at=text_at,
                 passage_at=passage_at,
                 texts=contents["texts.bin"],
+                **meta.fields(),
                 vocab=json.loads(contents["vocab.json"]),
                 term_ids=self._npy(folder / "term_ids.npy"),
                 term_ptr=self._npy(folder / "term_ptr.npy"),
                 bm25_arrays=arrays,
                 manifest_sha256=manifest_sha,
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise DamagedIndex(f"the manifest and the data files disagree ({exc.__class__.__name__}: {exc})") from exc
         try:
             BM25Index.check_arrays(len(snapshot.vocab), arrays)
@@ -432,6 +477,7 @@ class IndexStore:
             raise DamagedIndex("term_ptr.npy does not match the passages in the manifest")
         if len(term_ids) and (int(term_ids.min()) < 0 or int(term_ids.max()) >= len(snapshot.vocab)):
             raise DamagedIndex("term_ids.npy holds a term id that vocab.json lacks")
+        _release_pages(term_ids)  # read through once to check it; only an update reads it again
         self._kept = snapshot
         return snapshot
 
@@ -608,30 +654,21 @@ class IndexStore:
             if in_memory is not None:
                 return in_memory, report, state  # nothing to do: keep the index in memory
             return snapshot.to_index(), report, state
-        if in_memory is not None and not snapshot.built_this(in_memory):  # type: ignore[union-attr]
-            in_memory = None
 
-        # Unchanged articles keep their objects (from the index in memory) and their stored term ids:
-        # nothing is tokenized again or turned back into strings.
+        # Unchanged articles keep their stored text, passage rows and term ids, copied from the
+        # previous generation: nothing is tokenized again, turned back into strings or made an object.
         articles: list[ParsedArticle] = []
         for name, key in plan:
             parsed = fresh.get(key)
             if parsed is None:
-                parsed = snapshot.stored(key, in_memory)  # type: ignore[union-attr] - only fresh or stored keys are chosen
-            if parsed.article.path != name:
+                parsed = snapshot.stored(key)  # type: ignore[union-attr] - only fresh or stored keys are chosen
+            if parsed.path != name:
                 parsed = parsed.renamed(name)
             articles.append(parsed)
         vocab, term_ids, term_ptr, term_map = _number_terms(articles, snapshot)
         bm25 = _bm25(articles, snapshot, vocab, term_ids, term_ptr, term_map)
-        index = CorpusIndex(
-            articles={p.article.id: p.article for p in articles},
-            passages=[passage for p in articles for passage in p.passages],
-            bm25=bm25,
-            skipped=skipped,
-            sorted_vocab=vocab,
-        )
         written = self._write(articles, files, snapshot, vocab, term_ids, term_ptr, bm25)
-        return index, report, CorpusState(written.generation, files)
+        return written.to_index(bm25), report, CorpusState(written.generation, files)
 
     def _read(
         self, name: str, st: FileStat, prev: FileEntry | None, known: Callable[[str], bool], scanned_at: int
@@ -694,21 +731,31 @@ class IndexStore:
         tmp.mkdir()
         data: dict[str, dict[str, Any]] = {}
         # What the new generation's Snapshot needs, collected as it is written.
-        file_lines: dict[str, bytes] = {}
-        article_lines: list[bytes] = []
         ids: list[str] = []
         paths: list[str] = []
         keys: list[str] = []
         text_at, passage_at = [0], [0]
+        meta = _Metadata(snapshot.headings if snapshot is not None else None)
+        rows_run = [0, 0]  # stored passage rows not yet collected, one slice for consecutive articles
 
+        def collect_rows() -> None:
+            if rows_run[1] > rows_run[0]:
+                meta.add_rows(snapshot.passage_rows[rows_run[0] : rows_run[1]])  # type: ignore[union-attr]
+            rows_run[:] = [0, 0]
+
+        stored_names = list(snapshot.files) if snapshot is not None else []  # in line order: sorted
         with _DataFile(tmp, "files.jsonl", data) as out:
             for name in sorted(files):
                 entry = files[name]
-                line = snapshot.file_lines.get(name) if snapshot is not None and snapshot.files.get(name) == entry else None
+                line = None
+                if snapshot is not None and snapshot.files.get(name) == entry:
+                    j = bisect.bisect_left(stored_names, name)
+                    if j < len(stored_names) and stored_names[j] == name:
+                        line = snapshot.file_lines[j]
                 if line is None:
                     line = _json_line({"name": name, **entry.to_json()})
-                file_lines[name] = line
                 out.add_line(line)
+        file_ends = out.ends
         with _DataFile(tmp, "texts.bin", data) as texts, _DataFile(tmp, "articles.jsonl", data) as lines:
             stored_texts = memoryview(snapshot.texts) if snapshot is not None else memoryview(b"")
             run = [0, 0]  # stored text bytes not yet written, one slice for consecutive articles
@@ -727,9 +774,16 @@ class IndexStore:
                     blob = parsed.article.text.encode("utf-8")
                     texts.write(blob)
                     size = len(blob)
-                if i is not None and snapshot.paths[i] == parsed.article.path:  # type: ignore[union-attr]
-                    line = snapshot.article_lines[i]  # type: ignore[union-attr]
+                if parsed.unread:  # a stored article as it is: its line, metadata and passage rows
+                    line = snapshot.article_lines[i]  # type: ignore[union-attr,index]
+                    meta.add(snapshot.titles[i], snapshot.published[i], snapshot.urls[i], snapshot.sources[i])  # type: ignore[union-attr,index]
+                    lo, hi = snapshot.passage_at[i], snapshot.passage_at[i + 1]  # type: ignore[union-attr,operator]
+                    if lo != rows_run[1]:
+                        collect_rows()
+                        rows_run[0] = lo
+                    rows_run[1] = hi
                 else:
+                    collect_rows()
                     a = parsed.article
                     entry: dict[str, Any] = {
                         "id": a.id, "file": a.path, "key": parsed.key, "title": a.title, "text_bytes": size,
@@ -737,21 +791,24 @@ class IndexStore:
                     }
                     entry.update({k: v for k, v in (("published", a.published), ("url", a.url), ("source", a.source)) if v})
                     line = _json_line(entry)
+                    meta.add(a.title, a.published, a.url, a.source)
+                    meta.add_passages([[p.number, p.start, p.end, p.heading] for p in parsed.passages])
                 lines.add_line(line)
-                article_lines.append(line)
-                ids.append(parsed.article.id)
-                paths.append(parsed.article.path)
+                ids.append(parsed.article_id)
+                paths.append(parsed.path)
                 keys.append(parsed.key)
                 text_at.append(text_at[-1] + size)
-                passage_at.append(passage_at[-1] + len(parsed.passages))
+                passage_at.append(passage_at[-1] + parsed.passage_count)
             texts.write(stored_texts[run[0] : run[1]])
+            collect_rows()
+        article_ends = lines.ends
         with _DataFile(tmp, "vocab.json", data) as out:
             for piece in _json_list(vocab):
                 out.write(piece)
         _put_array(tmp, "term_ids.npy", term_ids, data)
         _put_array(tmp, "term_ptr.npy", term_ptr, data)
-        for name, array in bm25.arrays().items():
-            _put_array(tmp, f"bm25-{name}.npy", array, data)
+        for name, values in bm25.arrays().items():
+            _put_array(tmp, f"bm25-{name}.npy", values, data)
         manifest = {
             "format": FORMAT_VERSION,
             "tokenizer": TOKENIZER_ID,
@@ -784,14 +841,15 @@ class IndexStore:
             folder=folder,
             manifest=manifest,
             files=files,
-            file_lines=file_lines,
-            article_lines=article_lines,
+            file_lines=_Lines(_map(folder / "files.jsonl"), np.array(file_ends, dtype=np.int64)),
+            article_lines=_Lines(_map(folder / "articles.jsonl"), np.array(article_ends, dtype=np.int64)),
             ids=ids,
             paths=paths,
             keys=keys,
             text_at=text_at,
             passage_at=passage_at,
             texts=_map(folder / "texts.bin"),
+            **meta.fields(),
             vocab=vocab,
             term_ids=self._npy(folder / "term_ids.npy"),
             term_ptr=self._npy(folder / "term_ptr.npy"),
@@ -917,7 +975,7 @@ def _bm25(
     tokens: list[np.ndarray] = []
     number = 0
     for parsed in articles:
-        n = len(parsed.passages)
+        n = parsed.passage_count
         if parsed.stored is None:
             at.append(np.arange(number, number + n))
             tokens.append(term_ids[int(term_ptr[number]) : int(term_ptr[number + n])])
@@ -927,6 +985,57 @@ def _bm25(
     return BM25Index.insert_passages(
         snapshot.bm25_arrays, vocab, term_map, new, new_tokens, term_ptr[new + 1] - term_ptr[new]
     )
+
+
+class _Metadata:
+    """The metadata lists and passage rows of a Snapshot, collected an article at a time."""
+
+    def __init__(self, headings: list[str] | None = None):
+        self.titles: list[str] = []
+        self.published: list[str | None] = []
+        self.urls: list[str | None] = []
+        self.sources: list[str | None] = []
+        self.headings: list[str] = list(headings or [])
+        self.heading_ids = {h: i for i, h in enumerate(self.headings)}
+        self.rows = array.array("i")  # C int: 32 bits on every platform NumPy supports
+        self.blocks: list[np.ndarray] = []  # rows copied from a previous generation, in order with `rows`
+
+    def add(self, title: str, published: str | None, url: str | None, source: str | None) -> None:
+        self.titles.append(str(title))
+        self.published.append(None if published is None else str(published))
+        self.urls.append(None if url is None else str(url))
+        self.sources.append(None if source is None else str(source))
+
+    def add_passages(self, passages: list[Any]) -> None:
+        """Each passage as [number, start, end, heading]."""
+        rows, heading_ids = self.rows, self.heading_ids
+        for n, start, end, heading in passages:
+            if heading is None:
+                h = -1
+            else:
+                h = heading_ids.get(heading)
+                if h is None:
+                    h = heading_ids[heading] = len(self.headings)
+                    self.headings.append(str(heading))
+            rows.extend((n, start, end, h))
+
+    def add_rows(self, block: np.ndarray) -> None:
+        """Passage rows as they are (their heading numbers index the headings this began with)."""
+        self._flush()
+        self.blocks.append(block)
+
+    def _flush(self) -> None:
+        if self.rows:
+            self.blocks.append(np.array(self.rows, dtype=np.int32).reshape(-1, 4))
+            self.rows = array.array("i")
+
+    def fields(self) -> dict[str, Any]:
+        self._flush()
+        rows = np.concatenate(self.blocks) if self.blocks else np.zeros((0, 4), dtype=np.int32)
+        return {
+            "titles": self.titles, "published": self.published, "urls": self.urls, "sources": self.sources,
+            "passage_rows": rows.astype(np.int32, copy=False), "headings": self.headings,
+        }
 
 
 def _sorted_in_steps(items: list[str]) -> list[str]:
@@ -943,16 +1052,50 @@ def _in_sorted(terms: list[str], term: str) -> bool:
     return i < len(terms) and terms[i] == term
 
 
-def _lines(blob: bytes) -> list[bytes]:
-    """The lines of a JSON Lines file, each without its newline."""
-    lines = blob.split(b"\n")
-    if lines[-1]:
-        raise ValueError("the last line is incomplete")
-    lines.pop()
-    return lines
+_MAPPED = ("texts.bin", "files.jsonl", "articles.jsonl")
 
 
-def _parse_lines(lines: list[bytes]) -> Iterator[Any]:
+class _Lines(Sequence[bytes]):
+    """The lines of a JSON Lines file, each without its newline: `ends[i]` is where line i's is."""
+
+    def __init__(self, data: bytes | mmap.mmap, ends: np.ndarray):
+        self.data, self.ends = data, ends
+
+    @classmethod
+    def of(cls, data: bytes | mmap.mmap) -> _Lines:
+        if not len(data):
+            return cls(data, np.zeros(0, dtype=np.int64))
+        view = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(view == 10)
+        del view  # a mapped file stays closable
+        if not len(ends) or int(ends[-1]) != len(data) - 1:
+            raise ValueError("the last line is incomplete")
+        return cls(data, ends)
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[bytes]: ...
+    def __getitem__(self, i: int | slice) -> bytes | list[bytes]:
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self))
+            if step != 1 or start >= stop:
+                return [self[j] for j in range(start, stop, step)]
+            ends = self.ends[start:stop].tolist()
+            begin = int(self.ends[start - 1]) + 1 if start else 0
+            blob = self.data[begin : ends[-1]]
+            return [blob[b - begin : e - begin] for b, e in zip([begin] + [e + 1 for e in ends[:-1]], ends)]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("line index out of range")
+        return self.data[int(self.ends[i - 1]) + 1 if i else 0 : int(self.ends[i])]
+
+
+def _parse_lines(lines: Sequence[bytes]) -> Iterator[Any]:
     """Each line's JSON value, parsed `_LINES_PER_PARSE` lines per json.loads call."""
     for start in range(0, len(lines), _LINES_PER_PARSE):
         chunk = lines[start : start + _LINES_PER_PARSE]
@@ -986,6 +1129,8 @@ class _DataFile:
         self.sha256 = hashlib.sha256()
         self.size = 0
         self.lines: list[bytes] = []
+        self.ends = array.array("q")  # where each added line's newline is in the file
+        self.line_end = -1
 
     def write(self, blob: bytes | memoryview) -> None:
         if len(blob):
@@ -995,6 +1140,8 @@ class _DataFile:
 
     def add_line(self, line: bytes) -> None:
         """Write `line` and a newline; lines are written a few thousand at a time."""
+        self.line_end += len(line) + 1
+        self.ends.append(self.line_end)
         self.lines.append(line)
         if len(self.lines) >= _LINES_PER_WRITE:
             self._write_lines()
@@ -1078,6 +1225,17 @@ def _map(path: Path) -> bytes | mmap.mmap:
         if os.fstat(fh.fileno()).st_size == 0:
             return b""
         return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def _release_pages(array: np.ndarray) -> None:
+    """Let go of the pages of a read-only memory-mapped array that this process has read: they stay
+    in the page cache, no longer counted in its resident memory, and are read again if needed."""
+    _release(getattr(array, "_mmap", None))
+
+
+def _release(mapped: object) -> None:
+    """`_release_pages` of a read-only `mmap.mmap` (anything else: nothing to do)."""
+    advise(mapped, "MADV_DONTNEED")
 
 
 def _write_atomic(path: Path, blob: bytes, sync: bool = True) -> None:
