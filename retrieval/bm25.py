@@ -196,13 +196,7 @@ class BM25Index:
             last = min(n_docs, first + _REPEAT_CHUNK)
             key[starts[first] : starts[last]] += np.repeat(np.arange(first, last, dtype=np.int64), doc_lens[first:last])
         del starts
-        key.sort()
-        if len(key):
-            starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-            tf = np.diff(np.append(starts, len(key)))
-            key = key[starts]
-        else:
-            tf = np.zeros(0, dtype=np.int64)
+        key, tf = _count_keys(key)
         term_of_posting = key // max(n_docs, 1)
         doc_ids = (key - term_of_posting * max(n_docs, 1)).astype(np.int32)
         del key
@@ -253,13 +247,7 @@ class BM25Index:
 
         # The new passages' postings, sorted by (term, passage): tiny next to the stored ones.
         key = token_ids * n_docs + np.repeat(at, doc_lens)
-        key.sort()
-        if len(key):
-            starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-            tf = np.diff(np.append(starts, len(key)))
-            key = key[starts]
-        else:
-            tf = np.zeros(0, dtype=np.int64)
+        key, tf = _count_keys(key)
         new_terms, new_docs = key // n_docs, key % n_docs
         # `before[j]`: old passages numbered below new passage j's number; new passage j goes there.
         before = at - np.arange(len(at))
@@ -445,3 +433,12 @@ def _pair_codes(tf: np.ndarray, dl: np.ndarray) -> tuple[np.ndarray, np.ndarray,
         pairs, codes = np.unique(key, return_inverse=True)
     codes = codes.astype(_smallest_uint(max(len(pairs) - 1, 0xFFFF)))
     return codes, (pairs // width).astype(np.int32), (pairs % width).astype(np.int32)
+
+
+def _count_keys(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort (term, passage) keys in place; each distinct key once, with how often it occurred (its tf)."""
+    key.sort()
+    if not len(key):
+        return key, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    return key[starts], np.diff(np.append(starts, len(key)))
