@@ -31,7 +31,9 @@ _WH = r"(?:what|which)"
 _PLACE_NOUNS = "country|city|town|place|region|state|capital|province|location|continent|village|island|county|area|nation"
 _PERSON_NOUNS = (
     "person|man|woman|official|leader|president|journalist|spokesman|spokeswoman|politician|king|queen|emperor|"
-    "ruler|player|quarterback|scientist|author|writer|artist|composer|physicist|mathematician|general|minister"
+    "ruler|player|quarterback|scientist|author|writer|artist|composer|physicist|mathematician|general|minister|"
+    "actor|actress|singer|musician|poet|painter|philosopher|economist|engineer|inventor|architect|explorer|coach|"
+    "director|producer|founder|senator|governor|mayor|chancellor|prince|princess|duke|bishop|pope"
 )
 _ORG_NOUNS = "company|organi[sz]ation|group|newspaper|agency|team|party|body|institution|university|network|channel|firm"
 

@@ -436,6 +436,11 @@ class Word:
     breaks: bool  # a function word or a verb: no noun phrase goes through it
 
 
+def verb_like(w: Word) -> bool:
+    """A lower-case word that breaks noun phrases without being a function word: the chunker's verbs."""
+    return w.breaks and w.surface.islower() and w.lower not in _BREAK_WORDS
+
+
 @lru_cache(maxsize=100_000)
 def word_terms(surface: str) -> tuple[tuple[str, ...], str]:
     """The content terms of one word and its first term (cached: words repeat across questions)."""

@@ -52,6 +52,8 @@ def test_seed_dev(seeds: Engine, case: dict) -> None:
         ("How long did Putin and Biden talk in February 2022?", "more than an hour"),
         ("who is bob woodward?", "a member of the editorial board of the Washington Post newspaper"),
         ("Who suggested Trump and Putin communicated after his term?", "Bob Woodward"),
+        # "He described the Washington Post and Reuters reports ...": the describer, not the described.
+        ("Who described the reports as an example of the quality of information?", "Dmitry Peskov"),
     ],
 )
 def test_other_phrasings(seeds: Engine, question: str, expected: str) -> None:
@@ -248,6 +250,13 @@ def test_question_head_and_role(question: str, kind: str, head: str | None, role
         ("Non-revolutionary civil disobedience is a simple disobedience of laws judged wrong by a conscience.", "What is a simple form of civil disobedience?", "Non-revolutionary civil disobedience"),
         ("A Norman named Oursel led a force into the upper Euphrates valley in northern Syria.", "Who was the leader when the Norman force went into the upper Euphrates valley?", "Oursel"),
         ("In Ruritania, private schools are called academies by most people.", "What are private schools in Ruritania called?", "academies"),
+        # A name that modifies the noun after it is not the name asked for.
+        ("Nobel Prize winner Maria Lopez opened the new library on Monday.", "Who opened the new library?", "Maria Lopez"),
+        # A name and its bracketed acronym are one thing: neither answers a question that names it.
+        ("Tom Reyes provided the Baltic Shipping Index (BSI) figures for the report.", "Who provided the BSI figures?", "Tom Reyes"),
+        ("Tom Reyes provided the Baltic Shipping Index (BSI) figures for the report.", "What person provided the shipping index figures?", "Tom Reyes"),
+        # The word after the question's verb is its object, not the subject asked for.
+        ("Omar Haddad praised the Reuters reports as balanced on Friday.", "Who praised the reports?", "Omar Haddad"),
     ],
 )
 def test_structural_span_rules(tmp_path: Path, sentence: str, question: str, expected: str) -> None:

@@ -33,6 +33,9 @@ def index() -> CorpusIndex:
         # What follows "called / known as / referred to as" for a question about a name.
         ("What is the nickname for ABC's logo from the 2000 campaign?", "the dot", "the dot"),
         ("What is the nickname for the \"Millennial Northern Hemisphere temperature reconstruction\" graph?", "hockey stick graph", "hockey stick"),
+        # Not "Academy Award [winner]" (a name modifying a noun) nor "American Sign Language (ASL)" (the
+        # question's own words under their acronym).
+        ("Who did the sign language of the National Anthem at Super Bowl 50?", "Marlee Matlin", "Marlee Matlin provided"),
     ],
 )
 def test_xquad_answers(index: CorpusIndex, question: str, expected: str, in_sentence: str) -> None:
