@@ -315,6 +315,7 @@ _GLOSS = re.compile(r"\s*\(([^()]{1,120})\)")
 BR_AFTER = 0.3
 BR_IN = -0.2
 _COPULAS = frozenset("is was are were".split())
+_OBJECT_PRONOUNS = frozenset("him her them us me it".split())
 _APPOSITION = re.compile(r",[^,;()]{3,100},\s+(\w+)")
 
 # Chosen on XQuAD half A (0, -0.3, -0.6, -1.0 tried), confirmed on half B. A bonus when the word is
@@ -372,6 +373,8 @@ def _fit(
             score += 0.3  # "Bob Woodward, a member of the board, suggested ...": the subject past its apposition
     if q.role == OBJECT and before and before[-1].in_question:
         score += 0.3  # "What did Gaga perform?" -> "... performed the national anthem"
+    elif q.role == OBJECT and len(before) >= 2 and before[-1].lower in _OBJECT_PRONOUNS and before[-2].in_question:
+        score += 0.3  # "What did Putin wish Trump?" -> "... wishing him a speedy recovery"
     if q.role == SUBJECT and before and before[-1].in_question and verb_like(before[-1]):
         score += SUBJECT_NOT_OBJECT  # "Who described the reports?": not "described [the reports]"
     if q.role == COPULA and (

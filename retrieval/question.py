@@ -13,8 +13,8 @@ from retrieval.tokens import _IRREGULAR_EN, Token, iter_tokens
 
 MAX_QUESTION_CHARS = 1000  # longer questions are answered from their first 1000 characters
 
-DATE, DURATION, NUMBER, AMOUNT, PERSON, PLACE, DEFINITION, SAY, REASON, MANNER, THING = (
-    "date", "duration", "number", "amount", "person", "place", "definition", "say", "reason", "manner", "thing",
+DATE, DURATION, NUMBER, AMOUNT, PERSON, PLACE, DEFINITION, SAY, REASON, MANNER, THING, YESNO = (
+    "date", "duration", "number", "amount", "person", "place", "definition", "say", "reason", "manner", "thing", "yes/no",
 )
 
 # Where the wh-word stands in its clause, which says where the answer sits in the sentence.
@@ -58,7 +58,11 @@ _WH_PHRASE = re.compile(
     r"types|kinds|name))\b|\bв каком году\b|\bсколько\b"
 )
 _DEFINITION = re.compile(r"^\s*(who|what|кто|что)\s+(?:is|was|are|were|такой|такая|такое|такие)\s+(.+?)[\s?!.]*$", re.IGNORECASE)
+# A question with no question word that opens with an auxiliary: yes or no is asked, which the
+# articles answer with a sentence, not with a phrase of it.
+_YESNO = re.compile(r"\s*(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|shall|may|might|must)\b")
 _RECENCY = re.compile(r"\b(?:last|latest|most recent(?:ly)?|newest|most up-to-date)\b|последн")
+_LAST_ADJECTIVE = re.compile(r"\b(?:the|its|his|her|their|our|this|that|these|those|a)\s+$|'s\s+$")
 _AUX = frozenset("did does do will would can could should shall might must may has have had".split())
 _COPULA = frozenset("is was are were be been".split())
 _HEAD_SKIP = frozenset(
@@ -185,6 +189,8 @@ def analyze_question(text: str) -> Question:
         m = pattern.search(lower)
         if m is not None and m.start() < first:
             kind, first = qtype, m.start()
+    if kind == THING and first > len(lower) and _YESNO.match(lower):
+        kind = YESNO  # "Did Putin and Trump talk after the election?": no phrase of the text is the answer
     subject: list[str] = []
     definition = _DEFINITION.match(text)
     if definition and kind in (PERSON, THING):
@@ -201,14 +207,19 @@ def analyze_question(text: str) -> Question:
     for i, tok in enumerate(tokens):
         if tok.stop or any(s <= tok.start < e for s, e in excluded):
             continue
-        if kind == DURATION and tok.term == "last" and i == len(tokens) - 1:
-            continue  # "How long did the call last?": the verb, not recency
+        if kind == DURATION and tok.term == "last" and not _LAST_ADJECTIVE.search(lower[: tok.start]):
+            continue  # "How long did the call last (after ...)?": the verb, not recency
         if tok.term not in terms:
             terms.append(tok.term)
         surface = text[tok.start : tok.end]
         if surface[:1].isupper() and i > 0 and not surface.isdigit():
             proper.add(tok.term)
-    recency = bool(_RECENCY.search(lower)) and not (kind == DURATION and lower.rstrip(" ?!.").endswith("last"))
+    recency = bool(_RECENCY.search(lower))
+    if recency and kind == DURATION:
+        # In a how-long question "last" is the verb unless it follows a determiner ("the last call").
+        recency = any(
+            m.group() != "last" or _LAST_ADJECTIVE.search(lower[: m.start()]) for m in _RECENCY.finditer(lower)
+        )
     focus_verbs: set[str] = set()
     if kind == SAY:
         m = re.search(rf"\b({SAY_VERBS})\b", lower)

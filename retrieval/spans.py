@@ -395,6 +395,9 @@ def clause_after(text: str, lo: int, hi: int, pattern: re.Pattern[str], kind: st
     return out
 
 
+_DEFINITION_JOINS = frozenset("and or but nor to with by for from at in on as than".split())
+
+
 def definition_candidates(text: str, lo: int, hi: int, q: Question, tokens: list[Token]) -> list[Candidate]:
     """For "Who is X?": the apposition after X ("X, a member of ...,") or the words before it."""
     out = []
@@ -413,7 +416,12 @@ def definition_candidates(text: str, lo: int, hi: int, q: Question, tokens: list
     before = re.search(r"((?:[A-Za-z][\w-]*\s+){1,4})$", text[lo:first])
     if before:
         words = before.group(1).split()
-        while words and words[0].lower() in ("the", "a", "an", "and", "but", "however", "in", "on", "as"):
+        # "a merry Christmas to Trump and then-US President-elect Joe Biden": the words that describe
+        # X start after the last joining word, not at another name coordinated with X.
+        joins = [i for i, w in enumerate(words) if w.lower() in _DEFINITION_JOINS]
+        if joins:
+            words = words[joins[-1] + 1 :]
+        while words and words[0].lower() in ("the", "a", "an", "however"):
             words = words[1:]
         if words:
             s = first - len(" ".join(words)) - 1
@@ -596,7 +604,8 @@ def candidates(q: Question, text: str, lo: int, hi: int, tokens: list[Token], wo
         return number_candidates(text, lo, hi, kind, q)
     if kind == PERSON:
         names = name_candidates(text, lo, hi, q, kind)
-        chunks = chunk_candidates(text, lo, hi, words, PERSON)
+        # A number is never who: "New Year [2021]" for "Who did Putin congratulate on the New Year?".
+        chunks = [c for c in chunk_candidates(text, lo, hi, words, PERSON) if re.search(r"[^\W\d_]", text[c.start : c.end])]
         for c in chunks:
             c.prior -= 0.4 if text[c.start].isupper() else 0.7
         return names + chunks + [c for c in head_candidates(text, words, q)]

@@ -51,6 +51,10 @@ def test_seed_dev(seeds: Engine, case: dict) -> None:
         ("When did the last reported Putin-Trump phone call take place?", "July 2020"),
         ("How long did Putin and Biden talk in February 2022?", "more than an hour"),
         ("who is bob woodward?", "a member of the editorial board of the Washington Post newspaper"),
+        # "... to Trump and then-US President-elect Joe Biden": not the other name coordinated with him.
+        ("Who is Joe Biden?", "then-US President-elect"),
+        # An object pronoun between the question's verb and the answer: "wishing him a speedy recovery".
+        ("What did Putin wish Trump?", "speedy recovery"),
         ("Who suggested Trump and Putin communicated after his term?", "Bob Woodward"),
         # "He described the Washington Post and Reuters reports ...": the describer, not the described.
         ("Who described the reports as an example of the quality of information?", "Dmitry Peskov"),
@@ -173,6 +177,9 @@ def test_span_types(tmp_path: Path, sentence: str, question: str, expected: str)
         ("In what decades was the composer most active?", "date"),
         ("Who was the leader when the army entered the valley?", "person"),
         ("What did the mayor say when the vote failed?", "say"),
+        ("Did Putin and Trump talk after the election?", "yes/no"),
+        ("Was the summit held in Helsinki?", "yes/no"),
+        ("Is it true that the talks failed, and why?", "reason"),
     ],
 )
 def test_question_types(question: str, kind: str) -> None:
@@ -183,6 +190,23 @@ def test_recency_is_noticed_but_not_the_verb_last() -> None:
     assert analyze_question("When was the latest call?").recency
     assert not analyze_question("How long did the call last?").recency
     assert "last" not in analyze_question("How long did the call last?").terms
+    # The verb in the middle of the question too; "the last call" is still recency.
+    assert not analyze_question("How long would the strike last after the vote?").recency
+    assert "last" not in analyze_question("How long would the strike last after the vote?").terms
+    assert analyze_question("How long was the last call?").recency
+    assert analyze_question("How long did Putin's last call take?").recency
+
+
+def test_a_number_is_never_who(seeds: Engine) -> None:
+    # "... wished a happy New Year 2021 and a merry Christmas to Trump and ... Joe Biden"
+    answer = seeds.ask("Who did Putin congratulate on the New Year?")
+    assert answer.answer is not None and re.search(r"[A-Za-z]", answer.answer)
+
+
+def test_a_yes_no_question_is_answered_with_the_sentence(seeds: Engine) -> None:
+    answer = seeds.ask("Did Putin and Trump talk after the election?")
+    assert answer.answer is not None and answer.answer == answer.sentence
+    assert answer.confidence <= 0.5
 
 
 @pytest.mark.parametrize(
