@@ -91,6 +91,16 @@ def _racy(mtime_ns: int, scanned_at: int) -> bool:
     return mtime_ns + window > scanned_at
 
 
+def _same_files(files: dict[str, FileEntry], old_files: dict[str, FileEntry]) -> bool:
+    """The same entries, a racy mark aside: a file read again because it was racy and found unchanged."""
+    if files.keys() != old_files.keys():
+        return False
+    return all(
+        new == old or (old.racy and replace(old, racy=new.racy) == new)
+        for new, old in ((files[n], old_files[n]) for n in files)
+    )
+
+
 class IndexLocked(NewsqaError):
     """Another process holds the index lock for longer than we were willing to wait."""
 
@@ -649,7 +659,10 @@ class IndexStore:
         report.skipped = skipped
 
         in_memory = loaded[1] if snapshot is not None and loaded is not None and loaded[0] == snapshot.generation else None
-        if snapshot is not None and files == old_files:
+        if snapshot is not None and _same_files(files, old_files):
+            # Nothing changed, or only racy entries were read again and found the same: the saved
+            # generation stays (its racy marks too, so those few files are checked again next time)
+            # rather than 600 MB rewritten at a million passages to clear a flag.
             state = CorpusState(snapshot.generation, files)
             if in_memory is not None:
                 return in_memory, report, state  # nothing to do: keep the index in memory

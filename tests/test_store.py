@@ -129,6 +129,27 @@ def test_edit_within_the_same_second_is_still_seen(corpus: Path, tmp_path: Path)
     assert engine.ask(WHEN_BRIDGE).answer == "March 7, 2024"
 
 
+def test_a_racy_file_found_unchanged_writes_no_new_generation(corpus: Path, tmp_path: Path) -> None:
+    """Re-checking a file indexed within its mtime tick costs a read, not a rewrite of the whole index."""
+    import time
+
+    path = corpus / "bridge.txt"
+    now = time.time_ns() | 1  # "now", in sub-second time: the 100 ms racy window
+    os.utime(path, ns=(now, now))  # modified "just now": racy when indexed
+    Engine.open(corpus, tmp_path / "idx")
+    time.sleep(0.2)  # no longer racy when read again
+    generation = (tmp_path / "idx" / "CURRENT").read_text()
+    for _ in range(2):
+        engine = Engine.open(corpus, tmp_path / "idx")
+        assert engine.last_report.files_read == 1 and engine.last_report.articles_tokenized == 0
+        assert (tmp_path / "idx" / "CURRENT").read_text() == generation
+        assert engine.ask(WHEN_BRIDGE).answer == "March 5, 2024"
+    # An edit that keeps size and time is still seen, however many times the file was re-checked.
+    path.write_text(BRIDGE.replace("March 5, 2024", "March 7, 2024"), encoding="utf-8")
+    os.utime(path, ns=(now, now))
+    assert Engine.open(corpus, tmp_path / "idx").ask(WHEN_BRIDGE).answer == "March 7, 2024"
+
+
 def test_renamed_article_is_not_tokenized_again(corpus: Path, tmp_path: Path) -> None:
     engine = Engine.open(corpus, tmp_path / "idx")
     (corpus / "bridge.txt").rename(corpus / "elm-street.txt")
