@@ -757,9 +757,12 @@ class IndexStore:
             rows_run[:] = [0, 0]
 
         stored_names = list(snapshot.files) if snapshot is not None else []  # in line order: sorted
+        # In line order. `files` comes in scan order with new and changed files last; the snapshot
+        # kept for the next update pairs its `files` with `file_lines` by position, so they must
+        # agree (a kept snapshot in scan order once copied a new file's line over another's).
+        files = {name: files[name] for name in sorted(files)}
         with _DataFile(tmp, "files.jsonl", data) as out:
-            for name in sorted(files):
-                entry = files[name]
+            for name, entry in files.items():
                 line = None
                 if snapshot is not None and snapshot.files.get(name) == entry:
                     j = bisect.bisect_left(stored_names, name)

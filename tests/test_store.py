@@ -150,6 +150,26 @@ def test_a_racy_file_found_unchanged_writes_no_new_generation(corpus: Path, tmp_
     assert Engine.open(corpus, tmp_path / "idx").ask(WHEN_BRIDGE).answer == "March 7, 2024"
 
 
+def test_updates_from_the_kept_generation_write_each_file_its_own_line(corpus: Path, tmp_path: Path) -> None:
+    """A new file that sorts first, then another update from the generation kept in memory: every line
+    of files.jsonl is still its own file's, so a new process finds nothing to read again."""
+    age_all(corpus)
+    engine = Engine.open(corpus, tmp_path / "idx")
+    age(write_article(corpus, "0-aardvark.txt", AARDVARK))
+    assert engine.reindex().added == ["0-aardvark"]
+    (corpus / "0-aardvark.txt").unlink()
+    assert engine.reindex().removed == ["0-aardvark"]
+    age(write_article(corpus, "zebra.txt", ZEBRA))
+    assert engine.reindex().added == ["zebra"]
+    current = json.loads((tmp_path / "idx" / "CURRENT").read_text())["generation"]
+    lines = [json.loads(x) for x in (tmp_path / "idx" / current / "files.jsonl").read_text().splitlines()]
+    assert [x["name"] for x in lines] == sorted(p.name for p in corpus.iterdir())
+    for x in lines:
+        assert x["size"] == (corpus / x["name"]).stat().st_size
+    report = Engine.open(corpus, tmp_path / "idx").last_report
+    assert report.files_read == 0 and not report.changed
+
+
 def test_renamed_article_is_not_tokenized_again(corpus: Path, tmp_path: Path) -> None:
     engine = Engine.open(corpus, tmp_path / "idx")
     (corpus / "bridge.txt").rename(corpus / "elm-street.txt")
