@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import discord
 
@@ -94,21 +94,12 @@ def escape(text: str) -> str:
     return discord.utils.escape_markdown(text)
 
 
-def fit(text: str, limit: int) -> str:
-    """`text` escaped for Discord markdown and shortened so that the escaped result fits `limit`."""
+def fit(text: str, limit: int, cut: Callable[[str, int], str] = shorten) -> str:
+    """`text` escaped for Discord markdown and shortened by `cut` (its end; `shorten_left`: its
+    start) so that the escaped result fits `limit`."""
     budget = limit
     while budget > 0:
-        out = escape(shorten(text, budget))
-        if len(out) <= limit:
-            return out
-        budget -= len(out) - limit
-    return ""
-
-
-def _fit_left(text: str, limit: int) -> str:
-    budget = limit
-    while budget > 0:
-        out = escape(shorten_left(text, budget))
+        out = escape(cut(text, budget))
         if len(out) <= limit:
             return out
         budget -= len(out) - limit
@@ -130,7 +121,7 @@ def highlight(text: str, start: int, end: int, limit: int) -> str:
     else:
         # Keep more of what follows the answer: it usually finishes the sentence.
         before_room = min(len(whole_before), max(room // 3, room - len(whole_after)))
-        left = _fit_left(before, before_room) if before_room > 0 else ""
+        left = fit(before, before_room, shorten_left) if before_room > 0 else ""
         right = fit(after, room - len(left)) if room - len(left) > 0 else ""
     if not left:
         sep_left = ""
