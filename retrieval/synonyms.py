@@ -1,0 +1,208 @@
+"""WordNet synonyms of a question's words, read straight from WordNet 3.0's dictionary files.
+
+The files are the plain-text `index.<pos>`, `data.<pos>` and `<pos>.exc` of WordNet 3.0 (Debian's
+`wordnet-base` puts them in /usr/share/wordnet; `NEWSQA_WORDNET_DIR` points elsewhere). Nothing is
+loaded up front: a word is looked up by binary search in the sorted index file and its synsets are
+read at their byte offsets in the data file, so the reader costs no memory beyond its caches. When
+the files are absent every lookup answers "no synonyms", never an error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from functools import lru_cache
+from collections.abc import Iterable
+from pathlib import Path
+
+from retrieval.question import Question
+from retrieval.tokens import _word_term
+
+DEFAULT_DIR = "/usr/share/wordnet"
+# Which synonyms stand in for a question word (chosen on XQuAD half A, confirmed on half B; nouns and
+# adjectives too, hypernyms and derivationally related forms each lost on half A): the lemmas of the
+# word's 3 most frequent verb senses.
+PARTS_OF_SPEECH = "v"
+SENSES = 3
+_POS = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
+# Morphy's detachment rules (WordNet's morph.c): inflected ending -> base ending, by part of speech.
+_SUFFIXES = {
+    "n": [("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"), ("ies", "y")],
+    "v": [("s", ""), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""), ("ing", "e"), ("ing", "")],
+    "a": [("er", ""), ("est", ""), ("er", "e"), ("est", "e")],
+    "r": [],
+}
+
+
+class WordNet:
+    """A read-only view of one WordNet dictionary directory."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+        self._lock = threading.Lock()
+        self._files: dict[str, object] = {}
+        self._exc: dict[str, dict[str, list[str]]] = {}
+
+    def available(self) -> bool:
+        return all((self.root / f"{kind}.{name}").is_file() for name in _POS.values() for kind in ("index", "data"))
+
+    def _file(self, name: str):
+        f = self._files.get(name)
+        if f is None:
+            f = self._files[name] = open(self.root / name, "rb")  # noqa: SIM115 - kept open, read under the lock
+        return f
+
+    def _index_line(self, pos: str, lemma: str) -> list[str] | None:
+        """The fields of `lemma`'s line in index.<pos>, found by binary search over the sorted file."""
+        key = lemma.encode() + b" "
+        with self._lock:
+            f = self._file(f"index.{_POS[pos]}")
+            f.seek(0, os.SEEK_END)
+            lo, hi = 0, f.tell()
+            while lo < hi:  # the first line starting at or after `mid` is compared with the key
+                mid = (lo + hi) // 2
+                f.seek(mid)
+                if mid:
+                    f.readline()
+                line = f.readline()
+                if not line or line[:1] != b" " and line >= key:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            f.seek(lo)
+            if lo:
+                f.readline()
+            for _ in range(2):
+                line = f.readline()
+                if line.startswith(key):
+                    return line.decode().split()
+                if line and line[:1] != b" ":
+                    break
+        return None
+
+    def _data_line(self, pos: str, offset: int) -> list[str]:
+        with self._lock:
+            f = self._file(f"data.{_POS[pos]}")
+            f.seek(offset)
+            line = f.readline().decode()
+        return line.split(" | ", 1)[0].split()
+
+    def _exceptions(self, pos: str) -> dict[str, list[str]]:
+        exc = self._exc.get(pos)
+        if exc is None:
+            exc = {}
+            path = self.root / f"{_POS[pos]}.exc"
+            if path.is_file():
+                for line in path.read_text().splitlines():
+                    parts = line.split()
+                    if len(parts) >= 2:
+                        exc[parts[0]] = parts[1:]
+            self._exc[pos] = exc
+        return exc
+
+    def base_forms(self, word: str, pos: str) -> list[str]:
+        """WordNet's lemmas for an inflected word (its "morphy"): the word itself, an exception, or a stripped ending."""
+        word = word.lower()
+        forms = [word] + self._exceptions(pos).get(word, [])
+        forms += [word[: len(word) - len(old)] + new for old, new in _SUFFIXES[pos] if word.endswith(old) and len(word) > len(old) + 1]
+        out: list[str] = []
+        for form in forms:
+            if form not in out and self._index_line(pos, form) is not None:
+                out.append(form)
+        return out
+
+    def synsets(self, lemma: str, pos: str) -> list[int]:
+        """Offsets of the lemma's synsets in data.<pos>, most frequent sense first."""
+        line = self._index_line(pos, lemma)
+        if line is None:
+            return []
+        n_synsets, n_pointers = int(line[2]), int(line[3])
+        return [int(x) for x in line[4 + n_pointers + 2 :][:n_synsets]]
+
+    def synset(self, pos: str, offset: int) -> tuple[list[str], list[tuple[str, str, int, int, int]]]:
+        """(lemmas, pointers) of one synset; a pointer is (symbol, pos, offset, source word, target word)."""
+        f = self._data_line(pos, offset)
+        n_words = int(f[3], 16)
+        words = [re.sub(r"\(\w+\)$", "", f[4 + 2 * i]).lower() for i in range(n_words)]
+        i = 4 + 2 * n_words
+        n_ptrs = int(f[i])
+        ptrs = []
+        for j in range(n_ptrs):
+            sym, off, p, st = f[i + 1 + 4 * j : i + 5 + 4 * j]
+            ptrs.append((sym, "a" if p == "s" else p, int(off), int(st[:2], 16), int(st[2:], 16)))
+        return words, ptrs
+
+
+_lock = threading.Lock()
+_wordnet: WordNet | None = None
+_checked = False
+
+
+def wordnet() -> WordNet | None:
+    """The WordNet at `NEWSQA_WORDNET_DIR` (default /usr/share/wordnet), or None when it is not installed."""
+    global _wordnet, _checked
+    with _lock:
+        if not _checked:
+            wn = WordNet(os.environ.get("NEWSQA_WORDNET_DIR") or DEFAULT_DIR)
+            _wordnet = wn if wn.available() else None
+            _checked = True
+        return _wordnet
+
+
+def reset() -> None:
+    """Forget the loaded WordNet and the cached lookups (tests change `NEWSQA_WORDNET_DIR`)."""
+    global _wordnet, _checked
+    with _lock:
+        _wordnet, _checked = None, False
+    synonyms.cache_clear()
+
+
+@lru_cache(maxsize=20_000)
+def synonyms(word: str, pos: str = "v", senses: int = 3, relations: str = "") -> tuple[str, ...]:
+    """Single-word lemmas sharing one of the word's `senses` most frequent synsets of part of speech `pos`.
+
+    `relations` adds lemmas reached by WordNet pointers: "@" hypernyms, "+" derivationally related
+    forms (only the forms of the word itself). Multi-word lemmas ("take_part") are left out: the
+    engine matches single terms.
+    """
+    wn = wordnet()
+    if wn is None or not word.isalpha():
+        return ()
+    out: list[str] = []
+    try:
+        for lemma in wn.base_forms(word, pos):
+            for offset in wn.synsets(lemma, pos)[:senses]:
+                words, ptrs = wn.synset(pos, offset)
+                out += words
+                me = words.index(lemma) + 1 if lemma in words else 0
+                for sym, p, off, source, target in ptrs:
+                    if sym in relations and (sym != "+" or source == me):
+                        w2, _ = wn.synset(p, off)
+                        out += [w2[target - 1]] if target else w2
+    except (OSError, ValueError, IndexError):
+        return ()
+    return tuple(dict.fromkeys(w for w in out if w.isalpha() and w != word))
+
+
+def question_synonyms(q: Question, exclude: Iterable[str] = ()) -> dict[str, str]:
+    """Index term of a synonym -> the question term it stands for, for the question's key words that are not names.
+
+    Terms the question has itself, and those in `exclude` (the corpus spellings already standing in
+    for a question term), are left out; the first question word to claim a synonym keeps it.
+    """
+    out: dict[str, str] = {}
+    if wordnet() is None:
+        return out
+    excluded = set(exclude)
+    for tok in q.tokens:
+        term = tok.term
+        if tok.stop or term not in q.terms or term in q.proper or not term.isalpha():
+            continue
+        word = q.text[tok.start : tok.end].lower()
+        for pos in PARTS_OF_SPEECH:
+            for lemma in synonyms(word, pos, SENSES):
+                syn, stop = _word_term(lemma)
+                if not stop and syn not in q.terms and syn not in excluded:
+                    out.setdefault(syn, term)
+    return out

@@ -1,0 +1,79 @@
+"""WordNet synonyms: the reader, the question's synonym map, and a sentence chosen by a synonym."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrieval import synonyms as wn
+from retrieval.answer import analyze_question
+from retrieval.engine import Engine
+from tests.conftest import write_article
+
+needs_wordnet = pytest.mark.skipif(wn.wordnet() is None, reason="WordNet is not installed (apt-get install wordnet-base)")
+
+# Two sentences that share the question's words but its verb; only the second says it, with a synonym
+# (the third sentence's "building" keeps the question's words covered, so neither is abstained on).
+_COUNCIL = (
+    "Council news\n\n"
+    "The council discussed the new dam in 1990 and the members argued for weeks. "
+    "The council constructed the new dam in 1995 after a long dispute. "
+    "No other building work was allowed in the valley.\n"
+)
+
+
+@pytest.fixture
+def no_wordnet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("NEWSQA_WORDNET_DIR", str(tmp_path / "no-wordnet"))
+    wn.reset()
+    yield
+    monkeypatch.delenv("NEWSQA_WORDNET_DIR")
+    wn.reset()
+
+
+@needs_wordnet
+def test_synonyms_of_inflected_verbs() -> None:
+    assert "result" in wn.synonyms("led", "v")  # "led" -> lead (an exception form), "lead to" = "result in"
+    assert {"execute", "do"} <= set(wn.synonyms("performed", "v"))  # "performed" -> perform (a stripped ending)
+    assert "drive" in wn.synonyms("drove", "v")  # the base form of an irregular verb
+    assert "telephone" in wn.synonyms("call", "v")
+    assert "performed" not in wn.synonyms("performed", "v")
+    assert wn.synonyms("xqzzy", "v") == ()
+
+
+@needs_wordnet
+def test_every_index_lemma_is_found_by_binary_search() -> None:
+    root = wn.wordnet().root
+    lemmas = [line.split()[0] for line in (root / "index.verb").read_text().splitlines() if not line.startswith(" ")]
+    assert len(lemmas) > 10_000
+    assert all(wn.wordnet().synsets(lemma, "v") for lemma in lemmas[::97] + lemmas[:3] + lemmas[-3:])
+
+
+@needs_wordnet
+def test_question_synonyms_map_a_synonym_to_the_question_term() -> None:
+    q = analyze_question("When did the council build the new dam?")
+    syn = wn.question_synonyms(q)
+    assert syn["construct"] == "build"
+    assert not set(syn) & set(q.terms)
+    assert set(syn.values()) <= set(q.terms)
+    # Names are not looked up, and corpus spellings already standing in for a term are left out.
+    assert "bush" not in wn.question_synonyms(analyze_question("Who did Bush meet?")).values()
+    assert "construct" not in wn.question_synonyms(q, exclude=["construct"])
+
+
+@needs_wordnet
+def test_the_sentence_with_the_questions_verb_as_a_synonym_is_quoted(tmp_path: Path) -> None:
+    write_article(tmp_path, "council.txt", _COUNCIL)
+    answer = Engine.open(tmp_path).ask("When did the council build the new dam?")
+    assert answer.answer == "1995"
+    assert answer.sentence == "The council constructed the new dam in 1995 after a long dispute."
+
+
+def test_without_wordnet_there_are_no_synonyms_and_no_error(tmp_path: Path, no_wordnet: None) -> None:
+    assert wn.wordnet() is None
+    assert wn.synonyms("led", "v") == ()
+    assert wn.question_synonyms(analyze_question("When did the council build the new dam?")) == {}
+    write_article(tmp_path / "corpus", "council.txt", _COUNCIL)
+    answer = Engine.open(tmp_path / "corpus").ask("When did the council build the new dam?")
+    assert answer.answer == "1990"  # only the synonym "constructed" points to the other sentence
