@@ -41,7 +41,7 @@ PREVIOUS_SENTENCE = 0.1
 # stands for it when a candidate's closeness to the question's words is measured. It does not count
 # towards coverage: there it made the engine answer 6 more of 612 unanswerable questions. Chosen on
 # XQuAD half A (verb senses only, 3 senses, 0.5; over nouns too, hypernyms, derivations, 0.3 and
-# 1.0), confirmed on half B: see bench/QUALITY.md, "WordNet synonyms".
+# 1.0), confirmed on half B: see bench/EXPERIMENTS.md, "WordNet synonyms".
 SYNONYM_WEIGHT = 0.5
 ABSTAIN_COVERAGE = 0.40  # chosen by the rule in bench/abstention.py: see bench/QUALITY.md, "Abstention threshold"
 

