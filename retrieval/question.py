@@ -24,7 +24,9 @@ SAY_VERBS = (
     "say|said|tell|told|respond|responded|reply|replied|answer|answered|state|stated|announce|announced|"
     "claim|claimed|write|wrote|describe|described|call|called|argue|argued|warn|warned|deny|denied|"
     "emphasize|emphasized|add|added|suggest|suggested|mention|mentioned|promise|promised|demand|demanded|"
-    "ask|asked|propose|proposed|explain|explained|insist|insisted|think|thought|believe|believed"
+    "ask|asked|propose|proposed|explain|explained|insist|insisted|think|thought|believe|believed|"
+    "allege|alleged|confirm|confirmed|admit|admitted|note|noted|declare|declared|"
+    "reveal|revealed|predict|predicted|assert|asserted|stress|stressed"
 )
 
 _WH = r"(?:what|which)"
@@ -40,7 +42,7 @@ _ORG_NOUNS = "company|organi[sz]ation|group|newspaper|agency|team|party|body|ins
 # (pattern over the lower-cased question, expected type); the first match wins.
 _QUESTION_TYPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bhow long ago\b|\bsince when\b|\bby when\b|\bс каких пор\b"), DATE),
-    (re.compile(r"\bhow long\b|\bhow much time\b|\bfor how many (?:years|months|days|hours|minutes|weeks)\b|\bкак долго\b|\bсколько (?:времени|лет|минут|часов|дней)\b"), DURATION),
+    (re.compile(r"\bhow long\b|\bhow soon\b|\bhow much time\b|\bfor how many (?:years|months|days|hours|minutes|weeks)\b|\bкак долго\b|\bсколько (?:времени|лет|минут|часов|дней)\b"), DURATION),
     (re.compile(r"\bhow (?:many|old|far|fast|tall|high|deep|wide|heavy|big|large|hot|cold)\b|\b(?:what|which) (?:number|percentage|proportion|population)\b|\bсколько\b"), NUMBER),
     (re.compile(r"\bhow much\b|\b(?:what|which) (?:amount|sum|price|cost)\b"), AMOUNT),
     (re.compile(rf"\bwhen\b|\b(?:what|which) (?:is|was) the (?:date|year|time)\b|\b{_WH}\s+(?:years?|dates?|days?|months?|time|decades?|century|centuries|period)\b|\bкогда\b|\bв каком году\b|\bкакого числа\b"), DATE),
@@ -50,9 +52,16 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\bwhat (?:did|does|do|has|have|had|will|would)\b.*\b(?:{SAY_VERBS})\b|\bчто (?:сказал|заявил|ответил)"), SAY),
     (re.compile(r"\bhow\b|\bкак\b"), MANNER),
 ]
+# A plain what/which before a "when", "why" or "how" that opens a clause asks for a thing: "What did
+# Putin send Trump when he was ill?" is not a when-question. After a time noun "when" is relative and
+# the question still asks for a time ("What was the year when ...?"); "who", "where" and "how many"
+# in a relative clause keep their type, which the noun before them shares ("the player who ...").
+_PLAIN_WH = re.compile(rf"\b{_WH}\b|\bчто\b")
+_CLAUSE_WH = re.compile(r"\b(?:when|why|how)\b|\bкогда\b|\bпочему\b|\bкак\b")
+_TIME_NOUN = re.compile(r"\b(?:years?|days?|dates?|times?|months?|periods?|eras?|moments?|century|decades?|seasons?|age|hours?)\s+$")
 # The words that say what type is asked; they are not key terms.
 _WH_PHRASE = re.compile(
-    r"\b(?:how (?:long|many|much|old|far|fast|tall|high|deep|wide|heavy|big|large|hot|cold)(?: ago| time)?|since when|by when|(?:what|which)\s+"
+    r"\b(?:how (?:long|soon|many|much|old|far|fast|tall|high|deep|wide|heavy|big|large|hot|cold)(?: ago| time)?|since when|by when|(?:what|which)\s+"
     r"(?:year|years|dates?|days?|months?|time|decades?|century|centuries|period|country|city|town|place|region|state|capital|province|"
     r"location|continent|number|percentage|proportion|amount|sum|price|person|man|woman|reason|kind|type|sort|form|"
     r"types|kinds|name))\b|\bв каком году\b|\bсколько\b"
@@ -189,6 +198,10 @@ def analyze_question(text: str) -> Question:
         m = pattern.search(lower)
         if m is not None and m.start() < first:
             kind, first = qtype, m.start()
+    if kind in (DATE, REASON, MANNER) and _CLAUSE_WH.match(lower, first) and not _TIME_NOUN.search(lower[:first]):
+        plain = _PLAIN_WH.search(lower, 0, first)
+        if plain is not None:
+            kind, first = THING, plain.start()
     if kind == THING and first > len(lower) and _YESNO.match(lower):
         kind = YESNO  # "Did Putin and Trump talk after the election?": no phrase of the text is the answer
     subject: list[str] = []

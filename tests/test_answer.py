@@ -58,6 +58,9 @@ def test_seed_dev(seeds: Engine, case: dict) -> None:
         ("Who suggested Trump and Putin communicated after his term?", "Bob Woodward"),
         # "He described the Washington Post and Reuters reports ...": the describer, not the described.
         ("Who described the reports as an example of the quality of information?", "Dmitry Peskov"),
+        # A "when" clause inside a what-question does not make it a when-question.
+        ("What did Putin send Trump when he had coronavirus?", "message"),
+        ("What did the US media allege?", "Putin and Trump had discussed the situation in Ukraine and peace on the European continent"),
     ],
 )
 def test_other_phrasings(seeds: Engine, question: str, expected: str) -> None:
@@ -180,6 +183,17 @@ def test_span_types(tmp_path: Path, sentence: str, question: str, expected: str)
         ("Did Putin and Trump talk after the election?", "yes/no"),
         ("Was the summit held in Helsinki?", "yes/no"),
         ("Is it true that the talks failed, and why?", "reason"),
+        # A what/which first, then a clause opened by when/why/how: a thing is asked.
+        ("What did Putin send Trump when he was ill?", "thing"),
+        ("What happens to the norm when a number is doubled?", "thing"),
+        ("Which law was passed when the war ended, and why?", "thing"),
+        # ... but after a time noun "when" is relative, and a relative who keeps its person.
+        ("What was the year when the bridge opened?", "date"),
+        ("What is the name of the player who scored?", "person"),
+        ("What is the estimate of how many doctors left?", "number"),
+        ("How soon would the conflict end?", "duration"),
+        ("What did the US media allege?", "say"),
+        ("What did the ministry confirm about the talks?", "say"),
     ],
 )
 def test_question_types(question: str, kind: str) -> None:
