@@ -331,6 +331,8 @@ _GLOSS = re.compile(r"\s*\(([^()]{1,120})\)")
 BR_AFTER = 0.3
 BR_IN = -0.2
 _COPULAS = frozenset("is was are were".split())
+# Not the forms of "be": "X was listed by Y" makes X the object of "listed".
+_AUXILIARIES = frozenset("had has have did does do will would could can should may might must also then reportedly".split())
 _OBJECT_PRONOUNS = frozenset("him her them us me it".split())
 _APPOSITION = re.compile(r",[^,;()]{3,100},\s+(\w+)")
 
@@ -359,6 +361,8 @@ def _fit(
         return score
     before = [w for w in words[max(0, first - 3) : first] if w.lower not in ("the", "a", "an")]
     after = [w for w in words[last + 1 : last + 3] if w.lower not in ("the", "a", "an")]
+    # The verb after a subject, past its auxiliaries: "Biden had sent him a letter".
+    verb_after = next((w for w in words[last + 1 : last + 4] if w.lower not in _AUXILIARIES), None)
     nxt = words[last + 1] if last + 1 < len(words) else None
     if (
         c.kind == THING
@@ -381,8 +385,8 @@ def _fit(
         and text[c.end : c.end + 1] not in ("'", "’")
     ):
         score += NAME_MODIFIER  # "Academy Award nominee Lady Gaga": a name that modifies a noun is not the one asked for
-    if q.role == SUBJECT and after and after[0].in_question:
-        score += 0.3  # "What occurs after a dive?" -> "Decompression sickness occurs ..."
+    if q.role == SUBJECT and verb_after is not None and verb_after.in_question:
+        score += 0.3  # "What occurs after a dive?" -> "Decompression sickness occurs ..."; "Biden had sent ..."
     elif q.role == SUBJECT and text:
         appo = _APPOSITION.match(text, c.end)
         if appo and any(t.term in q.terms for t in iter_tokens(appo.group(1))):

@@ -60,6 +60,8 @@ def test_seed_dev(seeds: Engine, case: dict) -> None:
         ("Who described the reports as an example of the quality of information?", "Dmitry Peskov"),
         # A "when" clause inside a what-question does not make it a when-question.
         ("What did Putin send Trump when he had coronavirus?", "message"),
+        # The subject before its verb, past the auxiliary: "Biden had sent him a letter regarding Ukraine".
+        ("Who sent Putin a letter?", "Biden"),
         ("What did the US media allege?", "Putin and Trump had discussed the situation in Ukraine and peace on the European continent"),
     ],
 )
