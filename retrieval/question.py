@@ -186,6 +186,18 @@ def _role(lower: str) -> str:
     return OBJECT
 
 
+_SAY_VERB = re.compile(rf"\b({SAY_VERBS})\b")
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|their|his|her|its|our|your|my|this|that|these|those|first|last|phone)\s+$")
+
+
+def _say_verb(lower: str) -> re.Match[str] | None:
+    """The first reporting verb of a question that is not a noun after a determiner ("their call", "the statement")."""
+    for m in _SAY_VERB.finditer(lower):
+        if not _DETERMINER_BEFORE.search(lower, 0, m.start()):
+            return m
+    return None
+
+
 def analyze_question(text: str) -> Question:
     """The expected answer type, the key terms and the names of a question."""
     text = " ".join(text.split())[:MAX_QUESTION_CHARS]
@@ -198,6 +210,8 @@ def analyze_question(text: str) -> Question:
         m = pattern.search(lower)
         if m is not None and m.start() < first:
             kind, first = qtype, m.start()
+    if kind == SAY and _say_verb(lower) is None:
+        kind = THING  # "What did they focus on in their call?": "call" is a noun there
     if kind in (DATE, REASON, MANNER) and _CLAUSE_WH.match(lower, first) and not _TIME_NOUN.search(lower[:first]):
         plain = _PLAIN_WH.search(lower, 0, first)
         if plain is not None:
@@ -235,7 +249,7 @@ def analyze_question(text: str) -> Question:
         )
     focus_verbs: set[str] = set()
     if kind == SAY:
-        m = re.search(rf"\b({SAY_VERBS})\b", lower)
+        m = _say_verb(lower)
         if m:
             focus_verbs = {t.term for t in iter_tokens(m.group(1)) if not t.stop}
     head, plural = _head_noun(lower) if kind in (THING, PERSON, PLACE, NUMBER) else (None, False)

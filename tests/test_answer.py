@@ -196,6 +196,9 @@ def test_span_types(tmp_path: Path, sentence: str, question: str, expected: str)
         ("How soon would the conflict end?", "duration"),
         ("What did the US media allege?", "say"),
         ("What did the ministry confirm about the talks?", "say"),
+        # A reporting verb after a determiner is a noun: "their call", "the statement".
+        ("What did Putin and Biden focus on in their call?", "thing"),
+        ("What did Peskov call the reports?", "say"),
     ],
 )
 def test_question_types(question: str, kind: str) -> None:
@@ -211,6 +214,13 @@ def test_recency_is_noticed_but_not_the_verb_last() -> None:
     assert "last" not in analyze_question("How long would the strike last after the vote?").terms
     assert analyze_question("How long was the last call?").recency
     assert analyze_question("How long did Putin's last call take?").recency
+
+
+def test_a_reporting_verb_is_not_read_into_a_noun(seeds: Engine) -> None:
+    """"their call" is a noun; "call the reports" is the verb, answered from "described ... as"."""
+    answer = seeds.ask("What did Peskov call the reports?")
+    assert answer.sentence is not None and "described" in answer.sentence
+    assert answer.answer is not None and answer.answer.startswith("the most remarkable example")
 
 
 def test_a_number_is_never_who(seeds: Engine) -> None:
