@@ -438,13 +438,19 @@ def _build_answer(
     wanted = _normalize(answer)
     seen = {passage.id}
     support: list[Citation] = []
+    # A passage supports the answer when the sentence that says it, with half weight for the rest of
+    # its passage, shares at least half the question's weight that the quoted sentence has: "Biden" in
+    # "congratulated Trump and Biden" does not support "Biden had sent him a letter".
+    needed = SUPPORT_SHARE * _question_weight(sentence, "", q, index)
     for other, score in hits:
         if other.id in seen or not wanted:
             continue
-        pos = _find_normalized(other.text, answer)
-        if pos is not None:
-            seen.add(other.id)
-            support.append(citation(index, other, pos[0], pos[1], score))
+        for pos in _find_all_normalized(other.text, answer):
+            lo2, hi2 = _sentence_around(other.text, pos[0])
+            if _question_weight(other.text[lo2:hi2], other.text[:lo2] + " " + other.text[hi2:], q, index) >= needed:
+                seen.add(other.id)
+                support.append(citation(index, other, pos[0], pos[1], score))
+                break
     support.sort(key=lambda c: (c.article_id == passage.article_id, -c.score))
     citations.extend(support[:4])
     articles = {c.article_id for c in citations}
@@ -469,6 +475,32 @@ def _build_answer(
         time_notes=notes,
         as_of=as_of,
     )
+
+
+SUPPORT_SHARE = 0.5
+
+
+def _question_weight(sentence: str, context: str, q: Question, index: CorpusIndex) -> float:
+    """The idf weight of the question's key terms that a sentence says, and half of those only its context says."""
+    said = {t.term for t in iter_tokens(sentence)}
+    around = {t.term for t in iter_tokens(context)} - said if context else set()
+    return math.fsum(index.idf(t) for t in q.terms if t in said) + 0.5 * math.fsum(index.idf(t) for t in q.terms if t in around)
+
+
+def _sentence_around(text: str, pos: int) -> tuple[int, int]:
+    for lo, hi in split_sentences(text):
+        if lo <= pos < hi:
+            return lo, hi
+    return 0, len(text)
+
+
+def _find_all_normalized(text: str, answer: str) -> list[tuple[int, int]]:
+    """Every place `answer` occurs in `text`, ignoring case, punctuation and spacing differences."""
+    words = re.findall(r"\w+", answer)
+    if not words:
+        return []
+    pattern = r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b"
+    return [(m.start(), m.end()) for m in re.finditer(pattern, text, re.IGNORECASE)]
 
 
 def _find_normalized(text: str, answer: str) -> tuple[int, int] | None:

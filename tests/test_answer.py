@@ -107,6 +107,17 @@ def test_citations_are_verifiable_and_corroborated(seeds: Engine) -> None:
     assert answer.note == "Reported by 2 articles."
 
 
+def test_a_passage_that_only_names_the_answer_does_not_corroborate_it(seeds: Engine) -> None:
+    """Only passages whose answer sentence bears on the question are cited: "congratulated Trump and
+    Biden" names Biden but says nothing about who sent Putin a letter."""
+    answer = seeds.ask("Who sent Putin a letter?")
+    assert answer.answer == "Biden"
+    assert len(answer.citations) == 2 and answer.note and answer.note.startswith("Reported by 2 articles.")
+    for c in answer.citations:
+        assert "letter" in c.passage_text
+        assert "congratulated" not in c.passage_text
+
+
 def test_one_article_corpus_ranks_by_the_word_that_differs(tmp_path: Path) -> None:
     write_article(
         tmp_path,
