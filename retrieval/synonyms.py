@@ -138,19 +138,10 @@ class WordNet:
         n_synsets, n_pointers = int(line[2]), int(line[3])
         return [int(x) for x in line[4 + n_pointers + 2 :][:n_synsets]]
 
-    def synset(self, pos: str, offset: int) -> tuple[list[str], list[tuple[str, str, int, int, int]]]:
-        """(lemmas, pointers) of one synset; a pointer is (symbol, pos, offset, source word, target word)."""
+    def synset(self, pos: str, offset: int) -> list[str]:
+        """The lemmas of one synset, lower-cased, without their adjective markers ("(a)")."""
         f = self._data_line(pos, offset)
-        n_words = int(f[3], 16)
-        words = [re.sub(r"\(\w+\)$", "", f[4 + 2 * i]).lower() for i in range(n_words)]
-        i = 4 + 2 * n_words
-        n_ptrs = int(f[i])
-        ptrs = []
-        for j in range(n_ptrs):
-            sym, off, p, st = f[i + 1 + 4 * j : i + 5 + 4 * j]
-            ptrs.append((sym, "a" if p == "s" else p, int(off), int(st[:2], 16), int(st[2:], 16)))
-        return words, ptrs
-
+        return [re.sub(r"\(\w+\)$", "", f[4 + 2 * i]).lower() for i in range(int(f[3], 16))]
 
 _lock = threading.Lock()
 _wordnet: WordNet | None = None
@@ -178,12 +169,12 @@ def reset() -> None:
 
 
 @lru_cache(maxsize=20_000)
-def synonyms(word: str, pos: str = "v", senses: int = 3, relations: str = "") -> tuple[str, ...]:
+def synonyms(word: str, pos: str = "v", senses: int = 3) -> tuple[str, ...]:
     """Single-word lemmas sharing one of the word's `senses` most frequent synsets of part of speech `pos`.
 
-    `relations` adds lemmas reached by WordNet pointers: "@" hypernyms, "+" derivationally related
-    forms (only the forms of the word itself). Multi-word lemmas ("take_part") are left out: the
-    engine matches single terms.
+    Multi-word lemmas ("take_part") are left out: the engine matches single terms. (Hypernyms and
+    derivationally related forms were tried and lost: bench/EXPERIMENTS.md; the reader for them is
+    in commit 90960ad.)
     """
     wn = wordnet()
     if wn is None or not word.isalpha():
@@ -192,13 +183,7 @@ def synonyms(word: str, pos: str = "v", senses: int = 3, relations: str = "") ->
     try:
         for lemma in wn.base_forms(word, pos):
             for offset in wn.synsets(lemma, pos)[:senses]:
-                words, ptrs = wn.synset(pos, offset)
-                out += words
-                me = words.index(lemma) + 1 if lemma in words else 0
-                for sym, p, off, source, target in ptrs:
-                    if sym in relations and (sym != "+" or source == me):
-                        w2, _ = wn.synset(p, off)
-                        out += [w2[target - 1]] if target else w2
+                out += wn.synset(pos, offset)
     except (OSError, ValueError, IndexError):
         return ()
     return tuple(dict.fromkeys(w for w in out if w.isalpha() and w != word))
