@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -441,13 +442,15 @@ def _build_answer(
     # A passage supports the answer when the sentence that says it, with half weight for the rest of
     # its passage, shares at least half the question's weight that the quoted sentence has: "Biden" in
     # "congratulated Trump and Biden" does not support "Biden had sent him a letter".
-    needed = SUPPORT_SHARE * _question_weight(sentence, "", q, index)
+    needed = SUPPORT_SHARE * _question_weight(iter_tokens(sentence), 0, len(sentence), q, index)
     for other, score in hits:
         if other.id in seen or not wanted:
             continue
-        for pos in _find_all_normalized(other.text, answer):
-            lo2, hi2 = _sentence_around(other.text, pos[0])
-            if _question_weight(other.text[lo2:hi2], other.text[:lo2] + " " + other.text[hi2:], q, index) >= needed:
+        tokens: list[Token] | None = None
+        for pos in _occurrences(other.text, answer):
+            tokens = tokens if tokens is not None else iter_tokens(other.text)
+            lo2, hi2 = next(((a, b) for a, b in split_sentences(other.text) if a <= pos[0] < b), (0, len(other.text)))
+            if _question_weight(tokens, lo2, hi2, q, index) >= needed:
                 seen.add(other.id)
                 support.append(citation(index, other, pos[0], pos[1], score))
                 break
@@ -480,37 +483,26 @@ def _build_answer(
 SUPPORT_SHARE = 0.5
 
 
-def _question_weight(sentence: str, context: str, q: Question, index: CorpusIndex) -> float:
-    """The idf weight of the question's key terms that a sentence says, and half of those only its context says."""
-    said = {t.term for t in iter_tokens(sentence)}
-    around = {t.term for t in iter_tokens(context)} - said if context else set()
+def _question_weight(tokens: list[Token], lo: int, hi: int, q: Question, index: CorpusIndex) -> float:
+    """The idf weight of the question's key terms said in `[lo, hi)` of a passage, and half of those only the rest says."""
+    said = {t.term for t in tokens if lo <= t.start < hi}
+    around = {t.term for t in tokens} - said
     return math.fsum(index.idf(t) for t in q.terms if t in said) + 0.5 * math.fsum(index.idf(t) for t in q.terms if t in around)
 
 
-def _sentence_around(text: str, pos: int) -> tuple[int, int]:
-    for lo, hi in split_sentences(text):
-        if lo <= pos < hi:
-            return lo, hi
-    return 0, len(text)
-
-
-def _find_all_normalized(text: str, answer: str) -> list[tuple[int, int]]:
-    """Every place `answer` occurs in `text`, ignoring case, punctuation and spacing differences."""
-    words = re.findall(r"\w+", answer)
-    if not words:
-        return []
-    pattern = r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b"
-    return [(m.start(), m.end()) for m in re.finditer(pattern, text, re.IGNORECASE)]
-
-
-def _find_normalized(text: str, answer: str) -> tuple[int, int] | None:
+def _occurrences(text: str, answer: str) -> Iterator[tuple[int, int]]:
     """Where `answer` occurs in `text`, ignoring case, punctuation and spacing differences."""
     words = re.findall(r"\w+", answer)
     if not words:
-        return None
+        return
     pattern = r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b"
-    m = re.search(pattern, text, re.IGNORECASE)
-    return (m.start(), m.end()) if m else None
+    for m in re.finditer(pattern, text, re.IGNORECASE):
+        yield m.start(), m.end()
+
+
+def _find_normalized(text: str, answer: str) -> tuple[int, int] | None:
+    """The first place `answer` occurs in `text` (see `_occurrences`)."""
+    return next(_occurrences(text, answer), None)
 
 
 def _not_found(question: str, hits: list[tuple[Passage, float]], index: CorpusIndex, note: str) -> Answer:

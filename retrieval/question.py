@@ -39,7 +39,8 @@ _PERSON_NOUNS = (
 )
 _ORG_NOUNS = "company|organi[sz]ation|group|newspaper|agency|team|party|body|institution|university|network|channel|firm"
 
-# (pattern over the lower-cased question, expected type); the first match wins.
+# (pattern over the lower-cased question, expected type); the match that starts first wins, and at
+# the same place the pattern listed first.
 _QUESTION_TYPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bhow long ago\b|\bsince when\b|\bby when\b|\bс каких пор\b"), DATE),
     (re.compile(r"\bhow long\b|\bhow soon\b|\bhow much time\b|\bfor how many (?:years|months|days|hours|minutes|weeks)\b|\bкак долго\b|\bсколько (?:времени|лет|минут|часов|дней)\b"), DURATION),
@@ -187,7 +188,7 @@ def _role(lower: str) -> str:
 
 
 _SAY_VERB = re.compile(rf"\b({SAY_VERBS})\b")
-_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|their|his|her|its|our|your|my|this|that|these|those|first|last|phone)\s+$")
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|their|his|her|its|our|your|my|this|that|these|those|first|last)\s+$")
 
 
 def _say_verb(lower: str) -> re.Match[str] | None:
