@@ -398,6 +398,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 WATCH_QUIET_MS = 500  # a batch of changes ends after this much quiet...
 WATCH_MAX_MS = 10_000  # ...or after this long, so a long copy still shows progress
+WATCH_READY_MS = 500  # the watcher wakes this often when nothing changes (its first wake says it is running)
 
 
 def _watch(engine: Engine, args: argparse.Namespace) -> int:
@@ -407,24 +408,36 @@ def _watch(engine: Engine, args: argparse.Namespace) -> int:
     def relevant(_change: object, path: str) -> bool:
         return not Path(path).name.startswith(".")  # our own temporary files, editors' swap files
 
-    print(f"watching {engine.corpus_dir} for changes (Ctrl-C stops)", flush=True)
-    for _changes in watch(
+    started = False
+    for changes in watch(
         engine.corpus_dir, watch_filter=relevant, step=WATCH_QUIET_MS, debounce=WATCH_MAX_MS,
-        raise_interrupt=False, recursive=False,
+        raise_interrupt=False, recursive=False, rust_timeout=WATCH_READY_MS, yield_on_timeout=True,
     ):
-        try:
-            report = engine.reindex(progress=_progress_bar if sys.stderr.isatty() else None, on_wait=_notice)
-        except NewsqaError as exc:  # e.g. another indexer held the lock too long: keep watching
-            _notice(f"error: {exc}")
-            continue
-        for note in report.notes:
-            _notice(note)
-        if args.json:
-            print(report.model_dump_json(), flush=True)
-        elif report.changed or report.files_read:
-            for line in describe_report(report):
-                print(line, flush=True)
+        if not started:
+            # The watcher is running now (its first yield comes from it). A file that arrived between
+            # the first index and this moment raised no event, so look once more before saying so.
+            started = True
+            _reindex_and_report(engine, args, quiet_if_unchanged=True)
+            print(f"watching {engine.corpus_dir} for changes (Ctrl-C stops)", flush=True)
+        elif changes:
+            _reindex_and_report(engine, args)
     return 0
+
+
+def _reindex_and_report(engine: Engine, args: argparse.Namespace, quiet_if_unchanged: bool = False) -> None:
+    """One re-index for `index --watch`, printed as `index` prints it; an error is shown, not raised."""
+    try:
+        report = engine.reindex(progress=_progress_bar if sys.stderr.isatty() else None, on_wait=_notice)
+    except NewsqaError as exc:  # e.g. another indexer held the lock too long: keep watching
+        _notice(f"error: {exc}")
+        return
+    for note in report.notes:
+        _notice(note)
+    if args.json and not (quiet_if_unchanged and not report.changed):
+        print(report.model_dump_json(), flush=True)
+    elif not args.json and (report.changed or report.files_read):
+        for line in describe_report(report):
+            print(line, flush=True)
 
 
 def cmd_add(args: argparse.Namespace) -> int:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from conftest import REPO, write_article
 
+from retrieval import cli
 from retrieval.answer import answer_question
 from retrieval.engine import Engine
 from retrieval.store import IndexStore
@@ -34,6 +38,35 @@ def newsqa(*args: str, **kwargs) -> subprocess.Popen[str]:  # noqa: ANN003
         [sys.executable, "-m", "retrieval.cli", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO, **kwargs,
     )
+
+
+class Lines:
+    """A process's output lines, read by a thread, so that waiting for one can fail instead of hang."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        self.proc, self.queue = proc, queue.Queue()
+        threading.Thread(target=self._read, args=(proc.stdout,), daemon=True).start()
+
+    def _read(self, stream) -> None:  # noqa: ANN001
+        for line in stream:
+            self.queue.put(line.rstrip("\n"))
+        self.queue.put(None)
+
+    def next(self, seconds: float = 60.0) -> str:
+        try:
+            line = self.queue.get(timeout=seconds)
+        except queue.Empty:
+            raise AssertionError(f"no output for {seconds:.0f} s") from None
+        assert line is not None, self.proc.stderr.read() if self.proc.stderr else "the process ended"
+        return line
+
+    def rest(self) -> str:
+        """What is left once the process has ended."""
+        out = []
+        while (line := self.queue.get(timeout=30)) is not None:
+            out.append(line)
+        return "\n".join(out)
 
 
 def current(index_dir: Path) -> str:
@@ -118,32 +151,57 @@ def test_an_indexer_that_waits_too_long_gives_up_with_a_clear_message(seed_corpu
 def test_watch_reindexes_once_for_a_hundred_copied_files(seed_corpus: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "idx"
     proc = newsqa("index", "--watch", "--corpus", str(seed_corpus), "--index-dir", str(index_dir))
+    out = Lines(proc)
     try:
-        assert proc.stdout is not None
         lines = []
         while not (lines and lines[-1].startswith("watching ")):
-            line = proc.stdout.readline()
-            assert line, proc.stderr.read() if proc.stderr else ""
-            lines.append(line.rstrip("\n"))
+            lines.append(out.next())
         staging = tmp_path / "staging"
         write_corpus(staging, 100)
         for path in sorted(staging.iterdir()):
             path.replace(seed_corpus / path.name)  # as a file manager moves a batch in
         update = []
         while True:
-            line = proc.stdout.readline().rstrip("\n")
+            line = out.next()
             update.append(line)
             if " added, " in line:
                 break
         time.sleep(2.0)  # any second re-index would have started by now
     finally:
         proc.send_signal(signal.SIGINT)
-        rest, err = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+    rest = out.rest()
     assert update[-1].startswith("100 added, 0 updated, 0 removed, 0 renamed, 2 unchanged, 0 skipped (100 files read")
     assert len(update) == 101  # 100 "added:" lines and the summary
     assert " added, " not in rest, rest  # no second re-index
-    assert proc.returncode == 0, err
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
     assert Engine.open(seed_corpus, index_dir).last_report.files_read == 0
+
+
+class _Watching(Exception):
+    pass
+
+
+def test_watch_indexes_a_file_that_arrived_before_the_watcher_started(
+    seed_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file saved after the first index but before the watcher runs raises no event; `--watch` must
+    # still have it indexed by the time it says it is watching.
+    engine = Engine.open(seed_corpus, tmp_path / "idx")
+    write_article(seed_corpus, "ferry.md", "---\ntitle: Ferry\n---\nThe night ferry to Tallinn leaves at 11 p.m. from pier four.\n")
+    printed: list[str] = []
+
+    def record(*args: object, **_kwargs: object) -> None:
+        printed.append(" ".join(map(str, args)))
+        if printed[-1].startswith("watching "):
+            raise _Watching
+
+    monkeypatch.setattr(cli, "print", record, raising=False)
+    with pytest.raises(_Watching):
+        cli._watch(engine, argparse.Namespace(json=False))
+    assert "ferry" in engine.index.articles
+    assert any(line.startswith("1 added, ") for line in printed[:-1]), printed
+    assert answer_question(engine.index, "When does the night ferry to Tallinn leave?").answer == "11 p.m."
 
 
 @pytest.mark.parametrize("command", ["index", "add", "remove", "ask", "chat", "sources"])
