@@ -237,7 +237,7 @@ def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and (text[start].isspace() or text[start] in ",;:“\"‘'«(-–—"):
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:.”\"’'»)-–—!?"):
-        if text[end - 1] == "." and re.search(r"\b[A-Z]\.$|\b(?:Jr|Sr|Inc|Ltd|Co|St)\.$", text[start:end]):
+        if text[end - 1] == "." and re.search(r"\b[A-Z]\.$|\b[a-z]\.[a-z]\.$|\b(?:Jr|Sr|Inc|Ltd|Co|St)\.$", text[start:end]):
             break
         if text[end - 1] == ")" and text[start:end].count("(") == text[start:end].count(")"):
             break  # "American Medical Association (AMA)": the bracket is part of it

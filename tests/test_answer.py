@@ -372,3 +372,21 @@ def test_a_pronoun_that_opens_the_sentence_is_answered_with_the_name_before_it(t
     assert answer.sentence == f"{first} {second}"
     citation = answer.citations[0]
     assert citation.passage_text[citation.start : citation.end] == "Peyton Manning"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("at 11 p.m.", "at 11 p.m."),  # the abbreviation's period is the answer's, even at the sentence end
+        ("in the U.S.", "in the U.S."),
+        ("Martin Luther King Jr.", "Martin Luther King Jr."),
+        ("in 1999.", "in 1999"),  # a full stop is not
+        ("“the national anthem,”", "the national anthem"),
+        ("(AMA)", "AMA"),
+    ],
+)
+def test_a_span_loses_edge_punctuation_but_not_an_abbreviation(text: str, kept: str) -> None:
+    from retrieval.spans import strip_span
+
+    start, end = strip_span(text, 0, len(text))
+    assert text[start:end] == kept
