@@ -52,15 +52,60 @@ def run_eval(args: list[str]) -> dict:
     return json.loads(done.stdout)
 
 
-def run_abstention() -> dict:
-    """`python -m bench.abstention`: the abstention threshold sweep, in its own process."""
+def run_module(module: str, *args: str) -> dict:
+    """`python -m MODULE ARGS`: a bench script that prints JSON, in its own process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
     env["PYTHONHASHSEED"] = HASH_SEED
-    cmd = [sys.executable, "-m", "bench.abstention"]
+    cmd = [sys.executable, "-m", module, *args]
     done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        sys.exit(f"quality: python -m bench.abstention failed: {done.stderr.strip()}")
+        sys.exit(f"quality: {shlex.join(['python', '-m', module, *args])} failed: {done.stderr.strip()}")
     return json.loads(done.stdout)
+
+
+def render_confidence(r: dict) -> str:
+    """The 'Confidence' section: what the confidence model's numbers mean, on answers it was not fitted on."""
+    out = [
+        "## Confidence",
+        "",
+        "Written by `PYTHONHASHSEED=0 python -m bench.calibrate --json` (run by this script). An answer's",
+        "confidence is a logistic model's probability that it is right (`retrieval/confidence.py`; weights",
+        "in `retrieval/confidence_weights.json`, fitted by `python -m bench.calibrate --write`). It learns from",
+        f"{r['answers']} answers: XQuAD dev against its whole corpus (right: EM, or F1 ≥ 0.5) and the same",
+        f"questions against only the other half of the articles ({r['answers_to_unanswerable']} answers, all wrong).",
+        f"Every figure below is held out: the articles are dealt into {r['folds']} folds and each fold's",
+        "answers are scored by weights fitted on the other folds. The formula used before the model",
+        "(0.2 + 0.5 coverage + 0.2 typed + 0.1 second article) is scored on the same answers.",
+        "",
+        f"AUC {r['held_out']['auc']:.3f} (before: {r['old_formula']['auc']:.3f}; the chance that a right answer is more",
+        "confident than a wrong one, higher is better); "
+        f"Brier score {r['held_out']['brier']:.3f} (before: {r['old_formula']['brier']:.3f}) and "
+        f"log loss {r['held_out']['log_loss']:.3f} (before: {r['old_formula']['log_loss']:.3f}), lower is better.",
+        "",
+        "| confidence | answers | mean confidence | right | before: answers | mean confidence | right |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for a, b in zip(r["reliability_held_out"], r["reliability_old"]):
+        cells = [
+            f"{x['answers']} | {fmt(x['mean_confidence'])} | {fmt(x['right'], '%')}" if x["answers"] else "0 | – | –"
+            for x in (a, b)
+        ]
+        out.append(f"| {a['bin']} | {cells[0]} | {cells[1]} |")
+    out += [
+        "",
+        "Answering only at confidence ≥ threshold (held out): how many answers remain, how many of them",
+        "are right, and how many of the remaining answers went to questions no article answers.",
+        "",
+        "| threshold | answers | right, of answered | to unanswerable | before: answers | right, of answered | to unanswerable |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for a, b in zip(r["thresholds_held_out"], r["thresholds_old"]):
+        out.append(
+            f"| {a['threshold']:.1f} | {a['answers']} | {fmt(a['right_of_answered'], '%')} | {a['unanswerable_answered']} | "
+            f"{b['answers']} | {fmt(b['right_of_answered'], '%')} | {b['unanswerable_answered']} |"
+        )
+    out.append("")
+    return "\n".join(out)
 
 
 def render_abstention(sweep: dict) -> str:
@@ -239,6 +284,11 @@ def render(reports: list[tuple[str, list[str], dict]], host: list[str]) -> str:
             "Answering only at confidence ≥ threshold: the share of all questions answered, how many of those",
             "answers are right (EM 1 or F1 ≥ 0.5), and the overall F1 if the answers below the threshold were",
             "abstentions (an abstention scores 1 on an unanswerable question, 0 on an answerable one).",
+            *(
+                ["The confidence model was fitted on these answers, so this table is in sample: see",
+                 "\"Confidence\" at the end for the held-out figures."]
+                if name.startswith("XQuAD") else []
+            ),
             "",
             "| threshold | answered | right, of answered | F1 |",
             "|---|---|---|---|",
@@ -276,11 +326,13 @@ def main() -> int:
         report = run_eval(args)
         reports.append((name, args, report))
         (results / f"{slug}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    sweep = run_abstention()
+    sweep = run_module("bench.abstention")
     (results / "abstention.json").write_text(json.dumps(sweep, indent=1) + "\n", encoding="utf-8")
+    calibration = run_module("bench.calibrate", "--json")
+    (results / "calibration.json").write_text(json.dumps(calibration, indent=1) + "\n", encoding="utf-8")
     target = BENCH / "QUALITY.md"
     tmp = target.with_name(".QUALITY.md.tmp")
-    tmp.write_text(render(reports, host).rstrip("\n") + "\n\n" + render_abstention(sweep), encoding="utf-8")
+    tmp.write_text(render(reports, host).rstrip("\n") + "\n\n" + render_abstention(sweep) + "\n" + render_confidence(calibration), encoding="utf-8")
     os.replace(tmp, target)
     print(f"wrote {target.relative_to(REPO)} and {len(reports)} reports in {results.relative_to(REPO)}/")
     return 0

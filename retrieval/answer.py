@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from retrieval.confidence import features as confidence_features, probability
 from retrieval.index import CorpusIndex
 from retrieval.models import Alternative, Answer, Citation, Passage
 from retrieval.rerank import query_expansions as _expansions, rank_passages
@@ -79,16 +80,21 @@ def _weight(terms: set[str], weights: dict[str, float]) -> float:
 
 def answer_question(index: CorpusIndex, question: str) -> Answer:
     """Answer one question from the index: a span of a passage with citations, or a reasoned None."""
+    return answer_with_features(index, question)[0]
+
+
+def answer_with_features(index: CorpusIndex, question: str) -> tuple[Answer, tuple[float, ...] | None]:
+    """The answer, and the confidence model's inputs it was given (None when there is no answer)."""
     q = analyze_question(question)
     if not q.terms:
-        return Answer(question=question, note="The question has no words to look up; ask about something the articles cover.")
+        return Answer(question=question, note="The question has no words to look up; ask about something the articles cover."), None
     if not index.passages:
-        return Answer(question=question, note="There are no articles to search.")
+        return Answer(question=question, note="There are no articles to search."), None
     expansions = _expansions(q, index)
     missing_names = [t for t in q.proper if index.bm25.doc_freq(t) == 0 and t not in expansions.values()]
     hits = rank_passages(index, q, TOP_PASSAGES, expansions)
     if not hits:
-        return Answer(question=question, note="Not found in the articles: none of them mentions these words.")
+        return Answer(question=question, note="Not found in the articles: none of them mentions these words."), None
     weights = _weights(q, index)
     total = math.fsum(weights.values())
     synonyms = question_synonyms(q, exclude=expansions.keys())
@@ -144,10 +150,10 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
                 choices.append(_Choice(passage, bm25_score, (lo, hi), None, score, coverage, False))
     if missing_names:
         names = ", ".join(sorted(_surface(q, t) for t in missing_names))
-        return _not_found(question, hits, index, f"Not found in the articles: they never mention {names}.")
+        return _not_found(question, hits, index, f"Not found in the articles: they never mention {names}."), None
     covering = sorted((c for c in choices if c.coverage >= ABSTAIN_COVERAGE), key=lambda c: -c.score)
     if not covering:
-        return _not_found(question, hits, index, "Not found in the articles: no passage covers the question's key terms.")
+        return _not_found(question, hits, index, "Not found in the articles: no passage covers the question's key terms."), None
     top = covering[0]
     # Near-ties between articles go to the dated one, the latest first: its answer can be placed in time.
     # For "last / latest" questions the latest article's statement wins over a wider margin.
@@ -159,10 +165,24 @@ def answer_question(index: CorpusIndex, question: str) -> Answer:
         typed = [c for c in covering if c.typed]
         if typed and typed[0].score >= 0.6 * top.score:
             top = typed[0]
-    answer = _build_answer(question, q, index, top, choices, hits)
+    answer, features = _build_answer(question, q, index, top, _margin(top, covering), hits)
     if q.kind in _CONFLICT_KINDS and top.span is not None:
         _add_conflicts(answer, index, top, covering)
-    return answer
+    return answer, features
+
+
+def _margin(top: _Choice, covering: list[_Choice]) -> float:
+    """How far the answer leads the best choice that says something else: 1 - its score / the answer's."""
+    said = _normalize(_said(top))
+    other = next((c for c in covering if _normalize(_said(c)) != said), None)
+    if other is None or top.score <= 0:
+        return 1.0
+    return 1.0 - other.score / top.score
+
+
+def _said(c: _Choice) -> str:
+    lo, hi = c.span if c.span is not None else c.sent
+    return c.passage.text[lo:hi]
 
 
 _PRONOUN = re.compile(r"(?:He|She|His|Her)\b")
@@ -427,8 +447,8 @@ def _normalize(text: str) -> str:
 
 
 def _build_answer(
-    question: str, q: Question, index: CorpusIndex, top: _Choice, choices: list[_Choice], hits: list[tuple[Passage, float]]
-) -> Answer:
+    question: str, q: Question, index: CorpusIndex, top: _Choice, margin: float, hits: list[tuple[Passage, float]]
+) -> tuple[Answer, tuple[float, ...]]:
     passage = top.passage
     lo, hi = top.sent
     sentence = passage.text[lo:hi]
@@ -457,7 +477,10 @@ def _build_answer(
     support.sort(key=lambda c: (c.article_id == passage.article_id, -c.score))
     citations.extend(support[:4])
     articles = {c.article_id for c in citations}
-    confidence = min(1.0, 0.2 + 0.5 * top.coverage + (0.2 if top.typed else 0.0) + 0.1 * min(len(articles) - 1, 1))
+    features = confidence_features(
+        q.kind, top.coverage, top.typed, margin, passage.id == hits[0][0].id, len(citations) - 1, answer
+    )
+    confidence = probability(features)
     note = f"Reported by {len(articles)} articles." if len(articles) > 1 else None
     if top.span is None:
         confidence = min(confidence, 0.5)
@@ -477,7 +500,7 @@ def _build_answer(
         note=note,
         time_notes=notes,
         as_of=as_of,
-    )
+    ), features
 
 
 SUPPORT_SHARE = 0.5
