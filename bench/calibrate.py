@@ -6,7 +6,9 @@
 
 The answers it learns from, all asked the way `newsqa eval` asks:
 
-- XQuAD en dev against its whole corpus: an answer is right when it is an exact match or has F1 >= 0.5;
+- XQuAD en dev against its whole corpus: a span answer is right when it is an exact match or has
+  F1 >= 0.5; a quoted sentence (the answer when no span of the asked type is found, and for yes/no
+  questions) claims only that the answer is in it, and is right when it holds a gold answer;
 - the same questions against a corpus of only the other half of its articles (even against odd, odd
   against even, as in bench/abstention.py): every answer there is wrong, since no article holds it.
 
@@ -33,7 +35,7 @@ from scipy.optimize import minimize
 from bench.abstention import XQUAD, halves
 from retrieval import confidence
 from retrieval.answer import answer_with_features
-from retrieval.evaluate import load_eval_file, score_answer
+from retrieval.evaluate import contains_answer, load_eval_file, score_answer
 from retrieval.index import CorpusIndex
 from retrieval.models import Answer
 
@@ -73,9 +75,16 @@ def collect() -> Data:
             answer, x = answer_with_features(index, item.question)
             if answer.answer is None or x is None:
                 continue
-            em, f1 = score_answer(answer.answer, item.answers, True) if answerable else (0.0, 0.0)
+            typed = dict(zip(confidence.FEATURES, x))["typed"]
+            if not answerable:
+                right = False
+            elif typed:
+                em, f1 = score_answer(answer.answer, item.answers, True)
+                right = em == 1.0 or f1 >= 0.5
+            else:  # a quoted sentence claims only that the answer is in it
+                right = contains_answer(answer.sentence, item.answers)
             data.x.append(x)
-            data.right.append(float(em == 1.0 or f1 >= 0.5))
+            data.right.append(float(right))
             data.article.append((item.passage_id or "").split("#")[0])
             data.answerable.append(answerable)
             data.old.append(old_confidence(x, answer))

@@ -22,6 +22,7 @@ FEATURES = (
     "bias",
     "coverage",  # idf-weighted share of the question's key terms in the quoted sentence (its passage at half)
     "typed",  # the answer is a span of the asked type, not the whole sentence
+    "sentence_coverage",  # coverage again for a quoted sentence, which is right when it holds the answer
     "margin",  # 1 - the best different answer's score / the answer's score
     "first_passage",  # the answer comes from the best-ranked passage
     "passages",  # other passages that state it, of at most 4 (other articles among them: on XQuAD's
@@ -44,6 +45,7 @@ def features(kind: str, coverage: float, typed: bool, margin: float, first_passa
         1.0,
         coverage,
         float(typed),
+        0.0 if typed else coverage,
         max(0.0, min(1.0, margin)),
         float(first_passage),
         min(passages, 4) / 4,

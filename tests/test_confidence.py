@@ -56,7 +56,7 @@ def _p(**changes: object) -> float:
     ("weaker", "stronger"),
     [
         ({"coverage": 0.45}, {"coverage": 0.95}),  # the sentence says less of the question
-        ({"typed": False}, {"typed": True}),  # a quoted sentence, not a span of the asked type
+        ({"coverage": 0.45, "typed": False}, {"coverage": 0.95, "typed": False}),  # a quoted sentence too
         ({"first_passage": False}, {"first_passage": True}),  # from a lower-ranked passage
         ({"passages": 0}, {"passages": 3}),  # no other passage states it
         ({"kind": SAY}, {"kind": DATE}),  # a saying is rarely quoted exactly; a date often is
