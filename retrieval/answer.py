@@ -126,7 +126,7 @@ def answer_with_features(index: CorpusIndex, question: str) -> tuple[Answer, tup
             cands = candidates(q, passage.text, lo, hi, stoks, words)
             cands = [
                 c for c in cands
-                if not _repeats_question(passage.text[c.start : c.end], q) and not _names_question_acronym(passage.text, c, q)
+                if not _repeats_question(passage.text[c.start : c.end], q, expansions) and not _names_question_acronym(passage.text, c, q)
             ]
             # Each candidate is scored where it stands and answered with its own span, except a pronoun
             # that opens the sentence ("He is also the oldest quarterback ..."): it is scored where it
@@ -260,10 +260,10 @@ def _surface(q: Question, term: str) -> str:
 _NEGATIONS = frozenset({"no", "not", "nor", "never", "none", "nobody", "nothing"})
 
 
-def _repeats_question(span: str, q: Question) -> bool:
-    """True when every content word of the span is already in the question."""
+def _repeats_question(span: str, q: Question, stand_ins: dict[str, str] | None = None) -> bool:
+    """True when every content word of the span is already in the question, or stands for one of its words ("Finnish" for "Finland")."""
     terms = _answer_terms(span)
-    return not terms or all(t in q.terms for t in terms)
+    return not terms or all(t in q.terms or (stand_ins is not None and t in stand_ins) for t in terms)
 
 
 # Half A EM +0.3, half B level (with the "stands for" exception: without it B lost "What did the LMP

@@ -26,7 +26,8 @@ from retrieval.index import CorpusIndex
 from retrieval.models import Passage
 from retrieval.question import Question
 from retrieval.spans import split_sentences
-from retrieval.tokens import tokenize
+from retrieval.synonyms import pertainyms
+from retrieval.tokens import _word_term, tokenize
 
 RERANK_DEPTH = 20  # BM25 passages re-scored per question: cheap at any corpus size
 SENTENCE_WEIGHT = 0.25
@@ -39,6 +40,15 @@ def query_expansions(q: Question, index: CorpusIndex) -> dict[str, str]:
     for t in q.terms:
         for e in index.expand(t):
             out.setdefault(e, t)
+    # A place the corpus names only by its adjective, or the other way round: "Finland" in the
+    # question, "the Finnish capital" in the article (WordNet's pertainyms).
+    for tok in q.tokens:
+        if tok.stop or tok.term not in q.terms or index.bm25.doc_freq(tok.term) or tok.term in out.values():
+            continue
+        for word in pertainyms(q.text[tok.start : tok.end]):
+            term, stop = _word_term(word)
+            if not stop and index.bm25.doc_freq(term):
+                out.setdefault(term, tok.term)
     return out
 
 

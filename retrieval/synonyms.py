@@ -138,6 +138,43 @@ class WordNet:
         n_synsets, n_pointers = int(line[2]), int(line[3])
         return [int(x) for x in line[4 + n_pointers + 2 :][:n_synsets]]
 
+    def pertainyms(self, adjective: str) -> list[int]:
+        """Offsets in data.noun of the nouns an adjective pertains to ("Finnish" -> Finland), its most frequent sense first."""
+        out: list[int] = []
+        for offset in self.synsets(adjective, "a")[:1]:
+            fields = self._data_line("a", offset)
+            n_words = int(fields[3], 16)
+            at = 4 + 2 * n_words
+            for _ in range(int(fields[at])):
+                symbol, target, pos = fields[at + 1], fields[at + 2], fields[at + 3]
+                if symbol == "\\" and pos == "n":
+                    out.append(int(target))
+                at += 4
+        return out
+
+    def pertaining(self) -> dict[int, list[str]]:
+        """data.noun offset -> the adjectives that pertain to that noun (Finland -> "finnish"): one pass over data.adj."""
+        with self._lock:
+            cached = getattr(self, "_pertaining", None)
+            if cached is not None:
+                return cached
+            data = self._file("data.adj").getvalue().decode("utf-8", "replace")
+        out: dict[int, list[str]] = {}
+        for line in data.splitlines():
+            if line.startswith(" ") or "\\ " not in line:
+                continue
+            fields = line.split(" | ", 1)[0].split()
+            n_words = int(fields[3], 16)
+            lemmas = [re.sub(r"\(\w+\)$", "", fields[4 + 2 * i]).lower() for i in range(n_words)]
+            at = 4 + 2 * n_words
+            for _ in range(int(fields[at])):
+                if fields[at + 1] == "\\" and fields[at + 3] == "n":
+                    out.setdefault(int(fields[at + 2]), []).extend(lemmas)
+                at += 4
+        with self._lock:
+            self._pertaining = out
+        return out
+
     def synset(self, pos: str, offset: int) -> list[str]:
         """The lemmas of one synset, lower-cased, without their adjective markers ("(a)")."""
         f = self._data_line(pos, offset)
@@ -166,6 +203,7 @@ def reset() -> None:
     with _lock:
         _wordnet, _checked = None, False
     synonyms.cache_clear()
+    pertainyms.cache_clear()
 
 
 @lru_cache(maxsize=20_000)
@@ -184,6 +222,32 @@ def synonyms(word: str, pos: str = "v", senses: int = 3) -> tuple[str, ...]:
         for lemma in wn.base_forms(word, pos):
             for offset in wn.synsets(lemma, pos)[:senses]:
                 out += wn.synset(pos, offset)
+    except (OSError, ValueError, IndexError):
+        return ()
+    return tuple(dict.fromkeys(w for w in out if w.isalpha() and w != word))
+
+
+@lru_cache(maxsize=20_000)
+def pertainyms(word: str) -> tuple[str, ...]:
+    """A country or place and its adjective, either way round: "Finland" <-> "Finnish", "France" <-> "French".
+
+    WordNet's pertainym pointers run from an adjective to its noun ("of or relating to Finland");
+    the way back is their reverse, built on first use from one pass over data.adj (about 0.1 s).
+    Single words only, lower-cased; the word itself is left out.
+    """
+    wn = wordnet()
+    if wn is None or not word.isalpha():
+        return ()
+    word = word.lower()
+    out: list[str] = []
+    try:
+        for offset in wn.pertainyms(word)[:1]:  # the most frequent sense only: "Chinese" is not Taiwan
+            out += wn.synset("n", offset)
+        pertaining = None
+        for lemma in wn.base_forms(word, "n"):
+            for offset in wn.synsets(lemma, "n")[:1]:
+                pertaining = pertaining if pertaining is not None else wn.pertaining()
+                out += pertaining.get(offset, [])
     except (OSError, ValueError, IndexError):
         return ()
     return tuple(dict.fromkeys(w for w in out if w.isalpha() and w != word))

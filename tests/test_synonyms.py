@@ -95,3 +95,48 @@ def test_without_wordnet_there_are_no_synonyms_and_no_error(tmp_path: Path, no_w
     write_article(tmp_path / "corpus", "council.txt", _COUNCIL)
     answer = Engine.open(tmp_path / "corpus").ask("When did the council build the new dam?")
     assert answer.answer == "1990"  # only the synonym "constructed" points to the other sentence
+
+
+@pytest.mark.parametrize(
+    ("word", "related", "not_related"),
+    [
+        ("Finland", "finnish", None),
+        ("Finnish", "finland", None),
+        ("France", "french", None),
+        ("French", "france", None),
+        ("Ukrainian", "ukraine", None),
+        ("Germany", "german", None),
+        ("Russian", "russia", "soviet"),  # the adjective's most frequent sense only
+        ("Moscow", None, None),  # a city with no adjective of its own in WordNet
+    ],
+)
+def test_a_place_and_its_adjective_are_related_both_ways(word: str, related: str | None, not_related: str | None) -> None:
+    found = wn.pertainyms(word)
+    assert (related in found) if related else found == ()
+    assert not_related not in found
+
+
+_PARIS = "Paris talks\n\nThe French government announced a new tax on flights on Monday. Farmers protested in Lyon.\n"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("What did the government of France announce on Monday?", "The French government announced a new tax on flights on Monday."),
+    ],
+)
+def test_a_country_the_article_names_only_by_its_adjective_is_found(tmp_path: Path, question: str, sentence: str) -> None:
+    write_article(tmp_path, "paris.txt", _PARIS)
+    answer = Engine.open(tmp_path).ask(question)
+    assert answer.answer is not None and "France" not in (answer.note or "")
+    assert answer.sentence == sentence
+
+
+def test_the_capital_of_a_country_the_seeds_name_by_its_adjective(seed_corpus: Path) -> None:
+    # "the Finnish capital of Helsinki": and "Finnish" stands for the question's "Finland", so it is no answer
+    assert Engine.open(seed_corpus).ask("What is the capital of Finland?").answer == "Helsinki"
+
+
+def test_without_wordnet_a_country_named_only_by_its_adjective_is_missing(seed_corpus: Path, no_wordnet: None) -> None:
+    answer = Engine.open(seed_corpus).ask("What is the capital of Finland?")
+    assert answer.answer is None and "never mention Finland" in (answer.note or "")
