@@ -76,7 +76,7 @@ _LAST_ADJECTIVE = re.compile(r"\b(?:the|its|his|her|their|our|this|that|these|th
 _AUX = frozenset("did does do will would can could should shall might must may has have had".split())
 _COPULA = frozenset("is was are were be been".split())
 _HEAD_SKIP = frozenset(
-    "kind kinds type types sort sorts form forms name names part parts portion example examples term".split()
+    "kind kinds type types sort sorts form forms name names surname surnames part parts portion example examples term".split()
 )
 # "What is the name of the X ...", "What kind of X ...", "Which X ...": X is what the answer is.
 _HEAD = re.compile(
@@ -84,6 +84,14 @@ _HEAD = re.compile(
 )
 _NOT_HEAD = _AUX | _COPULA | frozenset("of the a an he she it they this that these those".split())
 
+
+# "What is the name of the quarterback who ...": the name of a person or a place is a person or a place.
+_NAME_OF = re.compile(r"\b(?:(last|first|family|given|sur)\s*)?names?\s+of\b")
+_NAME_HEADS = {
+    **{t.term: PERSON for t in iter_tokens(_PERSON_NOUNS.replace("|", " "))},
+    **{t.term: PLACE for t in iter_tokens(_PLACE_NOUNS.replace("|", " "))},
+}
+_NAME_PARTS = {"last": "last", "family": "last", "sur": "last", "first": "first", "given": "first"}
 
 # Nouns that name a quantity: a what/which question about one is answered by a number or an amount.
 _QUANTITY_HEADS = {
@@ -110,6 +118,7 @@ class Question:
     head: str | None = None  # "What river ...": the term the answer is an instance of
     role: str = OBJECT  # where the wh-word stands: subject, object or copula
     plural: bool = False  # "What are ...", "Which countries ...": a list may be the answer
+    name_part: str | None = None  # "What is the last name of ...": "last" (or "first"): one word of the name
 
 
 _PREPOSITIONS = frozenset(
@@ -229,6 +238,9 @@ def analyze_question(text: str) -> Question:
         if rest and len(rest) <= 4 and named and not any(t.stop for t in rest):
             kind, subject = DEFINITION, [t.term for t in rest]
     excluded = [(m.start(), m.end()) for m in _WH_PHRASE.finditer(lower)]
+    name_of = _NAME_OF.search(lower)
+    if name_of:
+        excluded.append(name_of.span())  # "the last name of": no article says "name" for a name
     tokens = iter_tokens(text)
     terms: list[str] = []
     proper: set[str] = set()
@@ -256,6 +268,12 @@ def analyze_question(text: str) -> Question:
     head, plural = _head_noun(lower) if kind in (THING, PERSON, PLACE, NUMBER) else (None, False)
     if kind == THING and head in _QUANTITY_HEADS:
         kind = _QUANTITY_HEADS[head]  # "What was the estimated population of ...?" asks for a number
+    name_part = None
+    if name_of and kind in (THING, PERSON, PLACE):
+        if kind == THING and head in _NAME_HEADS:
+            kind = _NAME_HEADS[head]  # "What is the name of the Kremlin spokesman?" asks for a person
+        if kind == PERSON and name_of.group(1):
+            name_part = _NAME_PARTS[name_of.group(1)]  # "What was the last name of the player ...?"
     if re.search(r"\b(?:what|which)\s+(?:are|were)\b", lower):
         plural = True
-    return Question(text, kind, tokens, terms, proper, recency, focus_verbs, subject, head, _role(lower), plural)
+    return Question(text, kind, tokens, terms, proper, recency, focus_verbs, subject, head, _role(lower), plural, name_part)

@@ -232,6 +232,18 @@ class Candidate:
     prior: float
 
 
+def name_part(text: str, c: Candidate, part: str) -> Candidate:
+    """The last (or first) word of a name, for "What is the last name of ...?": "Von Miller" -> "Miller"."""
+    words = [m for m in re.finditer(r"[^\W\d_][\w'’.\-]*", text[c.start : c.end]) if m.group()[:1].isupper()]
+    if len(words) < 2:
+        return c
+    w = words[-1] if part == "last" else words[0]
+    start, end = strip_span(text, c.start + w.start(), c.start + w.end())
+    if text[end - 2 : end] in ("'s", "’s"):
+        end -= 2
+    return Candidate(start, end, c.kind, c.prior)
+
+
 def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Trim white space and edge punctuation that is not part of the answer."""
     while start < end and (text[start].isspace() or text[start] in ",;:“\"‘'«(-–—"):
@@ -608,7 +620,8 @@ def candidates(q: Question, text: str, lo: int, hi: int, tokens: list[Token], wo
         chunks = [c for c in chunk_candidates(text, lo, hi, words, PERSON) if re.search(r"[^\W\d_]", text[c.start : c.end])]
         for c in chunks:
             c.prior -= 0.4 if text[c.start].isupper() else 0.7
-        return names + chunks + [c for c in head_candidates(text, words, q)]
+        people = names + chunks + [c for c in head_candidates(text, words, q)]
+        return [name_part(text, c, q.name_part) for c in people] if q.name_part else people
     if kind == PLACE:
         names = name_candidates(text, lo, hi, q, kind)
         # "in the altitude chamber", "in nursing homes": a common noun phrase after a place preposition.

@@ -63,6 +63,11 @@ def test_seed_dev(seeds: Engine, case: dict) -> None:
         # The subject before its verb, past the auxiliary: "Biden had sent him a letter regarding Ukraine".
         ("Who sent Putin a letter?", "Biden"),
         ("What did the US media allege?", "Putin and Trump had discussed the situation in Ukraine and peace on the European continent"),
+        # The name of a person is a person; the last or first name is one word of it.
+        ("What is the name of the Kremlin spokesman?", "Dmitry Peskov"),
+        ("What is the last name of the Kremlin spokesman?", "Peskov"),
+        ("What is the first name of the Kremlin spokesman?", "Dmitry"),
+        ("What is the surname of the Russian president?", "Putin"),
     ],
 )
 def test_other_phrasings(seeds: Engine, question: str, expected: str) -> None:
@@ -203,6 +208,9 @@ def test_span_types(tmp_path: Path, sentence: str, question: str, expected: str)
         # ... but after a time noun "when" is relative, and a relative who keeps its person.
         ("What was the year when the bridge opened?", "date"),
         ("What is the name of the player who scored?", "person"),
+        ("What is the name of the Kremlin spokesman?", "person"),
+        ("What was the name of the city that hosted the summit?", "place"),
+        ("What was the name of the Norman castle?", "thing"),
         ("What is the estimate of how many doctors left?", "number"),
         ("How soon would the conflict end?", "duration"),
         ("What did the US media allege?", "say"),
