@@ -91,6 +91,8 @@ _NAME_HEADS = {
     **{t.term: PERSON for t in iter_tokens(_PERSON_NOUNS.replace("|", " "))},
     **{t.term: PLACE for t in iter_tokens(_PLACE_NOUNS.replace("|", " "))},
 }
+# A question that ends on its preposition: the answer is what follows that preposition in the text.
+_STRANDED = re.compile(r"\b(of|on|in|at|to|from|for|with|by|about|into|after|against|as|upon|over|under|through)\s*[?.!]*\s*$")
 _NAME_PARTS = {"last": "last", "family": "last", "sur": "last", "first": "first", "given": "first"}
 
 # Nouns that name a quantity: a what/which question about one is answered by a number or an amount.
@@ -119,6 +121,7 @@ class Question:
     role: str = OBJECT  # where the wh-word stands: subject, object or copula
     plural: bool = False  # "What are ...", "Which countries ...": a list may be the answer
     name_part: str | None = None  # "What is the last name of ...": "last" (or "first"): one word of the name
+    stranded: str | None = None  # "What was the plague blamed on?": the preposition the answer follows
 
 
 _PREPOSITIONS = frozenset(
@@ -276,4 +279,8 @@ def analyze_question(text: str) -> Question:
             name_part = _NAME_PARTS[name_of.group(1)]  # "What was the last name of the player ...?"
     if re.search(r"\b(?:what|which)\s+(?:are|were)\b", lower):
         plural = True
-    return Question(text, kind, tokens, terms, proper, recency, focus_verbs, subject, head, _role(lower), plural, name_part)
+    stranded = _STRANDED.search(lower)
+    return Question(
+        text, kind, tokens, terms, proper, recency, focus_verbs, subject, head, _role(lower), plural, name_part,
+        stranded.group(1) if stranded else None,
+    )

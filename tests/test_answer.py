@@ -68,6 +68,8 @@ def test_seed_dev(seeds: Engine, case: dict) -> None:
         ("What is the last name of the Kremlin spokesman?", "Peskov"),
         ("What is the first name of the Kremlin spokesman?", "Dmitry"),
         ("What is the surname of the Russian president?", "Putin"),
+        # A question ending on its preposition: the answer follows that preposition in the text.
+        ("What did Putin wish Trump a speedy recovery from?", "coronavirus"),
     ],
 )
 def test_other_phrasings(seeds: Engine, question: str, expected: str) -> None:
@@ -222,6 +224,20 @@ def test_span_types(tmp_path: Path, sentence: str, question: str, expected: str)
 )
 def test_question_types(question: str, kind: str) -> None:
     assert analyze_question(question).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "stranded"),
+    [
+        ("What was the plague blamed on?", "on"),
+        ("Who was the report written for ?", "for"),
+        ("What did Putin wish Trump a speedy recovery from?", "from"),
+        ("What did Putin wish Trump?", None),
+        ("Where did Putin and Trump meet in July 2018?", None),
+    ],
+)
+def test_a_question_ending_on_its_preposition_says_which(question: str, stranded: str | None) -> None:
+    assert analyze_question(question).stranded == stranded
 
 
 def test_recency_is_noticed_but_not_the_verb_last() -> None:
