@@ -124,6 +124,8 @@ def answer_with_features(index: CorpusIndex, question: str) -> tuple[Answer, tup
                 score += 0.2 * total
             words = sentence_words(passage.text, lo, hi, q) if q.kind in _NEEDS_WORDS else []
             cands = candidates(q, passage.text, lo, hi, stoks, words)
+            if q.kind == DATE:
+                cands = [_without_questions_year(passage.text, c, q) for c in cands]
             cands = [
                 c for c in cands
                 if not _repeats_question(passage.text[c.start : c.end], q, expansions) and not _names_question_acronym(passage.text, c, q)
@@ -183,6 +185,19 @@ def _margin(top: _Choice, covering: list[_Choice]) -> float:
 def _said(c: _Choice) -> str:
     lo, hi = c.span if c.span is not None else c.sent
     return c.passage.text[lo:hi]
+
+
+_EDGE_YEAR = re.compile(r"^(?P<rest>.*?\w)[\s,]+(?P<year>\d{4})$|^(?P<year2>\d{4})[\s,]+(?P<rest2>\w.*)$")
+
+
+def _without_questions_year(text: str, c: Candidate, q: Question) -> Candidate:
+    """A date without the year the question already gives: "July" for "In which month of 2018 ...?", not "July 2018"."""
+    m = _EDGE_YEAR.match(text[c.start : c.end])
+    if m is None or (m.group("year") or m.group("year2")) not in q.terms:
+        return c
+    if m.group("rest") is not None:
+        return Candidate(c.start, c.start + m.end("rest"), c.kind, c.prior)
+    return Candidate(c.start + m.start("rest2"), c.end, c.kind, c.prior)
 
 
 _PRONOUN = re.compile(r"(?:He|She|His|Her)\b")

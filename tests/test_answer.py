@@ -70,6 +70,8 @@ def test_seed_dev(seeds: Engine, case: dict) -> None:
         ("What is the surname of the Russian president?", "Putin"),
         # A question ending on its preposition: the answer follows that preposition in the text.
         ("What did Putin wish Trump a speedy recovery from?", "coronavirus"),
+        # A date does not repeat the year the question gives.
+        ("In which month of 2018 was the Helsinki summit?", "July"),
     ],
 )
 def test_other_phrasings(seeds: Engine, question: str, expected: str) -> None:
