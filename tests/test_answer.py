@@ -70,6 +70,8 @@ def test_seed_dev(seeds: Engine, case: dict) -> None:
         ("What is the surname of the Russian president?", "Putin"),
         # A question ending on its preposition: the answer follows that preposition in the text.
         ("What did Putin wish Trump a speedy recovery from?", "coronavirus"),
+        # "Who is <a description>?": the name the description stands beside, as an apposition.
+        ("Who is a member of the editorial board of the Washington Post?", "Bob Woodward"),
         # A date does not repeat the year the question gives.
         ("In which month of 2018 was the Helsinki summit?", "July"),
     ],
@@ -164,6 +166,8 @@ def test_two_article_corpus_term_in_half_the_passages_still_counts(tmp_path: Pat
         ("The bridge cost $12.5 million to build.", "How much did the bridge cost?", "$12.5 million"),
         ("The plan was drafted by Finance Minister Maria Olsen last spring.", "Who drafted the plan?", "Maria Olsen"),
         ("The delegates met in Geneva to discuss the plan.", "Where did the delegates meet?", "Geneva"),
+        # "Who is <a description>?": the name the description stands beside as an apposition.
+        ("The talks stalled, and Anna Berg, the chief negotiator of the union, left the room.", "Who is the chief negotiator of the union?", "Anna Berg"),
         # A where-answer is a name marked as a place (after in/at/near...), not the people beside the verb.
         ("During the visit, President Jean-Paul Moreau and Chancellor Karl Heinz Weber signed the treaty in Bonn.", "Where was the treaty signed?", "Bonn"),
         ("The orchestra, led by Maria Elena Garcia Lopez, performed the symphony in Vienna.", "Where did the orchestra perform the symphony?", "Vienna"),
