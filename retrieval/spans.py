@@ -111,7 +111,8 @@ DURATION_PATTERN = re.compile(
 _SCALE = r"(?:\s?(?:%|percent|per cent|million|billion|trillion|thousand|hundred|bn|m|млн|млрд|тыс\.?)(?![\w-]))?"
 _UNIT = (
     r"(?:\s+(?:dollars|euros|pounds|rubles|roubles|yuan|yen|рублей|долларов|people|km|miles|metres|meters|feet|"
-    r"kilometres|kilometers|square miles|km2|acres|tons|tonnes|points|yards|°[CF]?|degrees|mph|km/h|kph|nm|kg|mm|cm))?"
+    r"kilometres|kilometers|square miles|km2|acres|tons|tonnes|points|yards|°[CF]?|degrees|mph|km/h|kph|nm|kg|mm|cm)"
+    r"(?:\s+(?:per|an?)\s+(?:second|minute|hour|day|week|month|year|person|capita))?)?"
 )
 _NUM = r"\d[\d,]*(?:\.\d+)?"
 NUMBER_PATTERNS = [
@@ -121,6 +122,12 @@ NUMBER_PATTERNS = [
         rf"\b{_QUALIFIER}?(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
         r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
         r"hundred|dozens?|hundreds|thousands|millions)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine|hundred|thousand|million|billion))*\b",
+        re.IGNORECASE,
+    ),
+    # Fractions: "a third", "two-thirds of its population", "half".
+    re.compile(
+        rf"\b{_QUALIFIER}?(?:(?:a|one|two|three|four|five|six|seven|nine)[\s-]+(?:half|halves|thirds?|quarters?|fifths?|sixths?|"
+        r"eighths?|tenths?)|half)\b(?!\s+(?:an?\s+)?(?:hour|minute|day|week|month|year|century|time|way|mile)s?\b)",
         re.IGNORECASE,
     ),
 ]

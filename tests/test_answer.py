@@ -164,6 +164,10 @@ def test_two_article_corpus_term_in_half_the_passages_still_counts(tmp_path: Pat
         ("The negotiations lasted almost three weeks before a deal.", "How long did the negotiations last?", "almost three weeks"),
         ("The flood displaced 4,500 residents of the valley.", "How many residents did the flood displace?", "4,500"),
         ("The bridge cost $12.5 million to build.", "How much did the bridge cost?", "$12.5 million"),
+        # Fractions are numbers; a rate keeps its "per"; "how strong" asks for a measure.
+        ("The new ferries will cut the company's emissions by a third.", "By how much will the ferries cut emissions?", "a third"),
+        ("The plague killed two-thirds of the city's population.", "How much of the population did the plague kill?", "two-thirds"),
+        ("Wind gusts reached 38 metres per second on the coast.", "How strong were the wind gusts?", "38 metres per second"),
         ("The plan was drafted by Finance Minister Maria Olsen last spring.", "Who drafted the plan?", "Maria Olsen"),
         ("The delegates met in Geneva to discuss the plan.", "Where did the delegates meet?", "Geneva"),
         # "Who is <a description>?": the name the description stands beside as an apposition.
@@ -221,6 +225,7 @@ def test_span_types(tmp_path: Path, sentence: str, question: str, expected: str)
         ("What was the name of the Norman castle?", "thing"),
         ("What is the estimate of how many doctors left?", "number"),
         ("How soon would the conflict end?", "duration"),
+        ("How strong were the gusts?", "number"),
         ("What did the US media allege?", "say"),
         ("What did the ministry confirm about the talks?", "say"),
         # A reporting verb after a determiner is a noun: "their call", "the statement".
