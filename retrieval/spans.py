@@ -641,7 +641,8 @@ def candidates(q: Question, text: str, lo: int, hi: int, tokens: list[Token], wo
                 if not any(n.start <= c.start and c.end <= n.end for n in names):
                     c.prior = PLACE_PHRASE_PRIOR
                     places.append(c)
-        return names + places
+        # A number is never where: "built in [1991]" for "Where will the ferries be built?".
+        return [c for c in names + places if re.search(r"[^\W\d_]", text[c.start : c.end])]
     if kind == DEFINITION:
         return definition_candidates(text, lo, hi, q, tokens)
     if kind == SAY:
