@@ -93,6 +93,7 @@ _NAME_HEADS = {
 }
 # A question that ends on its preposition: the answer is what follows that preposition in the text.
 _STRANDED = re.compile(r"\b(of|on|in|at|to|from|for|with|by|about|into|after|against|as|upon|over|under|through)\s*[?.!]*\s*$")
+_EXPANSION = re.compile(r"\b(?:stands?|stood|standing)\s+for\b|\bshort\s+for\b|\b(?:acronym|abbreviation|initials)s?\b")
 _NAME_PARTS = {"last": "last", "family": "last", "sur": "last", "first": "first", "given": "first"}
 
 # Nouns that name a quantity: a what/which question about one is answered by a number or an amount.
@@ -244,6 +245,8 @@ def analyze_question(text: str) -> Question:
     name_of = _NAME_OF.search(lower)
     if name_of:
         excluded.append(name_of.span())  # "the last name of": no article says "name" for a name
+    # "What does SMHI stand for?": the text spells the name out, it does not say "stand for".
+    excluded += [m.span() for m in _EXPANSION.finditer(lower)]
     tokens = iter_tokens(text)
     terms: list[str] = []
     proper: set[str] = set()

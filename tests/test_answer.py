@@ -170,6 +170,9 @@ def test_two_article_corpus_term_in_half_the_passages_still_counts(tmp_path: Pat
         ("Wind gusts reached 38 metres per second on the coast.", "How strong were the wind gusts?", "38 metres per second"),
         ("The plan was drafted by Finance Minister Maria Olsen last spring.", "Who drafted the plan?", "Maria Olsen"),
         ("The delegates met in Geneva to discuss the plan.", "Where did the delegates meet?", "Geneva"),
+        # What an acronym stands for: "stand for" is no key term, the long form is the answer.
+        ("Gusts reached 38 metres per second, the Swedish Meteorological and Hydrological Institute (SMHI) said.",
+         "What does SMHI stand for?", "Swedish Meteorological and Hydrological Institute"),
         # A number is never where, even after "in".
         ("The old ferry was built in 1991 and sails from the port of Turku.", "Where was the old ferry built?", "Turku"),
         # "Who is <a description>?": the name the description stands beside as an apposition.
