@@ -405,6 +405,19 @@ def _describes(text: str, end: int, q: Question, weights: dict[str, float]) -> b
     return _weight(said, weights) >= 0.5 * _weight(set(weights), weights)
 
 
+# A number followed by the noun a how-many question counts. XQuAD EM +0.4 (half A +0.3, half B level),
+# the same at 0.3 and 0.6.
+COUNTED_NOUN = 0.3
+
+
+def _counts_head(c: Candidate, q: Question, stoks: list[Token], text: str) -> bool:
+    """Whether the noun a how-many question counts follows the number, at most one word between ("four forced fumbles")."""
+    after = [t for t in stoks if t.start >= c.end and not t.stop][:2]
+    if not after or text[c.end : after[0].start].strip(" -"):
+        return False
+    return any(t.term == q.head for t in after)
+
+
 def _fit(
     c: Candidate, q: Question, words: list[Word], stoks: list[Token], matched: set[str], weights: dict[str, float], text: str = ""
 ) -> float:
@@ -412,6 +425,8 @@ def _fit(
     score = c.prior + 1.5 * _proximity(c, stoks, matched, weights, q.head)
     if text:
         score += _bracket_fit(c, q, text)
+    if c.kind in (NUMBER, AMOUNT) and q.head and _counts_head(c, q, stoks, text):
+        score += COUNTED_NOUN  # "How many cars ...?" -> "400 cars", not "1,200 passengers and 400 cars"
     first = bisect.bisect_left(words, c.start, key=lambda w: w.start)
     last = bisect.bisect_left(words, c.end, key=lambda w: w.start) - 1
     if first > last:

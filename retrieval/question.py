@@ -94,6 +94,7 @@ _NAME_HEADS = {
 # A question that ends on its preposition: the answer is what follows that preposition in the text.
 _STRANDED = re.compile(r"\b(of|on|in|at|to|from|for|with|by|about|into|after|against|as|upon|over|under|through)\s*[?.!]*\s*$")
 _EXPANSION = re.compile(r"\b(?:stands?|stood|standing)\s+for\b|\bshort\s+for\b|\b(?:acronym|abbreviation|initials)s?\b")
+_HOW_MANY = re.compile(r"\bhow many\s+([\w'-]+)")
 _NAME_PARTS = {"last": "last", "family": "last", "sur": "last", "first": "first", "given": "first"}
 
 # Nouns that name a quantity: a what/which question about one is answered by a number or an amount.
@@ -272,6 +273,10 @@ def analyze_question(text: str) -> Question:
         if m:
             focus_verbs = {t.term for t in iter_tokens(m.group(1)) if not t.stop}
     head, plural = _head_noun(lower) if kind in (THING, PERSON, PLACE, NUMBER) else (None, False)
+    counted = _HOW_MANY.search(lower) if kind == NUMBER and head is None else None
+    if counted:
+        toks = iter_tokens(counted.group(1))
+        head = toks[0].term if toks and not toks[0].stop else None  # "How many cars ...": a number of cars
     if kind == THING and head in _QUANTITY_HEADS:
         kind = _QUANTITY_HEADS[head]  # "What was the estimated population of ...?" asks for a number
     name_part = None

@@ -163,6 +163,9 @@ def test_two_article_corpus_term_in_half_the_passages_still_counts(tmp_path: Pat
         ("Talks resumed on Tuesday morning in Geneva.", "When did talks resume in Geneva?", "Tuesday morning"),
         ("The negotiations lasted almost three weeks before a deal.", "How long did the negotiations last?", "almost three weeks"),
         ("The flood displaced 4,500 residents of the valley.", "How many residents did the flood displace?", "4,500"),
+        # The number of the noun counted, not the nearest number.
+        ("Each ferry will carry up to 1,200 passengers and 400 cars.", "How many cars can each ferry carry?", "400"),
+        ("Each ferry will carry up to 1,200 passengers and 400 cars.", "How many passengers can each ferry carry?", "up to 1,200"),
         ("The bridge cost $12.5 million to build.", "How much did the bridge cost?", "$12.5 million"),
         # Fractions are numbers; a rate keeps its "per"; "how strong" asks for a measure.
         ("The new ferries will cut the company's emissions by a third.", "By how much will the ferries cut emissions?", "a third"),
