@@ -1,7 +1,7 @@
 """Relative dates ("this summer", "on Tuesday", "last year", "вчера") resolved against an article's date.
 
-A news article says "on Tuesday" and means the Tuesday before it was published; a reader a year later
-needs the date. Only what the publication date settles is resolved: "this summer" in an article of
+A news article says "on Tuesday" and means the Tuesday before it was published, or the coming one in a
+clause about the future ("will reopen on Tuesday"); a reader a year later needs the date. Only what the publication date settles is resolved: "this summer" in an article of
 2024-11-11 is summer 2024, "last week" is the week of 2024-11-04.
 """
 
@@ -60,14 +60,32 @@ def _season(name: str, which: str, published: date) -> str:
     return f"{name} {year if month < start and not inside else year + 1}"
 
 
+# A weekday in a clause about the future means the coming one: "customers would have power back by
+# Tuesday" in Monday's article is the next day, while "the storm hit on Sunday" is the day before.
+_FUTURE = re.compile(
+    r"\b(?:will|would|shall|won't|wouldn't|is due|are due|due to|expected to|expects? to|plans? to|planned to|"
+    r"going to|set to|scheduled|intends? to|hopes? to|будет|будут|планирует|планируют)\b|'ll\b",
+    re.IGNORECASE,
+)
+_CLAUSE_START = re.compile(r".*[,;:—–]\s*", re.DOTALL)
+
+
 def _weekday_before(published: date, weekday: int) -> date:
     """The latest given weekday strictly before the publication date (news says "on Tuesday" of the past week)."""
     delta = (published.weekday() - weekday) % 7 or 7
     return published - timedelta(days=delta)
 
 
-def resolve(phrase: str, published: date) -> str | None:
-    """What a relative date phrase means, seen from `published`; None when it is not one we resolve."""
+def _weekday_after(published: date, weekday: int) -> date:
+    """The first given weekday strictly after the publication date."""
+    return published + timedelta(days=(weekday - published.weekday()) % 7 or 7)
+
+
+def resolve(phrase: str, published: date, future: bool = False) -> str | None:
+    """What a relative date phrase means, seen from `published`; None when it is not one we resolve.
+
+    `future`: the phrase stands in a clause about the future, so a bare weekday is the coming one.
+    """
     m = RELATIVE.search(phrase)
     if m is None:
         return None
@@ -78,7 +96,7 @@ def resolve(phrase: str, published: date) -> str | None:
     if m.group("weekday") or m.group("ru_weekday"):
         word = (m.group("weekday") or m.group("ru_weekday")).lower()
         index = _WEEKDAYS.index(word) if word in _WEEKDAYS else next(i for i, w in enumerate(_WEEKDAYS_RU) if word.startswith(w))
-        return _weekday_before(published, index).isoformat()
+        return (_weekday_after if future else _weekday_before)(published, index).isoformat()
     if m.group("ru_which"):
         which = {"эт": "this", "пр": "last", "сл": "next"}[m.group("ru_which")[:2].lower()]
         unit = m.group("ru_unit").lower()
@@ -116,7 +134,9 @@ def time_notes(sentence: str, published: str | None) -> list[str]:
         return []
     notes = []
     for m in RELATIVE.finditer(sentence):
-        meaning = resolve(m.group(), day)
+        before = sentence[: m.start()]
+        clause = before[_CLAUSE_START.match(before).end() :] if _CLAUSE_START.match(before) else before
+        meaning = resolve(m.group(), day, future=bool(_FUTURE.search(clause)))
         phrase = re.sub(r"^(?:on|в|во)\s+", "", m.group(), flags=re.IGNORECASE)
         if m.start() == 0 and not m.group("weekday") and not m.group("ru_weekday"):
             phrase = phrase[:1].lower() + phrase[1:]  # "This summer, ..." -> "this summer"

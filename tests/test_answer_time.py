@@ -37,6 +37,22 @@ def test_relative_dates_resolve_against_the_publication_date(phrase: str, publis
     assert resolve(phrase, date.fromisoformat(published)) == meaning
 
 
+@pytest.mark.parametrize(
+    ("sentence", "meanings"),
+    [
+        # 2025-01-20 is a Monday. A weekday in a clause about the future is the coming one...
+        ("Vattenfall said most customers would have their electricity back by Tuesday.", ["2025-01-21"]),
+        ("The bridge will reopen on Friday.", ["2025-01-24"]),
+        # ... in a clause about the past, the one before; each clause decides for itself.
+        ("Storm Elin swept across southern Sweden on Sunday night.", ["2025-01-19"]),
+        ("The minister will travel to Kyiv on Monday, officials said on Friday.", ["2025-01-27", "2025-01-17"]),
+    ],
+)
+def test_a_weekday_is_resolved_by_the_tense_of_its_clause(sentence: str, meanings: list[str]) -> None:
+    notes = time_notes(sentence, "2025-01-20")
+    assert [n.split("i.e. ")[1].split(",")[0] for n in notes] == meanings
+
+
 def test_time_notes_need_a_publication_date() -> None:
     sentence = "This summer, Putin mentioned that Biden had sent him a letter."
     assert time_notes(sentence, "2024-11-11") == ["this summer, i.e. summer 2024, per the article of 2024-11-11"]
