@@ -152,7 +152,7 @@ def _head_noun(lower: str) -> tuple[str | None, bool]:
     for i, w in enumerate(words):
         if w in _HEAD_STOP or (_looks_like_verb(words, i) and (i == 0 or phrase[-1] not in ("of", "the"))):
             break
-        if phrase and re.fullmatch(r"\w+[^s]s", phrase[-1]) and w not in ("of", "the"):
+        if phrase and re.fullmatch(r"\w+[^s']s", phrase[-1]) and w not in ("of", "the"):
             break  # "What factors contribute ...": a plural noun, then its verb
         if phrase and phrase[-1] != "of" and _ADJECTIVE.fullmatch(w):
             break  # "algorithm useful for ...": the noun came before

@@ -110,7 +110,7 @@ DURATION_PATTERN = re.compile(
 )
 _SCALE = r"(?:\s?(?:%|percent|per cent|million|billion|trillion|thousand|hundred|bn|m|млн|млрд|тыс\.?)(?![\w-]))?"
 _UNIT = (
-    r"(?:\s+(?:dollars|euros|pounds|rubles|roubles|yuan|yen|рублей|долларов|people|km|miles|metres|meters|feet|"
+    r"(?:\s+(?:basis points|percentage points|dollars|euros|pounds|rubles|roubles|yuan|yen|рублей|долларов|people|km|miles|metres|meters|feet|"
     r"kilometres|kilometers|square miles|km2|acres|tons|tonnes|points|yards|°[CF]?|degrees|mph|km/h|kph|nm|kg|mm|cm)"
     r"(?:\s+(?:per|an?)\s+(?:second|minute|hour|day|week|month|year|person|capita))?)?"
 )
@@ -132,7 +132,7 @@ NUMBER_PATTERNS = [
     ),
 ]
 _UPPER = "A-Z\u00C0-\u00D6\u00D8-\u00DE\u0110\u0141\u0152\u0160\u017D\u0400-\u042F"  # Latin, a few accented, Cyrillic
-_CAP_WORD = rf"(?:[{_UPPER}][\w’'.\-–]*\w|[A-Z]\.|\d+[A-Z]?\b)"
+_CAP_WORD = rf"(?:[{_UPPER}][\w’'.\-–]*\w|[A-Z]\.|\d+[A-Z]?\b(?![%,.]\d|%))"
 _NAME_SEQ = re.compile(
     rf"(?:[{_UPPER}][\w’'.\-–]*\w|[A-Z]\.)(?:\s+(?:(?:of|de|da|di|dos|van|von|der|bin|ibn|al|la|le|del|du|the|for|and)\s+)?{_CAP_WORD})*"
 )
