@@ -124,6 +124,8 @@ NUMBER_PATTERNS = [
         r"hundred|dozens?|hundreds|thousands|millions)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine|hundred|thousand|million|billion))*\b",
         re.IGNORECASE,
     ),
+    # How often: "twice", "on several occasions".
+    re.compile(r"\b(?:once|twice|thrice|(?:several|a few|many|numerous|a number of|a dozen)\s+(?:times|occasions))\b", re.IGNORECASE),
     # Fractions: "a third", "two-thirds of its population", "half".
     re.compile(
         rf"\b{_QUALIFIER}?(?:(?:a|one|two|three|four|five|six|seven|nine)[\s-]+(?:half|halves|thirds?|quarters?|fifths?|sixths?|"
