@@ -151,7 +151,10 @@ ROLE_WORDS = frozenset(
 _LOCATIVE = frozenset("in at near inside outside within along across on throughout around from".split())
 _PLACE_PREPOSITIONS = frozenset("in at from to near of across outside inside into toward towards в во из под".split())
 _REPORTED = re.compile(
-    rf"\b(?:{SAY_VERBS}|stating|saying|noting|adding|arguing|warning|claiming|insisting)\b(?:\s+\w+){{0,3}}?\s+that\s+|[:]\s+",
+    rf"\b(?:{SAY_VERBS}|stating|saying|noting|adding|arguing|warning|claiming|insisting)\b(?:\s+\w+){{0,3}}?\s+that\s+|[:]\s+"
+    # Reported speech without "that", as news writes it: "said it would appeal", "warned the talks could fail".
+    r"|\b(?:said|says|told\s+\w+|warned|added|announced|stated|insisted|argued|claimed|predicted|confirmed|admitted|stressed|"
+    r"emphasized|emphasised)\s+(?=(?:it|he|she|they|we|there|this|the|its|his|her|their|our)\s+\w)",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r",\s+(?:and|but|while|whereas|although|though|which)\b|;|\.\s|\.$|\s+[-–—]\s+")

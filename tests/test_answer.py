@@ -178,6 +178,9 @@ def test_two_article_corpus_term_in_half_the_passages_still_counts(tmp_path: Pat
         ("Wind gusts reached 38 metres per second on the coast.", "How strong were the wind gusts?", "38 metres per second"),
         ("The plan was drafted by Finance Minister Maria Olsen last spring.", "Who drafted the plan?", "Maria Olsen"),
         ("The delegates met in Geneva to discuss the plan.", "Where did the delegates meet?", "Geneva"),
+        # Reported speech without "that", as news writes it.
+        ("The company, based in Leipzig, said it would appeal the ruling.", "What did the company say it would do?", "it would appeal the ruling"),
+        ("Shokhin warned the high borrowing costs would hurt investment.", "What did Shokhin warn?", "the high borrowing costs would hurt investment"),
         # What an acronym stands for: "stand for" is no key term, the long form is the answer.
         ("Gusts reached 38 metres per second, the Swedish Meteorological and Hydrological Institute (SMHI) said.",
          "What does SMHI stand for?", "Swedish Meteorological and Hydrological Institute"),
