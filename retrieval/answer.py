@@ -410,11 +410,16 @@ def _describes(text: str, end: int, q: Question, weights: dict[str, float]) -> b
 COUNTED_NOUN = 0.3
 
 
-# A rate, share or proportion asked for is a percentage when the sentence has one: "to 21%" over "by
-# 200 basis points", which sits closer to "rate". XQuAD level at 0.3, 0.6 and 1.0; 0.3 is not enough there.
-SHARE_PERCENT = 0.6
-_SHARE_HEADS = frozenset(t.term for t in iter_tokens("rate percentage percent proportion share"))
+# The form a number takes for what is asked: a rate, share or proportion is a percentage ("to 21%" over
+# "by 200 basis points", which sits closer to "rate"), a score is two numbers ("23–16" over "11 points").
+# XQuAD level at 0.3, 0.6 and 1.0 for percentages (0.3 is not enough there); scores: one more right.
+HEAD_FORM = 0.6
 _PERCENT = re.compile(r"%|\bper ?cent\b|\bprocent|процент", re.IGNORECASE)
+_SCORE = re.compile(r"\d+\s?[-–:]\s?\d+")
+_HEAD_FORMS = {
+    **{t.term: _PERCENT for t in iter_tokens("rate percentage percent proportion share")},
+    **{t.term: _SCORE for t in iter_tokens("score scoreline")},
+}
 
 
 def _counts_head(c: Candidate, q: Question, stoks: list[Token], text: str) -> bool:
@@ -434,8 +439,8 @@ def _fit(
         score += _bracket_fit(c, q, text)
     if c.kind in (NUMBER, AMOUNT) and q.head and _counts_head(c, q, stoks, text):
         score += COUNTED_NOUN  # "How many cars ...?" -> "400 cars", not "1,200 passengers and 400 cars"
-    elif c.kind == NUMBER and q.head in _SHARE_HEADS and text and _PERCENT.search(text, c.start, c.end):
-        score += SHARE_PERCENT  # "What is the key rate?" -> "21%", not "200 basis points"
+    elif c.kind == NUMBER and q.head in _HEAD_FORMS and text and _HEAD_FORMS[q.head].search(text, c.start, c.end):
+        score += HEAD_FORM  # "What is the key rate?" -> "21%", not "200 basis points"
     first = bisect.bisect_left(words, c.start, key=lambda w: w.start)
     last = bisect.bisect_left(words, c.end, key=lambda w: w.start) - 1
     if first > last:

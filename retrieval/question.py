@@ -99,7 +99,7 @@ _NAME_PARTS = {"last": "last", "family": "last", "sur": "last", "first": "first"
 
 # Nouns that name a quantity: a what/which question about one is answered by a number or an amount.
 _QUANTITY_HEADS = {
-    **{t.term: NUMBER for t in iter_tokens("number percentage percent proportion population share rate ratio")},
+    **{t.term: NUMBER for t in iter_tokens("number percentage percent proportion population share rate ratio score")},
     **{t.term: AMOUNT for t in iter_tokens("cost price fee fees budget salary revenue income")},
 }
 
