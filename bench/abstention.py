@@ -16,7 +16,8 @@ The rule that picks the threshold (`choose`): a right answer on XQuAD (exact, or
 +1 and an answer to an unanswerable question -1 (a user can't tell it from a right one; a "not
 found" at least says to look elsewhere). Thresholds whose total is within 1% of the questions of the
 best total are as good as the best, given that one changed rule moves several questions; of those,
-the most lenient is taken, and never one at which a seed_dev unanswerable question is answered.
+the most lenient is taken, and never one at which a seed_dev unanswerable question is answered (if
+every threshold answers one, the strictest is taken).
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def answered(report) -> float:
 def choose(rows: list[dict]) -> float:
     """The threshold the rule in the module docstring picks."""
     safe = [r for r in rows if r["seed_unanswerable_abstained"] == r["seed_unanswerable"]]
+    if not safe:  # every threshold answers a seed_dev unanswerable question: the strictest is the least wrong
+        return max(r["threshold"] for r in rows)
     net = {r["threshold"]: r["dev_right"] - r["cross_answered_n"] for r in safe}
     tolerance = 0.01 * safe[0]["dev_questions"]
     best = max(net.values())
