@@ -7,6 +7,8 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from retrieval.bm25 import BM25Index, lucene_idf
 from retrieval.lazy import StoredPassages
 from retrieval.models import Article, ArticleInfo, Passage, SkippedFile
@@ -88,6 +90,24 @@ class CorpusIndex:
         for i, p in enumerate(self.passages):
             first.setdefault(p.article_id, i)
         return first
+
+    @functools.cached_property
+    def _article_starts(self) -> np.ndarray:
+        """The positions of the articles' first passages, in order (an article ends where the next starts)."""
+        return np.array(sorted(self._first_passage.values()), dtype=np.int64)
+
+    def article_mentions(self, article_id: str, term: str) -> bool:
+        """Whether any passage of the article holds the term: a search of the term's postings, no text read."""
+        i = self.bm25.vocab.get(term)
+        start = self._first_passage.get(article_id)
+        if i is None or start is None:
+            return False
+        starts = self._article_starts
+        k = int(np.searchsorted(starts, start, side="right"))
+        end = int(starts[k]) if k < len(starts) else len(self.passages)
+        ids = self.bm25.doc_ids[self.bm25.indptr[i] : self.bm25.indptr[i + 1]]
+        j = int(np.searchsorted(ids, start))
+        return j < len(ids) and int(ids[j]) < end
 
     def passage(self, passage_id: str) -> Passage | None:
         """The passage with this id ('<article-id>#<n>'), or None when the index has no such passage."""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from conftest import write_article
 
 from retrieval import rerank
+from retrieval.engine import Engine
 from retrieval.index import CorpusIndex
 from retrieval.models import Article, Passage
 from retrieval.question import analyze_question
@@ -133,3 +137,37 @@ def test_eval_measures_the_engines_ranking_and_reports_bm25_alone_beside_it(brid
     assert (result.top1, result.bm25_top1) == (True, False)
     assert (result.top5, result.bm25_top5) == (True, True)
     assert result.passage_id == "together#1"  # the answer comes from the re-ranked top passage
+
+
+_FIRMS = (
+    ("ferry.md", "---\ntitle: Ferry operator orders ships\n---\n"
+     "Finnish ferry operator Nordlinja has ordered two ferries from the Turku shipyard.\n\n"
+     "The ships will cost 240 million euros, chief executive Maria Lindqvist told reporters.\n"),
+    ("court.md", "---\ntitle: Court fines software firm\n---\n"
+     "A Berlin court fined the software company Datenwerk 12 million euros.\n\n"
+     "Datenwerk said it would appeal. Its chief executive, Thomas Brandt, resigned last month.\n"),
+)
+
+
+def test_an_article_mentions_a_term_of_any_of_its_passages(tmp_path: Path) -> None:
+    for name, text in _FIRMS:
+        write_article(tmp_path, name, text)
+    index = Engine.open(tmp_path).index
+    assert index.article_mentions("ferry", "nordlinja")  # its first paragraph
+    assert not index.article_mentions("court", "nordlinja")
+    assert index.article_mentions("court", "datenwerk") and not index.article_mentions("ferry", "datenwerk")
+    assert not index.article_mentions("ferry", "no-such-term") and not index.article_mentions("no-such-article", "nordlinja")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # The company is named one paragraph before its chief executive; the other article names its own.
+        ("Who is the chief executive of Nordlinja?", "Maria Lindqvist"),
+        ("Who is the chief executive of Datenwerk?", "Thomas Brandt"),
+    ],
+)
+def test_a_name_said_elsewhere_in_the_article_keeps_the_answer_in_that_article(tmp_path: Path, question: str, expected: str) -> None:
+    for name, text in _FIRMS:
+        write_article(tmp_path, name, text)
+    assert Engine.open(tmp_path).ask(question).answer == expected
