@@ -106,6 +106,12 @@ def answer_with_features(index: CorpusIndex, question: str) -> tuple[Answer, tup
     for rank, (passage, bm25_score) in enumerate(hits):
         ptokens = iter_tokens(passage.text)
         heading_terms = {t.term for t in iter_tokens(passage.heading)} if passage.heading else set()
+        # A news title sums its article up, and questions echo it: its words count as the passage's
+        # context ("new" in "... approves new malaria vaccine", the text saying "a second malaria vaccine").
+        # XQuAD level, and no more answers to questions no article answers (bench.abstention).
+        article = index.articles.get(passage.article_id)
+        if article is not None and article.title:
+            heading_terms |= {t.term for t in iter_tokens(article.title)}
         p_matched = _matched({t.term for t in ptokens} | heading_terms, q, expansions)
         # The question's names that only another paragraph of the same article says: "Nordlinja" for
         # "chief executive Maria Lindqvist told reporters", a paragraph after the one naming the company.

@@ -442,3 +442,14 @@ def test_a_span_loses_edge_punctuation_but_not_an_abbreviation(text: str, kept: 
 
     start, end = strip_span(text, 0, len(text))
     assert text[start:end] == kept
+
+
+def test_a_question_word_only_the_title_says_counts_as_context(tmp_path: Path) -> None:
+    write_article(
+        tmp_path, "vaccine.md",
+        "---\ntitle: Health agency approves new malaria vaccine for children\n---\n"
+        "The World Health Organization on Tuesday approved a second malaria vaccine, R21, for use in children.\n\n"
+        "Each dose costs between two and four dollars.\n",
+    )
+    # "new" is only in the title: without it the question's words were not covered and it was abstained on.
+    assert Engine.open(tmp_path).ask("What is the name of the new malaria vaccine?").answer == "R21"
