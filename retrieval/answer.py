@@ -434,6 +434,18 @@ _HEAD_FORMS = {
 }
 
 
+_BY_BEFORE = re.compile(r"(\w+)\s+by\s+(?:the\s+|a\s+|an\s+)?$", re.IGNORECASE)
+
+
+def _agent_of_question_verb(text: str, start: int, q: Question) -> bool:
+    """Whether the candidate follows "<the question's verb> by": "made by [the Serum Institute]" for "Who makes ...?"."""
+    m = _BY_BEFORE.search(text, max(0, start - 40), start)
+    if m is None:
+        return False
+    toks = iter_tokens(m.group(1))
+    return bool(toks) and not toks[0].stop and toks[0].term in q.terms
+
+
 def _counts_head(c: Candidate, q: Question, stoks: list[Token], text: str) -> bool:
     """Whether the noun a how-many question counts follows the number, at most one word between ("four forced fumbles")."""
     after = [t for t in stoks if t.start >= c.end and not t.stop][:2]
@@ -485,6 +497,8 @@ def _fit(
         score += NAME_MODIFIER  # "Academy Award nominee Lady Gaga": a name that modifies a noun is not the one asked for
     if q.role == SUBJECT and verb_after is not None and verb_after.in_question:
         score += 0.3  # "What occurs after a dive?" -> "Decompression sickness occurs ..."; "Biden had sent ..."
+    elif q.role == SUBJECT and text and _agent_of_question_verb(text, c.start, q):
+        score += 0.3  # "Who makes the vaccine?" -> "... made by the Serum Institute": the passive's agent is its subject
     elif q.role == SUBJECT and text:
         appo = _APPOSITION.match(text, c.end)
         if appo and any(t.term in q.terms for t in iter_tokens(appo.group(1))):

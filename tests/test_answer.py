@@ -185,6 +185,12 @@ def test_two_article_corpus_term_in_half_the_passages_still_counts(tmp_path: Pat
         # What an acronym stands for: "stand for" is no key term, the long form is the answer.
         ("Gusts reached 38 metres per second, the Swedish Meteorological and Hydrological Institute (SMHI) said.",
          "What does SMHI stand for?", "Swedish Meteorological and Hydrological Institute"),
+        # The agent of the question's own verb in a passive: "made by", not "developed by".
+        ("The vaccine, developed by the University of Oxford and made by the Serum Institute of India, was approved.",
+         "Who makes the vaccine?", "Serum Institute of India"),
+        ("The vaccine, developed by the University of Oxford and made by the Serum Institute of India, was approved.",
+         "Who developed the vaccine?", "University of Oxford"),
+        ("Deliveries to other countries are expected to begin early next year.", "When are deliveries expected to begin?", "early next year"),
         # A number is never where, even after "in".
         ("The old ferry was built in 1991 and sails from the port of Turku.", "Where was the old ferry built?", "Turku"),
         # "Who is <a description>?": the name the description stands beside as an apposition.
