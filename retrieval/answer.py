@@ -434,7 +434,8 @@ _HEAD_FORMS = {
 }
 
 
-_BY_BEFORE = re.compile(r"(\w+)\s+by\s+(?:the\s+|a\s+|an\s+)?$", re.IGNORECASE)
+# "<participle> by", then maybe an article and title words: "drafted by Finance Minister [Maria Olsen]".
+_BY_BEFORE = re.compile(r"(\w+)\s+by\s+(?:(?:the|a|an)\s+)?(?:[A-Z][\w.’'-]*\s+){0,3}$")
 
 
 def _agent_of_question_verb(text: str, start: int, q: Question) -> bool:
