@@ -99,7 +99,7 @@ _NUMBER_WORD = (
 )
 _QUALIFIER = (
     r"(?:(?:just\s+)?(?:over|more than|less than|fewer than|under|about|around|nearly|almost|at least|at most|up to|"
-    r"some|roughly|approximately|an estimated|estimated|only|as many as|as much as|close to|upwards of)\s+)"
+    r"some|roughly|approximately|an estimated|estimated|only|as many as|as much as|close to|upwards of|between)\s+)"
 )
 DURATION_PATTERN = re.compile(
     rf"\b{_QUALIFIER}?"
@@ -115,13 +115,17 @@ _UNIT = (
     r"(?:\s+(?:per|an?)\s+(?:second|minute|hour|day|week|month|year|person|capita))?)?"
 )
 _NUM = r"\d[\d,]*(?:\.\d+)?"
+# A number in words: "four", "twenty-one", "three hundred thousand", "dozens".
+_WORD_NUMBER = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    r"hundred|dozens?|hundreds|thousands|millions)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine|hundred|thousand|million|billion))*\b"
+)
 NUMBER_PATTERNS = [
     re.compile(rf"{_QUALIFIER}?(?:US\$|[$€£¥₽])\s?{_NUM}{_SCALE}(?:\s*(?:-|–|to)\s*(?:US\$|[$€£¥₽])?\s?{_NUM}{_SCALE})?", re.IGNORECASE),
     re.compile(rf"\b{_QUALIFIER}?{_NUM}(?:\s*(?:-|–|to|and)\s*{_NUM})?{_SCALE}{_UNIT}(?![\w-])", re.IGNORECASE),
     re.compile(
-        rf"\b{_QUALIFIER}?(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-        r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-        r"hundred|dozens?|hundreds|thousands|millions)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine|hundred|thousand|million|billion))*\b",
+        rf"\b{_QUALIFIER}?{_WORD_NUMBER}(?:\s+(?:and|to|or)\s+{_WORD_NUMBER})?{_UNIT}\b",
         re.IGNORECASE,
     ),
     # How often: "twice", "on several occasions".

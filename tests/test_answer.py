@@ -168,6 +168,8 @@ def test_two_article_corpus_term_in_half_the_passages_still_counts(tmp_path: Pat
         ("The bank raised its key rate by 200 basis points to 21% on Friday.", "By how much did the bank raise its key rate?", "200 basis points"),
         ("Inflation was running well above the bank's 4% target.", "What is the bank's inflation target?", "4%"),
         ("The two leaders met twice before the summit.", "How many times did the two leaders meet?", "twice"),
+        # A range in words, with its unit and "between".
+        ("Each dose costs between two and four dollars, about half the price.", "How much does each dose cost?", "between two and four dollars"),
         ("Rovers beat City 2-1 in Saturday's semi-final in front of 41,000 fans.", "What was the score of the semi-final?", "2-1"),
         # The number of the noun counted, not the nearest number.
         ("Each ferry will carry up to 1,200 passengers and 400 cars.", "How many cars can each ferry carry?", "400"),
