@@ -48,6 +48,7 @@ SYNONYM_WEIGHT = 0.5
 # The weight, in a sentence's context, of a question name that only another paragraph of its article
 # says. XQuAD level at 0.5 (1.0 loses F1 0.1); on bench/news +1.2 EM (1 question of 81).
 ARTICLE_NAMES = 0.5
+MIN_QUOTED_WORDS = 4  # a sentence quoted as the answer has at least this many words (not a dateline)
 ABSTAIN_COVERAGE = 0.40  # chosen by the rule in bench/abstention.py: see bench/QUALITY.md, "Abstention threshold"
 
 # --- choosing -----------------------------------------------------------------------------------
@@ -160,7 +161,7 @@ def answer_with_features(index: CorpusIndex, question: str) -> tuple[Answer, tup
                 bonus = _FIT_WEIGHT.get(q.kind, 0.1) * total * fit
                 quoted = (previous[0] if previous is not None and best.start < lo else lo, hi)
                 choices.append(_Choice(passage, bm25_score, quoted, (best.start, best.end), score + bonus, coverage, True))
-            else:
+            elif len(stoks) >= MIN_QUOTED_WORDS:  # a dateline ("STOCKHOLM, January 20.") says nothing to quote
                 choices.append(_Choice(passage, bm25_score, (lo, hi), None, score, coverage, False))
     if missing_names:
         names = ", ".join(sorted(_surface(q, t) for t in missing_names))

@@ -461,3 +461,13 @@ def test_a_question_word_only_the_title_says_counts_as_context(tmp_path: Path) -
     )
     # "new" is only in the title: without it the question's words were not covered and it was abstained on.
     assert Engine.open(tmp_path).ask("What is the name of the new malaria vaccine?").answer == "R21"
+
+
+def test_a_dateline_is_no_sentence_to_quote(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(REPO / "bench" / "news" / "corpus", tmp_path / "news")
+    engine = Engine.open(tmp_path / "news")
+    # "STOCKHOLM, January 20." names the city and says nothing about its population.
+    assert engine.ask("What is the population of Stockholm?").answer is None
+    assert engine.ask("When did Storm Elin sweep across southern Sweden?").answer == "Sunday night"
