@@ -29,6 +29,9 @@ SAY_VERBS = (
     "reveal|revealed|predict|predicted|assert|asserted|stress|stressed"
 )
 
+# Russian reporting verbs, past tense, any gender or number: "заявил", "сообщила", "ответили".
+SAY_VERBS_RU = r"(?:сказал|заявил|ответил|сообщил|отметил|подчеркнул|добавил|написал|пообещал|предупредил|объяснил)\w{0,2}"
+
 _WH = r"(?:what|which)"
 _PLACE_NOUNS = "country|city|town|place|region|state|capital|province|location|continent|village|island|county|area|nation"
 _PERSON_NOUNS = (
@@ -50,7 +53,7 @@ _QUESTION_TYPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\bwhere\b|\b{_WH}\s+(?:{_PLACE_NOUNS})\b|\bгде\b|\bкуда\b|\bоткуда\b|\bв како(?:й|м) (?:стране|городе)\b"), PLACE),
     (re.compile(rf"\bwho(?:m|se)?\b|\b{_WH}\s+(?:{_PERSON_NOUNS}|{_ORG_NOUNS})\b|\bкто\b|\bкого\b|\bкому\b|\bкем\b"), PERSON),
     (re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (?:was|is|were) the reason\b|\bпочему\b|\bзачем\b"), REASON),
-    (re.compile(rf"\bwhat (?:did|does|do|has|have|had|will|would)\b.*\b(?:{SAY_VERBS})\b|\bчто (?:сказал|заявил|ответил)"), SAY),
+    (re.compile(rf"\bwhat (?:did|does|do|has|have|had|will|would)\b.*\b(?:{SAY_VERBS})\b|\bчто\s+(?:\w+\s+)?(?:{SAY_VERBS_RU})"), SAY),
     (re.compile(r"\bhow\b|\bкак\b"), MANNER),
 ]
 # A plain what/which before a "when", "why" or "how" that opens a clause asks for a thing: "What did
@@ -201,7 +204,7 @@ def _role(lower: str) -> str:
     return OBJECT
 
 
-_SAY_VERB = re.compile(rf"\b({SAY_VERBS})\b")
+_SAY_VERB = re.compile(rf"\b({SAY_VERBS}|{SAY_VERBS_RU})\b")
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|their|his|her|its|our|your|my|this|that|these|those|first|last)\s+$")
 
 

@@ -87,6 +87,7 @@ DATE_PATTERNS = [
         r"twenty-first)\s+century\b",
         rf"(?i)\b(?:(?:early|late|earlier|later|mid-?)\s*)?(?:this|last|next)\s+(?:week|month|year|summer|winter|spring|autumn|fall|weekend|{_WEEKDAY})\b",
         rf"\b(?:on\s+)?{_WEEKDAY}\b",
+        r"(?i)\b(?:в|во)\s+(?:понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье)\b",
         r"\b(?:yesterday|today|tomorrow|вчера|сегодня|завтра)\b",
         r"(?i)(?:(?:этим|прошлым|следующим)\s+(?:летом|зимой|весной|осенью)|(?:на\s+)?(?:этой|прошлой|следующей)\s+неделе|"
         r"в\s+(?:этом|прошлом|следующем)\s+(?:году|месяце))",
@@ -448,7 +449,7 @@ def definition_candidates(text: str, lo: int, hi: int, q: Question, tokens: list
     if copula:
         s, e = strip_span(text, last + copula.start(1), last + copula.end(1))
         out.append(Candidate(s, e, DEFINITION, 1.3))
-    before = re.search(r"((?:[A-Za-z][\w-]*\s+){1,4})$", text[lo:first])
+    before = re.search(r"((?:[^\W\d_][\w-]*\s+){1,4})$", text[lo:first])
     if before:
         words = before.group(1).split()
         # "a merry Christmas to Trump and then-US President-elect Joe Biden": the words that describe

@@ -129,6 +129,33 @@ def test_russian_questions_over_a_russian_article(tmp_path: Path, question: str,
     assert Engine.open(tmp_path).ask(question).answer == expected
 
 
+RUSSIAN_BRIEFING = """---
+title: Песков опроверг сообщения о разговоре
+date: 2024-11-11
+---
+
+МОСКВА, 11 ноября. Пресс-секретарь президента Дмитрий Песков опроверг сообщения западных СМИ о телефонном разговоре.
+
+"Разговора не было", - заявил Песков журналистам в понедельник.
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # A Russian reporting verb makes a say-question; the quotation is the answer.
+        ("Что заявил Песков журналистам?", "Разговора не было"),
+        # Russian weekdays are dates.
+        ("Когда Песков заявил журналистам?", "в понедельник"),
+        # The words before a name describe it, in Cyrillic too.
+        ("Кто такой Дмитрий Песков?", "Пресс-секретарь президента"),
+    ],
+)
+def test_russian_sayings_weekdays_and_definitions(tmp_path: Path, question: str, expected: str) -> None:
+    write_article(tmp_path, "ru.md", RUSSIAN_BRIEFING)
+    assert Engine.open(tmp_path).ask(question).answer == expected
+
+
 def test_russian_relative_date_is_resolved(tmp_path: Path) -> None:
     write_article(tmp_path, "ru.md", RUSSIAN)
     answer = Engine.open(tmp_path).ask("Когда министр подписал соглашение о поставках газа?")
