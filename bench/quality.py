@@ -72,8 +72,9 @@ def render_confidence(r: dict) -> str:
         "Written by `PYTHONHASHSEED=0 python -m bench.calibrate --json` (run by this script). An answer's",
         "confidence is a logistic model's probability that it is right (`retrieval/confidence.py`; weights",
         "in `retrieval/confidence_weights.json`, fitted by `python -m bench.calibrate --write`). It learns from",
-        f"{r['answers']} answers: XQuAD dev against its whole corpus (right: EM, or F1 ≥ 0.5) and the same",
-        f"questions against only the other half of the articles ({r['answers_to_unanswerable']} answers, all wrong).",
+        f"{r['answers']} answers: XQuAD dev against its whole corpus (a span is right at EM, or F1 ≥ 0.5; a",
+        "quoted sentence, given when no span of the asked type is found, when it holds the answer) and the",
+        f"same questions against only the other half of the articles ({r['answers_to_unanswerable']} answers, all wrong).",
         f"Every figure below is held out: the articles are dealt into {r['folds']} folds and each fold's",
         "answers are scored by weights fitted on the other folds. The formula used before the model",
         "(0.2 + 0.5 coverage + 0.2 typed + 0.1 second article) is scored on the same answers.",
@@ -88,7 +89,7 @@ def render_confidence(r: dict) -> str:
     ]
     for a, b in zip(r["reliability_held_out"], r["reliability_old"]):
         cells = [
-            f"{x['answers']} | {fmt(x['mean_confidence'])} | {fmt(x['right'], '%')}" if x["answers"] else "0 | – | –"
+            f"{x['answers']} | {x['mean_confidence']:.2f} | {fmt(x['right'], '%')}" if x["answers"] else "0 | – | –"
             for x in (a, b)
         ]
         out.append(f"| {a['bin']} | {cells[0]} | {cells[1]} |")
