@@ -16,7 +16,7 @@ from functools import lru_cache
 from retrieval.confidence import features as confidence_features, probability
 from retrieval.index import CorpusIndex
 from retrieval.models import Alternative, Answer, Citation, Passage
-from retrieval.rerank import _article_says, query_expansions as _expansions, rank_passages
+from retrieval.rerank import article_says, query_expansions as _expansions, rank_passages
 from retrieval.synonyms import question_synonyms
 from retrieval.timeaware import time_notes
 from retrieval.tokens import Token, iter_tokens
@@ -116,7 +116,7 @@ def answer_with_features(index: CorpusIndex, question: str) -> tuple[Answer, tup
         p_matched = _matched({t.term for t in ptokens} | heading_terms, q, expansions)
         # The question's names that only another paragraph of the same article says: "Nordlinja" for
         # "chief executive Maria Lindqvist told reporters", a paragraph after the one naming the company.
-        elsewhere = _weight({t for t in q.proper if t in weights and t not in p_matched and _article_says(index, passage.article_id, t, expansions)}, weights)
+        elsewhere = _weight({t for t in q.proper if t in weights and t not in p_matched and article_says(index, passage.article_id, t, expansions)}, weights)
         prev_matched: set[str] = set()
         prev_sent: tuple[int, int] | None = None
         for lo, hi in split_sentences(passage.text):

@@ -81,11 +81,12 @@ def passage_evidence(
     # A name the passage leaves out but its article says elsewhere ("Nordlinja" in the first paragraph,
     # "chief executive Maria Lindqvist" in the second) counts in part: the passage is about it, as a
     # passage of an article that never names it is not.
-    elsewhere = {t for t in names - mentioned if index is not None and _article_says(index, passage.article_id, t, expansions)}
+    elsewhere = {t for t in names - mentioned if index is not None and article_says(index, passage.article_id, t, expansions)}
     return sentence, (math.fsum(weights[t] for t in mentioned) + ARTICLE_SHARE * math.fsum(weights[t] for t in elsewhere)) / names_total
 
 
-def _article_says(index: CorpusIndex, article_id: str, term: str, expansions: dict[str, str]) -> bool:
+def article_says(index: CorpusIndex, article_id: str, term: str, expansions: dict[str, str]) -> bool:
+    """Whether any paragraph of the article says a question term, as written or as a corpus spelling standing for it."""
     spellings = [term] + [e for e, t in expansions.items() if t == term]
     return any(index.article_mentions(article_id, s) for s in spellings)
 
