@@ -181,6 +181,7 @@ class Retriever:
 
     def __init__(self, lexicon, top_k):
         self.vocab, self.idf, self.n_docs, self.doc_freq = lexicon.vocab, lexicon.idf, lexicon.n_docs, lexicon.doc_freq
+        self.passages_with = lexicon.passages_with
         self.top_k = top_k
 
 

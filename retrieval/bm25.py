@@ -319,6 +319,13 @@ class BM25Index:
         i = self.vocab.get(term)
         return 0 if i is None else int(self.indptr[i + 1] - self.indptr[i])
 
+    def passages_with(self, term: str) -> np.ndarray:
+        """The passage numbers holding a term, in ascending order (empty for a term nowhere)."""
+        i = self.vocab.get(term)
+        if i is None:
+            return self.doc_ids[:0]
+        return self.doc_ids[self.indptr[i] : self.indptr[i + 1]]
+
     def _postings(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage numbers holding term `i`, and the term's score in each."""
         lo, hi = self.indptr[i], self.indptr[i + 1]

@@ -98,14 +98,13 @@ class CorpusIndex:
 
     def article_mentions(self, article_id: str, term: str) -> bool:
         """Whether any passage of the article holds the term: a search of the term's postings, no text read."""
-        i = self.bm25.vocab.get(term)
         start = self._first_passage.get(article_id)
-        if i is None or start is None:
+        if start is None:
             return False
+        ids = self.bm25.passages_with(term)
         starts = self._article_starts
         k = int(np.searchsorted(starts, start, side="right"))
         end = int(starts[k]) if k < len(starts) else len(self.passages)
-        ids = self.bm25.doc_ids[self.bm25.indptr[i] : self.bm25.indptr[i + 1]]
         j = int(np.searchsorted(ids, start))
         return j < len(ids) and int(ids[j]) < end
 
