@@ -106,7 +106,9 @@ DURATION_PATTERN = re.compile(
     rf"\b{_QUALIFIER}?"
     rf"{_NUMBER_WORD}(?:[\s-]+(?:and a half|or so))?(?:\s*(?:-|–|to|or)\s*{_NUMBER_WORD})?[\s-]+"
     r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|nights?)\b"
-    r"|\b(?:более|почти|около|менее)?\s*(?:\d+|час|полчаса)\s*(?:час(?:а|ов)?|минут[ы]?|дн(?:я|ей)|лет|год(?:а)?|недел[иь])\b",
+    r"|\b(?:более|почти|около|менее)?\s*(?:\d+|час|полчаса)\s*(?:час(?:а|ов)?|минут[ы]?|дн(?:я|ей)|лет|год(?:а)?|недел[иь])\b"
+    # A clock's time still to run: "with 3:08 left", "4:51 remaining".
+    r"|\b\d{1,2}:\d\d(?=\s+(?:left|remaining|to go|to play)\b)",
     re.IGNORECASE,
 )
 _SCALE = r"(?:\s?(?:%|percent|per cent|million|billion|trillion|thousand|hundred|bn|m|млн|млрд|тыс\.?)(?![\w-]))?"

@@ -162,6 +162,7 @@ def test_two_article_corpus_term_in_half_the_passages_still_counts(tmp_path: Pat
         ("The last bus left at 11.30pm on the day of the storm.", "When did the last bus leave?", "11.30pm"),
         ("Talks resumed on Tuesday morning in Geneva.", "When did talks resume in Geneva?", "Tuesday morning"),
         ("The negotiations lasted almost three weeks before a deal.", "How long did the negotiations last?", "almost three weeks"),
+        ("Denver took a 24–10 lead with 3:08 left in the game.", "How much time was left in the game?", "3:08"),
         ("The flood displaced 4,500 residents of the valley.", "How many residents did the flood displace?", "4,500"),
         # A rate is a percentage; a change of it keeps its unit; a possessive is not the head noun.
         ("The bank raised its key rate by 200 basis points to 21% on Friday.", "What is the new key rate?", "21%"),
