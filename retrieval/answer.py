@@ -427,7 +427,7 @@ COUNTED_NOUN = 0.3
 # "by 200 basis points", which sits closer to "rate"), a score is two numbers ("23–16" over "11 points").
 # XQuAD level at 0.3, 0.6 and 1.0 for percentages (0.3 is not enough there); scores: one more right.
 HEAD_FORM = 0.6
-_PERCENT = re.compile(r"%|\bper ?cent\b|\bprocent|процент", re.IGNORECASE)
+_PERCENT = re.compile(r"%|\bper ?cent\b|процент", re.IGNORECASE)
 _SCORE = re.compile(r"\d+\s?[-–:]\s?\d+")
 _HEAD_FORMS = {
     **{t.term: _PERCENT for t in iter_tokens("rate percentage percent proportion share")},

@@ -32,6 +32,9 @@ SAY_VERBS = (
 # Russian reporting verbs, past tense, any gender or number: "заявил", "сообщила", "ответили".
 SAY_VERBS_RU = r"(?:сказал|заявил|ответил|сообщил|отметил|подчеркнул|добавил|написал|пообещал|предупредил|объяснил)\w{0,2}"
 
+# "How old / far / strong ...": a measure, answered by a number; the words are no key terms.
+_MEASURES = "old|far|fast|tall|high|deep|wide|heavy|big|large|hot|cold|strong|powerful|loud|warm|thick"
+
 _WH = r"(?:what|which)"
 _PLACE_NOUNS = "country|city|town|place|region|state|capital|province|location|continent|village|island|county|area|nation"
 _PERSON_NOUNS = (
@@ -47,7 +50,7 @@ _ORG_NOUNS = "company|organi[sz]ation|group|newspaper|agency|team|party|body|ins
 _QUESTION_TYPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bhow long ago\b|\bsince when\b|\bby when\b|\bс каких пор\b"), DATE),
     (re.compile(r"\bhow long\b|\bhow soon\b|\bhow much time\b|\bfor how many (?:years|months|days|hours|minutes|weeks)\b|\bкак долго\b|\bсколько (?:времени|лет|минут|часов|дней)\b"), DURATION),
-    (re.compile(r"\bhow (?:many|old|far|fast|tall|high|deep|wide|heavy|big|large|hot|cold|strong|powerful|loud|warm|thick)\b|\b(?:what|which) (?:number|percentage|proportion|population)\b|\bсколько\b"), NUMBER),
+    (re.compile(rf"\bhow (?:many|{_MEASURES})\b|\b(?:what|which) (?:number|percentage|proportion|population)\b|\bсколько\b"), NUMBER),
     (re.compile(r"\bhow much\b|\b(?:what|which) (?:amount|sum|price|cost)\b"), AMOUNT),
     (re.compile(rf"\bwhen\b|\b(?:what|which) (?:is|was) the (?:date|year|time)\b|\b{_WH}\s+(?:years?|dates?|days?|months?|time|decades?|century|centuries|period)\b|\bкогда\b|\bв каком году\b|\bкакого числа\b"), DATE),
     (re.compile(rf"\bwhere\b|\b{_WH}\s+(?:{_PLACE_NOUNS})\b|\bгде\b|\bкуда\b|\bоткуда\b|\bв како(?:й|м) (?:стране|городе)\b"), PLACE),
@@ -65,7 +68,7 @@ _CLAUSE_WH = re.compile(r"\b(?:when|why|how)\b|\bкогда\b|\bпочему\b|\
 _TIME_NOUN = re.compile(r"\b(?:years?|days?|dates?|times?|months?|periods?|eras?|moments?|century|decades?|seasons?|age|hours?)\s+$")
 # The words that say what type is asked; they are not key terms.
 _WH_PHRASE = re.compile(
-    r"\b(?:how (?:long|soon|many|much|old|far|fast|tall|high|deep|wide|heavy|big|large|hot|cold|strong|powerful|loud|warm|thick)(?: ago| time)?|since when|by when|(?:what|which)\s+"
+    rf"\b(?:how (?:long|soon|many|much|{_MEASURES})(?: ago| time)?|since when|by when|(?:what|which)\s+"
     r"(?:year|years|dates?|days?|months?|time|decades?|century|centuries|period|country|city|town|place|region|state|capital|province|"
     r"location|continent|number|percentage|proportion|amount|sum|price|person|man|woman|reason|kind|type|sort|form|"
     r"types|kinds|name))\b|\bв каком году\b|\bсколько\b"
