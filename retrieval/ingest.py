@@ -8,7 +8,10 @@ keeps its offsets into `Article.text`, so `article.text[p.start:p.end] == p.text
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,13 +38,112 @@ class _Unit:
     text: str
 
 
-# --- reading ------------------------------------------------------------------------------------
+# --- admitting and reading ----------------------------------------------------------------------
+
+# Longest metadata kept from an article (characters): a title is a headline, not a paragraph. A
+# hostile front matter or first line of 10 MiB would otherwise be every citation's title.
+MAX_TITLE_CHARS = 300
+MAX_SOURCE_CHARS = 200
+MAX_URL_CHARS = 2048
+# Front matter larger than this is not metadata: the article is refused rather than parsed.
+MAX_FRONT_MATTER_BYTES = 64 * 1024
+MAX_FRONT_MATTER_DEPTH = 20
+# A file name may hold 255 bytes on common file systems; a stored name keeps room for "-NNN".
+MAX_NAME_BYTES = 200
+
+
+def check_article_name(name: str) -> None:
+    """Raise `UnreadableArticle` unless `name` has an article file type and is a name one can show."""
+    check_suffix(name)
+    if not is_printable_name(name):
+        raise UnreadableArticle("its name holds a newline, control character or bytes that are not UTF-8: rename it")
+
+
+def check_article_size(size: int) -> None:
+    """Raise `UnreadableArticle` for a file over `MAX_ARTICLE_BYTES`."""
+    if size > MAX_ARTICLE_BYTES:
+        raise UnreadableArticle(_too_large(size))
+
+
+def is_printable_name(name: str) -> bool:
+    """No control characters, line separators or undecodable bytes (surrogate escapes) in `name`."""
+    if name.isascii():
+        return name.isprintable()
+    return not any(unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") for c in name)
+
+
+def admit_article_file(folder: Path, name: str) -> tuple[Path, os.stat_result]:
+    """The one rule that admits a file of a corpus folder as an article: an article file type, a
+    regular file (a link is followed only to a file inside the folder), at most `MAX_ARTICLE_BYTES`.
+
+    Returns the path to open and its stat, nothing read; raises `UnreadableArticle` saying why not.
+    """
+    check_article_name(name)
+    path = folder / name
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            path = _link_target_inside(folder, path)
+            st = os.stat(path)
+    except FileNotFoundError as exc:
+        raise UnreadableArticle("a link to nothing (its target is missing)") from exc
+    except OSError as exc:
+        raise UnreadableArticle(f"cannot read it ({exc.strerror or exc})") from exc
+    _check_regular(st)
+    check_article_size(st.st_size)
+    return path, st
+
+
+def _link_target_inside(folder: Path, link: Path) -> Path:
+    """Where a link in the corpus folder leads, if that is a visible file inside the folder."""
+    base = os.path.realpath(folder)
+    target = os.path.realpath(link)
+    inside = os.path.commonpath([base, target]) == base and target != base
+    if not inside:
+        raise UnreadableArticle("a link to a file outside the corpus folder: copy the article into the folder instead")
+    if any(part.startswith(".") for part in Path(os.path.relpath(target, base)).parts):
+        raise UnreadableArticle("a link to a hidden file: copy the article into the folder instead")
+    return Path(target)
+
+
+def _check_regular(st: os.stat_result) -> None:
+    if stat.S_ISREG(st.st_mode):
+        return
+    if stat.S_ISDIR(st.st_mode):
+        raise UnreadableArticle("a folder, not an article file")
+    if stat.S_ISFIFO(st.st_mode):
+        raise UnreadableArticle("a named pipe (FIFO), not an article file")
+    raise UnreadableArticle("not a regular file (a socket or device): save the article as a file")
+
+
+def read_article_file(folder: Path, name: str) -> tuple[bytes, os.stat_result]:
+    """The bytes of an admitted article file and the stat of what was read (`admit_article_file`).
+
+    Opened without following a last-moment link and without blocking on a pipe swapped in for the
+    file; a file over the size limit is refused before it is read whole.
+    """
+    path, expected = admit_article_file(folder, name)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise UnreadableArticle(f"cannot read it ({exc.strerror or exc})") from exc
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        _check_regular(st)
+        if (st.st_dev, st.st_ino) != (expected.st_dev, expected.st_ino):
+            raise UnreadableArticle("it was replaced while being read: run the command again")
+        try:
+            data = fh.read(MAX_ARTICLE_BYTES + 1)
+        except OSError as exc:
+            raise UnreadableArticle(f"cannot read it ({exc.strerror or exc})") from exc
+        check_article_size(len(data))
+        return data, os.fstat(fd)  # the stat that matches what was read
 
 
 def decode_article_bytes(data: bytes) -> str:
     """UTF-8 text with normalised newlines and NFC, or `UnreadableArticle` saying why not."""
-    if len(data) > MAX_ARTICLE_BYTES:
-        raise UnreadableArticle(_too_large(len(data)))
+    check_article_size(len(data))
     if b"\x00" in data[:8192]:
         raise UnreadableArticle("binary data, not text: save the article as a UTF-8 .txt or .md file")
     try:
@@ -57,15 +159,20 @@ def decode_article_bytes(data: bytes) -> str:
 
 
 def safe_file_name(name: str) -> str:
-    """A file name that stays inside the corpus folder: no folders, NULs, newlines or leading dots."""
+    """A file name that stays inside the corpus folder: no folders, NULs, newlines or leading dots,
+    and at most `MAX_NAME_BYTES` bytes of UTF-8 (file systems count bytes, not characters)."""
     base = re.split(r"[\\/]", name.replace("\x00", ""))[-1]
-    base = unicodedata.normalize("NFC", base)
+    base = unicodedata.normalize("NFC", base.encode("utf-8", "replace").decode("utf-8"))
     base = re.sub(r"[^\w.\-]+", "_", base).strip("._") or "article"
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
-    stem = stem[:100].strip("._") or "article"
-    return f"{stem}.{suffix.lower()}" if suffix else stem
+    suffix = suffix.lower()
+    if len(suffix.encode()) > 16:  # not a file type: part of the name
+        stem, suffix = base, ""
+    room = MAX_NAME_BYTES - len(suffix.encode()) - 1
+    stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").strip("._") or "article"
+    return f"{stem}.{suffix}" if suffix else stem
 
 
 def article_id_for(path: Path) -> str:
@@ -78,14 +185,7 @@ def read_article(path: Path) -> tuple[Article, list[Passage]]:
 
     Raises `UnreadableArticle` with the reason when the file can't be used.
     """
-    check_suffix(path.name)
-    try:
-        size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:  # refuse before reading a huge file into memory
-            raise UnreadableArticle(_too_large(size))
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableArticle(f"cannot read it ({exc.strerror or exc})") from exc
+    data, _ = read_article_file(path.parent, path.name)
     return parse_article_bytes(data, path.name)
 
 
@@ -101,12 +201,24 @@ def _too_large(size: int) -> str:
 
 
 def parse_article_bytes(data: bytes, name: str) -> tuple[Article, list[Passage]]:
-    """Parse the bytes of an article file called `name` (its type comes from the suffix)."""
+    """Parse the bytes of an article file called `name` (its type comes from the suffix).
+
+    Raises `UnreadableArticle` for anything that goes wrong: one bad article is skipped with a
+    reason, never the end of an update.
+    """
     check_suffix(name)
+    check_article_size(len(data))
+    try:
+        return _parse(data, name)
+    except UnreadableArticle:
+        raise
+    except (Exception, RecursionError) as exc:  # noqa: BLE001 - hostile input: a skip, not a crash
+        raise UnreadableArticle(f"cannot parse it ({exc.__class__.__name__}): fix or remove the file") from exc
+
+
+def _parse(data: bytes, name: str) -> tuple[Article, list[Passage]]:
     suffix = Path(name).suffix.lower()
     if suffix in HTML_SUFFIXES:
-        if len(data) > MAX_ARTICLE_BYTES:
-            raise UnreadableArticle(_too_large(len(data)))
         text = decode_article_bytes(html_to_markdown(data).encode("utf-8"))
         parse = parse_markdown
     else:
@@ -123,11 +235,14 @@ def load_corpus(folder: Path) -> tuple[list[Article], list[Passage], list[Skippe
     articles: list[Article] = []
     passages: list[Passage] = []
     skipped: list[SkippedFile] = []
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+    for name in sorted(os.listdir(folder)):
+        if name.startswith(".") or (os.path.isdir(folder / name) and not name.lower().endswith(SUPPORTED_SUFFIXES)):
+            continue  # hidden files, and sub-folders that don't pose as articles
         try:
-            article, article_passages = read_article(path)
+            data, _ = read_article_file(folder, name)
+            article, article_passages = parse_article_bytes(data, name)
         except UnreadableArticle as exc:
-            skipped.append(SkippedFile(path=path.name, reason=str(exc)))
+            skipped.append(SkippedFile(path=name, reason=str(exc)))
             continue
         articles.append(article)
         passages.extend(article_passages)
@@ -346,10 +461,10 @@ def _make_article(
     article = Article(
         id=article_id,
         path=path,
-        title=(title or article_id).strip(),
+        title=_field(title, MAX_TITLE_CHARS) or article_id,
         published=meta.get("published"),
-        url=meta.get("url"),
-        source=meta.get("source"),
+        url=_url(meta.get("url")),
+        source=_field(meta.get("source"), MAX_SOURCE_CHARS),
         text=text,
     )
     passages = [
@@ -367,7 +482,82 @@ def _make_article(
     return article, passages
 
 
+def _field(value: str | None, limit: int) -> str | None:
+    """A metadata value on one line, cut at a word to `limit` characters; None if empty."""
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    if len(value) > limit:
+        value = value[: limit - 1].rsplit(" ", 1)[0].rstrip() + "…"
+    return value or None
+
+
+def _url(value: str | None) -> str | None:
+    """A web address to cite, or None for anything else (another scheme, spaces, too long)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > MAX_URL_CHARS or not _URL.fullmatch(value):
+        return None
+    return value
+
+
 # --- markdown -----------------------------------------------------------------------------------
+
+def read_front_matter(source: str) -> object:
+    """The YAML front matter's value, read safely: plain data only, no aliases (a few hundred bytes
+    of nested aliases expand to gigabytes), bounded nesting and size, dates left as text.
+
+    Raises `UnreadableArticle` for front matter that is invalid or refused.
+    """
+    import yaml  # only .md articles need it
+
+    if len(source.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        raise UnreadableArticle(
+            f"its front matter is over {MAX_FRONT_MATTER_BYTES // 1024} KiB: keep it to title, date, source and url"
+        )
+    loader = _front_matter_loader()(source)
+    try:
+        return loader.get_single_data()
+    except _Refused as exc:
+        raise UnreadableArticle(f"its YAML front matter {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise UnreadableArticle(f"its YAML front matter is invalid ({exc.__class__.__name__}): fix or remove it") from exc
+    finally:
+        loader.dispose()
+
+
+class _Refused(Exception):
+    """Front matter that is valid YAML but not accepted as an article's metadata."""
+
+
+@functools.cache
+def _front_matter_loader() -> type:
+    import yaml
+
+    class FrontMatterLoader(yaml.SafeLoader):
+        """`SafeLoader` without aliases or timestamps, and with a nesting limit."""
+
+        depth = 0
+
+        def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
+            if self.check_event(yaml.AliasEvent):
+                raise _Refused("uses an alias (*name): write the value out instead")
+            self.depth += 1
+            try:
+                if self.depth > MAX_FRONT_MATTER_DEPTH:
+                    raise _Refused(f"nests deeper than {MAX_FRONT_MATTER_DEPTH} levels: keep it to title, date, source and url")
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+    # Dates stay strings (parse_date reads them): PyYAML's timestamps raise on '2024-13-45'.
+    FrontMatterLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return FrontMatterLoader
+
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -375,23 +565,18 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 def parse_markdown(text: str, article_id: str, path: str) -> tuple[Article, list[Passage]]:
     """A .md article: YAML front matter (title, date, source, url), then Markdown paragraphs."""
-    import yaml  # only .md articles need it
-
     meta: dict[str, str | None] = {}
     body_start = 0
     if m := _FRONT_MATTER.match(text):
-        try:
-            data = yaml.safe_load(m.group(1))
-        except yaml.YAMLError as exc:
-            raise UnreadableArticle(f"its YAML front matter is invalid ({exc.__class__.__name__}): fix or remove it") from exc
+        data = read_front_matter(m.group(1))
         if isinstance(data, dict):
             if data.get("title"):
-                meta["title"] = str(data["title"]).strip()
+                meta["title"] = str(data["title"])
             meta["published"] = parse_date(data.get("date") or data.get("published"))
-            if isinstance(data.get("url"), str) and data["url"].strip():
-                meta["url"] = data["url"].strip()
+            if isinstance(data.get("url"), str):
+                meta["url"] = data["url"]
             if data.get("source"):
-                meta["source"] = str(data["source"]).strip()
+                meta["source"] = str(data["source"])
         body_start = m.end()
     units = _units(text[body_start:], base=body_start)
     title_unit: _Unit | None = None
