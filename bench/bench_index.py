@@ -7,13 +7,12 @@ Reads and tokenization are counted independently of the index's own report: ever
 corpus file and every call of the passage tokenizer is counted by wrappers installed here, so the
 "one-article update reads 1 file" claim does not rest on the code being measured.
 Files are given modification times an hour in the past, as articles in a real corpus have (a file
-modified within the last 0.1 s is re-checked by content on the next update: see store.py, "racy").
+modified within the last 0.1 s is re-checked by content on the next update: see retrieval/store/scan.py, "racy").
 """
 
 from __future__ import annotations
 
 import argparse
-import builtins
 import os
 import platform
 import shutil
@@ -25,7 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import retrieval.store as store_module  # noqa: E402
+import retrieval.ingest as ingest_module  # noqa: E402
+import retrieval.store.scan as store_module  # noqa: E402
 from retrieval.answer import answer_question  # noqa: E402
 from retrieval.store import IndexStore  # noqa: E402
 from synthetic_articles import article_text, write_corpus  # noqa: E402
@@ -36,14 +36,14 @@ class Counters:
         self.corpus = str(corpus.resolve())
         self.opens = 0
         self.passages_tokenized = 0
-        self._open = builtins.open
+        self._open = os.open
         self._terms = store_module.passage_terms
 
     def install(self) -> None:
         counters = self
 
         def counting_open(file, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-            if isinstance(file, (str, os.PathLike)) and os.path.abspath(file).startswith(counters.corpus + os.sep):
+            if os.path.abspath(file).startswith(counters.corpus + os.sep):
                 counters.opens += 1
             return counters._open(file, *args, **kwargs)
 
@@ -51,8 +51,7 @@ class Counters:
             counters.passages_tokenized += 1
             return counters._terms(passage)
 
-        builtins.open = counting_open
-        store_module.open = counting_open  # store.py calls open() by its global name
+        ingest_module.os.open = counting_open  # article files are opened by read_article_file, with os.open
         store_module.passage_terms = counting_terms
 
     def reset(self) -> tuple[int, int]:

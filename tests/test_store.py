@@ -341,13 +341,13 @@ def test_every_update_saves_and_serves_what_a_full_rebuild_does(
     """Added terms sorted in first and last, an edit, a rename, a deletion whose terms must go:
     after each, the updated index equals one built from scratch, on disk byte for byte."""
     import retrieval.bm25
-    import retrieval.store
+    from retrieval.store import layout
 
     # Vocabularies and lines are written, and terms numbered, a chunk at a time: make these tiny
     # corpora take many.
-    monkeypatch.setattr(retrieval.store, "_JSON_CHUNK", 7)
-    monkeypatch.setattr(retrieval.store, "_LINES_PER_WRITE", 2)
-    monkeypatch.setattr(retrieval.store, "_LINES_PER_PARSE", 3)
+    monkeypatch.setattr(layout, "JSON_CHUNK", 7)
+    monkeypatch.setattr(layout, "LINES_PER_WRITE", 2)
+    monkeypatch.setattr(layout, "LINES_PER_PARSE", 3)
     monkeypatch.setattr(retrieval.bm25, "_VOCAB_CHUNK", 5)
     monkeypatch.setattr(retrieval.bm25, "_MERGE_CHUNK", 3)
     engine = Engine.open(corpus, tmp_path / "idx")
@@ -356,7 +356,7 @@ def test_every_update_saves_and_serves_what_a_full_rebuild_does(
     for method, way in (("build_from_ids", "rebuilt"), ("insert_passages", "merged")):
         original = getattr(retrieval.bm25.BM25Index, method).__func__
         monkeypatch.setattr(
-            retrieval.store.BM25Index, method,
+            retrieval.bm25.BM25Index, method,
             classmethod(lambda cls, *a, _f=original, _w=way, **k: ways.append(_w) or _f(cls, *a, **k)),
         )
     steps = [
@@ -569,15 +569,15 @@ def test_reindex_takes_the_generation_it_wrote_from_memory(
     monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or real_read_bytes(self))
     # Files served memory-mapped are checksummed through their map: a map of a generation other than
     # the one being written is a read.
-    import retrieval.store
+    from retrieval.store import index_store, layout, write
 
-    real_map, real_write = retrieval.store._map, retrieval.store.IndexStore._write
+    real_map, real_write = layout.map_file, index_store.write_generation
     writing: list[bool] = []
 
-    def tracked_write(self, *args, **kwargs):
+    def tracked_write(*args, **kwargs):
         writing.append(True)
         try:
-            return real_write(self, *args, **kwargs)
+            return real_write(*args, **kwargs)
         finally:
             writing.clear()
 
@@ -586,8 +586,9 @@ def test_reindex_takes_the_generation_it_wrote_from_memory(
             read.append(Path(path).name)
         return real_map(path)
 
-    monkeypatch.setattr(retrieval.store.IndexStore, "_write", tracked_write)
-    monkeypatch.setattr(retrieval.store, "_map", tracked_map)
+    monkeypatch.setattr(index_store, "write_generation", tracked_write)
+    monkeypatch.setattr(layout, "map_file", tracked_map)
+    monkeypatch.setattr(write, "map_file", tracked_map)
     age(write_article(corpus, "zebra.txt", ZEBRA))
     engine.reindex()
     read.clear()
@@ -620,11 +621,11 @@ def test_a_generation_damaged_after_it_was_written_is_not_taken_from_memory(corp
 def test_file_name_shortcuts_agree_with_os_path_and_pathlib(name: str) -> None:
     """The update's quick parser kind and article id of a file name are the library rules' answers."""
     from retrieval.ingest import HTML_SUFFIXES, article_id_for
-    from retrieval.store import _article_id, _parser_kind
+    from retrieval.store.plan import article_id, parser_kind
 
     suffix = os.path.splitext(name)[1].lower()
-    assert _parser_kind(name) == ("html" if suffix in HTML_SUFFIXES else suffix.lstrip("."))
-    assert _article_id(name) == article_id_for(Path(name))
+    assert parser_kind(name) == ("html" if suffix in HTML_SUFFIXES else suffix.lstrip("."))
+    assert article_id(name) == article_id_for(Path(name))
 
 
 def test_a_loaded_index_makes_the_articles_and_passages_of_one_built_in_memory(corpus: Path, tmp_path: Path) -> None:

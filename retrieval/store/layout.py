@@ -1,0 +1,567 @@
+"""The disk format of one generation, and loading it: every file checked against the manifest's size
+and SHA-256, every record validated, every offset checked against what it points into.
+
+    CURRENT              {"generation": "gen-000007", "manifest_sha256": ...}
+    gen-000007/
+        manifest.json    format and tokenizer versions, the corpus, counts, and the size and SHA-256
+                         of every data file
+        files.jsonl      one line per corpus file: name, size, mtime, content hash, what became of it
+        articles.jsonl   one line per indexed article: metadata, content key, text length, passages
+        texts.bin        the article texts, UTF-8, back to back
+        vocab.json       every indexed term, sorted: term ids below are positions in this list
+        term_ids.npy     every passage's term ids, back to back; term_ptr.npy says where each starts
+        bm25-<name>.npy  `BM25Index.arrays()`, over the same term ids (memory-mapped)
+
+Nothing here can run code when loaded: JSON, raw UTF-8 and `.npy` read with `allow_pickle=False`.
+Whatever does not validate, checksums forged or not, is `DamagedIndex` (rebuilt with a notice), never
+an error later while answering.
+"""
+
+from __future__ import annotations
+
+import array
+import hashlib
+import json
+import mmap
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Annotated, Any, Literal, NamedTuple, overload
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, with_config
+from typing_extensions import NotRequired, TypedDict
+
+from retrieval.bm25 import BM25Index
+from retrieval.index import CorpusIndex
+from retrieval.lazy import ArticleTexts, StoredArticles, StoredPassages
+from retrieval.models import Article, Passage, SkippedFile
+from retrieval.store.fsutil import map_file, release, release_pages
+
+FORMAT_VERSION = 3  # 2: BM25 arrays as (tf, length) pair codes; 3: one sorted vocabulary, JSON Lines
+MAPPED = ("texts.bin", "files.jsonl", "articles.jsonl")  # served memory-mapped, checksummed through the map
+JSON_FILES = ("files.jsonl", "articles.jsonl", "texts.bin", "vocab.json")
+ARRAY_FILES = ("term_ids.npy", "term_ptr.npy")
+BM25_ARRAYS = ("indptr", "doc_ids", "impact_codes", "pair_tf", "pair_dl", "doc_lens")
+DATA_FILES = frozenset(JSON_FILES + ARRAY_FILES + tuple(f"bm25-{n}.npy" for n in BM25_ARRAYS))
+# Items per json.dumps or sort call on a long list: each call is one uninterrupted hold of the GIL.
+JSON_CHUNK = 16384
+LINES_PER_WRITE = 4096
+LINES_PER_PARSE = 2048  # about 1 MB of article lines: ~10 ms a call
+
+
+class DamagedIndex(Exception):
+    """The saved index is truncated, corrupted or half there; the message says what is wrong."""
+
+
+class OutdatedIndex(Exception):
+    """The saved index was made by another format, tokenizer or for another corpus folder."""
+
+
+# --- records -------------------------------------------------------------------------------------
+
+Count = Annotated[int, Field(ge=0)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+_STRICT = ConfigDict(strict=True, extra="forbid")
+
+
+class CurrentRecord(BaseModel):
+    """CURRENT: the commit point."""
+
+    model_config = _STRICT
+    generation: Annotated[str, Field(pattern=r"^gen-[0-9]{6,}$")]
+    manifest_sha256: Sha256
+
+
+class DataRecord(BaseModel):
+    model_config = _STRICT
+    size: Count
+    sha256: Sha256
+
+
+class Manifest(BaseModel):
+    model_config = _STRICT
+    format: int
+    tokenizer: str
+    corpus: str
+    written: str
+    articles: Count
+    passages: Count
+    data: dict[str, DataRecord]
+
+
+@with_config(_STRICT)
+class FileRecord(TypedDict):
+    name: str
+    size: Count
+    mtime_ns: int
+    sha256: NotRequired[Sha256]
+    status: NotRequired[Literal["indexed", "duplicate", "skipped"]]
+    reason: NotRequired[str]
+    racy: NotRequired[bool]
+
+
+@with_config(_STRICT)
+class ArticleRecord(TypedDict):
+    id: str
+    file: str
+    key: str
+    title: str
+    text_bytes: Count
+    passages: list[tuple[Annotated[int, Field(ge=1)], Count, Count, str | None]]
+    published: NotRequired[str]
+    url: NotRequired[str]
+    source: NotRequired[str]
+
+
+_FILE_RECORDS = TypeAdapter(list[FileRecord])
+_ARTICLE_RECORDS = TypeAdapter(list[ArticleRecord])
+_VOCAB = TypeAdapter(list[str], config=ConfigDict(strict=True))
+
+
+class FileStat(NamedTuple):
+    """What the change check needs of a directory entry, named as in `os.stat_result`; `refusal`
+    says why an entry that poses as an article (a FIFO, a folder, a link out) can't be one."""
+
+    st_size: int
+    st_mtime_ns: int
+    refusal: str | None = None
+
+
+@dataclass(frozen=True, slots=True)  # slots: 100k of them at 1M passages, ~35 MB less than with a __dict__ each
+class FileEntry:
+    """One file of the corpus folder as last seen: its stat, content hash, and what became of it."""
+
+    name: str
+    size: int
+    mtime_ns: int
+    sha256: str | None = None  # None for a file never read (unsupported type, too large)
+    status: str = "indexed"  # "indexed", "duplicate" or "skipped"
+    reason: str | None = None
+    racy: bool = False
+
+    def same_stat(self, size: int, mtime_ns: int) -> bool:
+        return not self.racy and self.size == size and self.mtime_ns == mtime_ns
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as a files.jsonl record, leaving out what is unset."""
+        # `is`, not `in (None, False)`: 0 == False, and an empty file's size is 0.
+        values = ((k, getattr(self, k)) for k in self.__slots__)
+        return {k: v for k, v in values if v is not None and v is not False}
+
+
+def same_files(files: dict[str, FileEntry], old_files: dict[str, FileEntry]) -> bool:
+    """The same entries, a racy mark aside: a file read again because it was racy and found unchanged."""
+    if files.keys() != old_files.keys():
+        return False
+    return all(
+        new == old or (old.racy and replace(old, racy=new.racy) == new)
+        for new, old in ((files[n], old_files[n]) for n in files)
+    )
+
+
+class Lines(Sequence[bytes]):
+    """The lines of a JSON Lines file, each without its newline: `ends[i]` is where line i's is."""
+
+    def __init__(self, data: bytes | mmap.mmap, ends: np.ndarray):
+        self.data, self.ends = data, ends
+
+    @classmethod
+    def of(cls, data: bytes | mmap.mmap) -> Lines:
+        if not len(data):
+            return cls(data, np.zeros(0, dtype=np.int64))
+        view = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(view == 10)
+        del view  # a mapped file stays closable
+        if not len(ends) or int(ends[-1]) != len(data) - 1:
+            raise DamagedIndex("a JSON Lines file's last line is incomplete")
+        return cls(data, ends)
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[bytes]: ...
+    def __getitem__(self, i: int | slice) -> bytes | list[bytes]:
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self))
+            if step != 1 or start >= stop:
+                return [self[j] for j in range(start, stop, step)]
+            ends = self.ends[start:stop].tolist()
+            begin = int(self.ends[start - 1]) + 1 if start else 0
+            blob = self.data[begin : ends[-1]]
+            return [blob[b - begin : e - begin] for b, e in zip([begin] + [e + 1 for e in ends[:-1]], ends)]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("line index out of range")
+        return self.data[int(self.ends[i - 1]) + 1 if i else 0 : int(self.ends[i])]
+
+
+def _records(lines: Lines, adapter: TypeAdapter[Any], name: str, via_json_module: bool = False) -> Iterator[Any]:
+    """Each line's record, validated; `LINES_PER_PARSE` lines per call, never one over the whole corpus
+    (that would hold the GIL, and a bot's event loop, for ~0.1 s per 10k articles)."""
+    for start in range(0, len(lines), LINES_PER_PARSE):
+        chunk = lines[start : start + LINES_PER_PARSE]
+        blob = b"[" + b",".join(chunk) + b"]"
+        try:
+            # File names may hold escaped surrogates (JSON allows them, pydantic's parser does not).
+            values = adapter.validate_python(json.loads(blob)) if via_json_module else adapter.validate_json(blob)
+        except (ValidationError, ValueError, RecursionError) as exc:
+            raise DamagedIndex(f"{name} holds a record that is not valid ({_first_error(exc)})") from exc
+        if len(values) != len(chunk):
+            raise DamagedIndex(f"{name}: a line holds more than one record")
+        yield from values
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors(include_url=False, include_input=False)[0]
+        return f"{'.'.join(map(str, error['loc'][1:])) or 'line'}: {error['msg']}"
+    return exc.__class__.__name__
+
+
+class Metadata:
+    """The metadata lists and passage rows of a Snapshot, collected an article at a time."""
+
+    def __init__(self, headings: list[str] | None = None):
+        self.titles: list[str] = []
+        self.published: list[str | None] = []
+        self.urls: list[str | None] = []
+        self.sources: list[str | None] = []
+        self.headings: list[str] = list(headings or [])
+        self.heading_ids = {h: i for i, h in enumerate(self.headings)}
+        self.rows = array.array("i")  # C int: 32 bits on every platform NumPy supports
+        self.blocks: list[np.ndarray] = []  # rows copied from a previous generation, in order with `rows`
+
+    def add(self, title: str, published: str | None, url: str | None, source: str | None) -> None:
+        self.titles.append(str(title))
+        self.published.append(None if published is None else str(published))
+        self.urls.append(None if url is None else str(url))
+        self.sources.append(None if source is None else str(source))
+
+    def add_passages(self, passages: Sequence[Sequence[Any]]) -> None:
+        """Each passage as [number, start, end, heading]."""
+        rows, heading_ids = self.rows, self.heading_ids
+        for n, start, end, heading in passages:
+            if heading is None:
+                h = -1
+            else:
+                h = heading_ids.get(heading)
+                if h is None:
+                    h = heading_ids[heading] = len(self.headings)
+                    self.headings.append(str(heading))
+            rows.extend((n, start, end, h))
+
+    def add_rows(self, block: np.ndarray) -> None:
+        """Passage rows as they are (their heading numbers index the headings this began with)."""
+        self._flush()
+        self.blocks.append(block)
+
+    def _flush(self) -> None:
+        if self.rows:
+            self.blocks.append(np.array(self.rows, dtype=np.int32).reshape(-1, 4))
+            self.rows = array.array("i")
+
+    def fields(self) -> dict[str, Any]:
+        self._flush()
+        rows = np.concatenate(self.blocks) if self.blocks else np.zeros((0, 4), dtype=np.int32)
+        return {
+            "titles": self.titles, "published": self.published, "urls": self.urls, "sources": self.sources,
+            "passage_rows": rows.astype(np.int32, copy=False), "headings": self.headings,
+        }
+
+
+# --- a loaded generation -------------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """A verified generation on disk. Stored article `i` has id `ids[i]`, its text is
+    `texts[text_at[i]:text_at[i + 1]]`, its passages are numbers `passage_at[i]` to `passage_at[i + 1]`,
+    and passage `j`'s term ids are `term_ids[term_ptr[j]:term_ptr[j + 1]]`, numbers into `vocab`."""
+
+    generation: str
+    folder: Path
+    manifest: dict[str, Any]
+    files: dict[str, FileEntry]
+    # The lines of files.jsonl (in name order, as `files`) and articles.jsonl, to write them again
+    # unchanged: slices of the memory-mapped files, not held in memory.
+    file_lines: Lines
+    article_lines: Lines
+    ids: list[str]
+    paths: list[str]
+    keys: list[str]
+    titles: list[str]
+    published: list[str | None]
+    urls: list[str | None]
+    sources: list[str | None]
+    text_at: list[int]
+    passage_at: list[int]
+    # One row per passage: its paragraph number, start and end in its article's text, heading (a
+    # position in `headings`, -1 for none). int32: offsets are below MAX_ARTICLE_BYTES.
+    passage_rows: np.ndarray
+    headings: list[str]
+    texts: bytes | mmap.mmap
+    vocab: list[str]
+    term_ids: np.ndarray
+    term_ptr: np.ndarray
+    bm25_arrays: dict[str, np.ndarray]
+    manifest_sha256: str = ""
+
+    def __post_init__(self) -> None:
+        self._by_key = {k: i for i, k in enumerate(self.keys)}
+        self._stats = self._data_stats()
+        texts = ArticleTexts(self.texts, self.text_at)
+        self._articles = StoredArticles(self.ids, self.paths, self.titles, self.published, self.urls, self.sources, texts)
+        counts = np.diff(np.asarray(self.passage_at, dtype=np.int64))
+        rows = self.passage_rows
+        self._passages = StoredPassages(
+            self._articles, np.repeat(np.arange(len(self.ids), dtype=np.int32), counts),
+            rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], self.headings,
+        )
+
+    def _data_stats(self) -> list[tuple[int, int]] | None:
+        try:
+            return [(st.st_size, st.st_mtime_ns) for st in (os.stat(self.folder / name) for name in sorted(self.manifest.get("data", {})))]
+        except OSError:
+            return None
+
+    def unchanged_on_disk(self) -> bool:
+        """Do the data files still have the sizes and times they had when this generation was verified
+        or written? (Generations are never rewritten: this catches a file truncated or overwritten
+        since, before an update copies from its memory-mapped pages; cheap stats, no checksums.)"""
+        return self._stats is not None and self._data_stats() == self._stats
+
+    @property
+    def article_keys(self) -> dict[str, str]:
+        """Indexed article id -> content key."""
+        return dict(zip(self.ids, self.keys))
+
+    def number_of(self, key: str) -> int | None:
+        """The stored article with this content key, if there is one."""
+        return self._by_key.get(key)
+
+    def article(self, i: int) -> tuple[Article, list[Passage]]:
+        """Stored article `i` and its passages, as objects."""
+        return self._articles.article(i), self._passages[self.passage_at[i] : self.passage_at[i + 1]]
+
+    def passage_count(self, i: int) -> int:
+        return self.passage_at[i + 1] - self.passage_at[i]
+
+    def skipped(self) -> list[SkippedFile]:
+        return [SkippedFile(path=n, reason=self.files[n].reason or "") for n in sorted(self.files) if self.files[n].status != "indexed"]
+
+    def to_index(self, bm25: BM25Index | None = None) -> CorpusIndex:
+        """The searchable index: articles and passages made when asked for (texts memory-mapped, see
+        retrieval/lazy.py), BM25 arrays memory-mapped from disk. `bm25` is the same index in memory,
+        just written, if there is one: its term numbering is taken instead of being made again, and
+        its arrays are let go for the mapped copies (a few hundred MB of memory at 1M passages)."""
+        if bm25 is None:
+            bm25 = BM25Index.from_arrays(self.vocab, self.bm25_arrays)
+        else:
+            bm25 = BM25Index(bm25.vocab, **self.bm25_arrays, k1=bm25.k1, b=bm25.b)
+        return CorpusIndex(
+            articles=self._articles, passages=self._passages, bm25=bm25, skipped=self.skipped(), sorted_vocab=self.vocab,
+        )
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def read_current(index_dir: Path) -> CurrentRecord | None:
+    """What CURRENT names; None when there is no index yet."""
+    path = index_dir / "CURRENT"
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise DamagedIndex(f"CURRENT is unreadable ({exc.strerror or exc})") from exc
+    try:
+        return CurrentRecord.model_validate_json(raw)
+    except ValidationError as exc:
+        raise DamagedIndex("CURRENT is unreadable") from exc
+
+
+def load_generation(index_dir: Path, current: CurrentRecord, corpus_key: str, tokenizer: str) -> Snapshot:
+    """Read and verify the generation CURRENT names. Raises `DamagedIndex`, `OutdatedIndex`, or
+    `FileNotFoundError` when a writer removed it while we read (the caller reads the new one)."""
+    folder = index_dir / current.generation
+    if not folder.is_dir():
+        raise DamagedIndex(f"{current.generation} is missing")
+    try:
+        return _load(folder, current, corpus_key, tokenizer)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:  # a folder where a file should be, no permission...
+        raise DamagedIndex(f"cannot read {Path(exc.filename or '?').name} ({exc.strerror or exc})") from exc
+
+
+def _load(folder: Path, current: CurrentRecord, corpus_key: str, tokenizer: str) -> Snapshot:
+    raw = (folder / "manifest.json").read_bytes()
+    if hashlib.sha256(raw).hexdigest() != current.manifest_sha256:
+        raise DamagedIndex("manifest.json does not match its checksum (truncated or corrupted)")
+    manifest = _manifest(raw, corpus_key, tokenizer)
+    contents: dict[str, bytes | mmap.mmap] = {}
+    for name, expected in manifest.data.items():
+        path = folder / name
+        size = path.stat().st_size
+        if size != expected.size:
+            raise DamagedIndex(f"{name} is truncated or damaged ({size} bytes, expected {expected.size})")
+        # Checksummed through a memory map where the file is served mapped (texts.bin, the JSON
+        # Lines files, the .npy arrays): no copy of 750 MB at a million passages, and the pages the
+        # hash read are handed back after (they stay in the page cache for the parse and the queries).
+        mapped = name.endswith(".npy") or name in MAPPED
+        blob = map_file(path) if mapped else path.read_bytes()
+        if hashlib.sha256(blob).hexdigest() != expected.sha256:
+            raise DamagedIndex(f"{name} is corrupted (its checksum does not match)")
+        if mapped:
+            release(blob)
+        if not name.endswith(".npy"):
+            contents[name] = blob
+        del blob
+
+    files: dict[str, FileEntry] = {}
+    file_lines = Lines.of(contents["files.jsonl"])
+    for record in _records(file_lines, _FILE_RECORDS, "files.jsonl", via_json_module=True):
+        files[record["name"]] = FileEntry(**record)
+    if len(files) != len(file_lines) or list(files) != sorted(files):
+        raise DamagedIndex("files.jsonl names a file twice or out of order")
+    article_lines = Lines.of(contents["articles.jsonl"])
+    ids, paths, keys, text_at, passage_at = [], [], [], [0], [0]
+    meta = Metadata()
+    try:
+        for record in _records(article_lines, _ARTICLE_RECORDS, "articles.jsonl"):
+            ids.append(record["id"])
+            paths.append(record["file"])
+            keys.append(record["key"])
+            text_at.append(text_at[-1] + record["text_bytes"])
+            passage_at.append(passage_at[-1] + len(record["passages"]))
+            meta.add(record["title"], record.get("published"), record.get("url"), record.get("source"))
+            meta.add_passages(record["passages"])
+    except OverflowError as exc:  # a number beyond 32 bits in a passage row
+        raise DamagedIndex("articles.jsonl holds an offset out of range") from exc
+    release(file_lines.data)  # read through once to parse: only an update reads them again
+    release(article_lines.data)
+    if len(set(ids)) != len(ids) or len(set(keys)) != len(keys):
+        raise DamagedIndex("articles.jsonl names an article twice")
+    if len(ids) != manifest.articles or passage_at[-1] != manifest.passages or text_at[-1] != len(contents["texts.bin"]):
+        raise DamagedIndex("articles.jsonl does not match the manifest")
+    try:
+        vocab = _VOCAB.validate_json(contents["vocab.json"])
+    except ValidationError as exc:
+        raise DamagedIndex("vocab.json is not a list of terms") from exc
+    if any(a >= b for a, b in zip(vocab, vocab[1:])):
+        raise DamagedIndex("vocab.json is not sorted")
+    fields = meta.fields()
+    _check_texts(contents["texts.bin"], text_at, passage_at, fields["passage_rows"])
+    arrays = {name: _npy(folder / f"bm25-{name}.npy") for name in BM25_ARRAYS}
+    term_ids, term_ptr = _npy(folder / "term_ids.npy"), _npy(folder / "term_ptr.npy")
+    _check_terms(term_ids, term_ptr, len(vocab), passage_at[-1])
+    _check_bm25(arrays, len(vocab), passage_at[-1])
+    release_pages(term_ids)  # read through once to check it; only an update reads it again
+    return Snapshot(
+        generation=current.generation, folder=folder, manifest=manifest.model_dump(), files=files,
+        file_lines=file_lines, article_lines=article_lines, ids=ids, paths=paths, keys=keys,
+        text_at=text_at, passage_at=passage_at, texts=contents["texts.bin"], **fields, vocab=vocab,
+        term_ids=term_ids, term_ptr=term_ptr, bm25_arrays=arrays, manifest_sha256=current.manifest_sha256,
+    )
+
+
+def _manifest(raw: bytes, corpus_key: str, tokenizer: str) -> Manifest:
+    """The manifest, if it is this format's, for this tokenizer and corpus, naming exactly our files."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise DamagedIndex("manifest.json is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise DamagedIndex("manifest.json is not an object")
+    if data.get("format") != FORMAT_VERSION:
+        raise OutdatedIndex(f"it has index format {_shown(data.get('format'))}, this newsqa uses format {FORMAT_VERSION}")
+    if data.get("tokenizer") != tokenizer:
+        raise OutdatedIndex(f"it was made with tokenizer {_shown(data.get('tokenizer'))}, this newsqa uses {tokenizer}")
+    if data.get("corpus") != corpus_key:
+        raise OutdatedIndex(f"it was made for the corpus {_shown(data.get('corpus'))}, not {corpus_key}")
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        raise DamagedIndex(f"manifest.json is not valid ({_first_error_plain(exc)})") from exc
+    if set(manifest.data) != DATA_FILES:
+        raise DamagedIndex("manifest.json does not list the index's data files")
+    return manifest
+
+
+def _shown(value: object) -> str:
+    """A value read from a manifest, short enough for a one-line notice."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+def _first_error_plain(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False, include_input=False)[0]
+    return f"{'.'.join(map(str, error['loc'])) or 'value'}: {error['msg']}"
+
+
+def _check_texts(texts: bytes | mmap.mmap, text_at: list[int], passage_at: list[int], rows: np.ndarray) -> None:
+    """Every article's text is UTF-8 and holds its passages: start <= end <= its length in characters."""
+    lengths = np.empty(len(text_at) - 1, dtype=np.int64)
+    for i in range(len(lengths)):
+        try:
+            lengths[i] = len(texts[text_at[i] : text_at[i + 1]].decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise DamagedIndex("texts.bin holds text that is not UTF-8") from exc
+    if not len(rows):
+        return
+    limit = np.repeat(lengths, np.diff(np.asarray(passage_at, dtype=np.int64)))
+    start, end = rows[:, 1], rows[:, 2]
+    if not (np.all(start <= end) and np.all(end <= limit)):
+        raise DamagedIndex("articles.jsonl holds a passage outside its article's text")
+
+
+def _integers(a: np.ndarray, name: str) -> None:
+    if a.ndim != 1 or a.dtype.kind not in "iu":
+        raise DamagedIndex(f"{name} is not a flat array of integers")
+
+
+def _check_terms(term_ids: np.ndarray, term_ptr: np.ndarray, n_terms: int, n_passages: int) -> None:
+    _integers(term_ids, "term_ids.npy")
+    _integers(term_ptr, "term_ptr.npy")
+    if len(term_ptr) != n_passages + 1 or int(term_ptr[0]) != 0 or int(term_ptr[-1]) != len(term_ids):
+        raise DamagedIndex("term_ptr.npy does not match the passages in the manifest")
+    if np.any(np.diff(term_ptr) < 0):
+        raise DamagedIndex("term_ptr.npy goes backwards")
+    if len(term_ids) and (int(term_ids.min()) < 0 or int(term_ids.max()) >= n_terms):
+        raise DamagedIndex("term_ids.npy holds a term id that vocab.json lacks")
+
+
+def _check_bm25(arrays: dict[str, np.ndarray], n_terms: int, n_passages: int) -> None:
+    for name, a in arrays.items():
+        _integers(a, f"bm25-{name}.npy")
+    try:
+        BM25Index.check_arrays(n_terms, arrays)
+    except ValueError as exc:
+        raise DamagedIndex(f"the BM25 arrays are unusable ({exc})") from exc
+    indptr, doc_ids, codes = arrays["indptr"], arrays["doc_ids"], arrays["impact_codes"]
+    if int(indptr[0]) != 0 or int(indptr[-1]) != len(doc_ids) or np.any(np.diff(indptr) < 0):
+        raise DamagedIndex("the BM25 postings do not fit their index")
+    if len(arrays["doc_lens"]) != n_passages or len(arrays["pair_tf"]) != len(arrays["pair_dl"]):
+        raise DamagedIndex("the BM25 arrays do not match the passages")
+    if len(doc_ids) and (int(doc_ids.min()) < 0 or int(doc_ids.max()) >= n_passages):
+        raise DamagedIndex("the BM25 postings name a passage that is not there")
+    if len(codes) and (int(codes.min()) < 0 or int(codes.max()) >= len(arrays["pair_tf"])):
+        raise DamagedIndex("the BM25 postings name a weight that is not there")
+
+
+def load_npy(path: Path) -> np.ndarray:
+    """A `.npy` file, memory-mapped read-only; never an object array (that would need pickle)."""
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, EOFError) as exc:  # a bad header, or an object array
+        raise DamagedIndex(f"{path.name} is not a plain NumPy array file") from exc
+
+
+_npy = load_npy
