@@ -13,8 +13,9 @@ from discord.ext import commands
 from bot.checks import require_corpus_admin
 from bot.client import NO_MENTIONS
 from bot.render import report_text
-from retrieval.errors import UsageError
-from retrieval.ingest import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES, safe_file_name
+from retrieval.errors import NewsqaError, UsageError
+from retrieval.ingest import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES, UnreadableArticle, check_suffix, safe_file_name
+from retrieval.store import IndexLocked
 
 if TYPE_CHECKING:
     from bot.client import NewsqaBot
@@ -23,13 +24,28 @@ log = logging.getLogger(__name__)
 
 
 def check_upload(filename: str, size: int, max_bytes: int) -> None:
-    """Refuse, before downloading it, a file that can't be an article: `UsageError` says why."""
-    suffix = PurePath(filename).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UsageError(f"{filename} is not an article file: attach a {', '.join(SUPPORTED_SUFFIXES)} file.")
+    """Refuse, before downloading it, a file that can't be an article: `UsageError` says why.
+
+    The engine's rule (`retrieval.ingest`) decides the type; the bot's own limit may be lower."""
+    name = PurePath(filename).name
+    try:
+        check_suffix(name)
+    except UnreadableArticle as exc:
+        raise UsageError(f"{name} is not an article file: attach a {', '.join(SUPPORTED_SUFFIXES)} file.") from exc
     limit = min(max_bytes, MAX_ARTICLE_BYTES)
     if size > limit:
-        raise UsageError(f"{filename} is {size:,} bytes; the limit is {limit:,} bytes.")
+        raise UsageError(f"{name} is {size:,} bytes; the limit is {limit:,} bytes.")
+
+
+def in_user_terms(error: NewsqaError, action: str) -> NewsqaError:
+    """What an admin is told when `action` failed: what happened, without server paths or process
+    ids (those go to the log). A refusal of their own upload is already in their terms."""
+    if isinstance(error, UsageError):
+        return error
+    log.warning("%s failed: %s", action, error)
+    if isinstance(error, IndexLocked):
+        return NewsqaError("Another re-index is running right now; try again in a minute.")
+    return NewsqaError(f"The {action} did not complete; the previous index is still in use and the details are in the bot's log.")
 
 
 class CorpusCog(commands.Cog):
@@ -44,7 +60,10 @@ class CorpusCog(commands.Cog):
     @app_commands.check(require_corpus_admin)
     async def reindex(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await self.bot.refresh_index()
+        try:
+            report = await self.bot.refresh_index()
+        except NewsqaError as exc:
+            raise in_user_terms(exc, "re-index") from exc
         log.info("user %s re-indexed: %s", interaction.user.id, report.model_dump(exclude={"unchanged"}))
         await interaction.followup.send(
             report_text(report, "Re-indexed:"), ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -60,7 +79,10 @@ class CorpusCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
         check_upload(file.filename, len(data), self.bot.settings.max_upload_bytes)
-        report = await self.bot.add_article(file.filename, data)
+        try:
+            report = await self.bot.add_article(file.filename, data)
+        except NewsqaError as exc:
+            raise in_user_terms(exc, "upload") from exc
         name = safe_file_name(file.filename)
         log.info("user %s added %s (%d bytes)", interaction.user.id, name, len(data))
         if report.added or report.updated:

@@ -471,21 +471,10 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _read_local(path: Path, max_bytes: int) -> tuple[str, bytes]:
-    """A local article file's name and bytes; refuses a huge file before reading it."""
-    try:
-        size = path.stat().st_size
-        if not path.is_file():
-            raise UsageError(f"{path} is not a file: give article files (.txt, .md, .html) or http(s) addresses")
-        if size > max_bytes:
-            raise UsageError(
-                f"{path.name} is too large ({size / 1_048_576:.1f} MiB): "
-                f"the limit for an article is {max_bytes // 1_048_576} MiB"
-            )
-        return path.name, path.read_bytes()
-    except FileNotFoundError as exc:
-        raise UsageError(f"no such file: {path}") from exc
-    except OSError as exc:
-        raise NewsqaError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    """A local article file's name and bytes; refuses a huge file or a pipe before reading it."""
+    from retrieval.engine import read_local_article
+
+    return read_local_article(path)
 
 
 def cmd_remove(args: argparse.Namespace) -> int:

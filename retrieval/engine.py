@@ -2,20 +2,55 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import logging
+import math
 import os
+import stat
+import tempfile
 import threading
 import time
-import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from retrieval.answer import answer_question, citation
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.index import CorpusIndex
-from retrieval.ingest import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES, load_corpus, parse_article_bytes, safe_file_name
+from retrieval.ingest import (
+    UnreadableArticle,
+    check_article_size,
+    check_suffix,
+    load_corpus,
+    parse_article_bytes,
+    read_article_source,
+    safe_file_name,
+)
 from retrieval.models import Answer, ArticleInfo, Citation, IndexReport, SkippedFile
 from retrieval.store import DEFAULT_LOCK_TIMEOUT, CorpusState, IndexStore, ProgressFactory, default_index_dir
+from retrieval.store.fsutil import is_no_room
+
+log = logging.getLogger(__name__)
+
+# A question is a sentence or two; a longer one is refused with a note rather than analysed.
+MAX_QUESTION_CHARS = 2000
+
+
+def clean_question(question: str | bytes) -> str:
+    """A question as text that can be printed and serialised: undecodable bytes (from a terminal or a
+    pipe that is not UTF-8, which Python hands over as surrogate escapes) become U+FFFD."""
+    if isinstance(question, bytes):
+        return question.decode("utf-8", "replace")
+    if question.isascii():
+        return question
+    return question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def printable(name: str) -> str:
+    """A file name or id for one line of output: newlines and other control characters escaped."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in name)
 
 
 class Engine:
@@ -57,6 +92,8 @@ class Engine:
         says what the update did, with notices such as why a damaged index was rebuilt.
         """
         folder = Path(corpus_dir)
+        if not (isinstance(lock_timeout, (int, float)) and math.isfinite(lock_timeout) and lock_timeout >= 0):
+            raise UsageError(f"the time to wait for another indexer must be 0 or more seconds, not {lock_timeout}: pass --wait SECONDS")
         if not folder.is_dir():
             raise UsageError(f"corpus folder not found: {folder} (pass --corpus DIR with your articles)")
         store = IndexStore(Path(index_dir) if index_dir else default_index_dir(folder), folder, lock_timeout)
@@ -64,9 +101,21 @@ class Engine:
             index, report, state = store.open(progress=progress, on_wait=on_wait)
         return cls(folder, index, store, state, report)
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str | bytes) -> Answer:
         """Answer one question; never raises for odd input, returns a 'not found' answer instead."""
-        return answer_question(self.index, question)
+        question = clean_question(question)
+        if len(question) > MAX_QUESTION_CHARS:
+            return Answer(
+                question=question[:MAX_QUESTION_CHARS] + "…",
+                note=f"The question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}): ask a shorter one.",
+            )
+        try:
+            return answer_question(self.index, question)
+        except Exception:  # noqa: BLE001 - one question's failure is that question's answer, not the session's end
+            if os.environ.get("NEWSQA_DEBUG"):
+                raise
+            log.exception("answering %r failed", question[:200])
+            return Answer(question=question, note="This question could not be answered (an internal error): try asking it another way.")
 
     def cite(self, passage_id: str, start: int = 0, end: int = 0) -> Citation | None:
         """A citation of `passage_id` as the index has it now, marking `[start, end)`; None when the
@@ -143,30 +192,30 @@ class Engine:
         """Check an article file and write it into the corpus folder under a safe name; no re-index.
 
         An existing file with other content keeps its name: the new one gets `-2`, `-3`... A file
-        with the same name and content is left as it is.
+        with the same name and content is left as it is. A name taken by anything but a regular
+        file (a folder, a pipe, a link) is never opened, followed or replaced: the next name is used.
+        Raises `UsageError` for a file that can't be an article (type, size, binary, not UTF-8, no text).
         """
         name = safe_file_name(filename)
-        if not name.lower().endswith(SUPPORTED_SUFFIXES):
-            raise UsageError(f"{filename!r} is not an article file: use {', '.join(SUPPORTED_SUFFIXES)}")
-        if len(data) > MAX_ARTICLE_BYTES:
-            raise UsageError(
-                f"{name} is too large ({len(data) / 1_048_576:.1f} MiB): "
-                f"the limit for an article is {MAX_ARTICLE_BYTES // 1_048_576} MiB"
-            )
         try:
+            check_suffix(name)
+            check_article_size(len(data))
             parse_article_bytes(data, name)
-        except NewsqaError as exc:
-            raise UsageError(f"{name} is not a usable article: {exc}") from exc
-        target = self.corpus_dir / name
-        stem, suffix = target.stem, target.suffix
-        n = 1
-        while target.exists() and target.read_bytes() != data:
-            n += 1
-            target = self.corpus_dir / f"{stem}-{n}{suffix}"
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-        return target
+        except UnreadableArticle as exc:
+            raise UsageError(f"{printable(name)} is not a usable article: {exc}") from exc
+        stem, suffix = Path(name).stem, Path(name).suffix
+        try:
+            for n in range(1, 1000):
+                target = self.corpus_dir / (name if n == 1 else f"{stem}-{n}{suffix}")
+                held = _holds(target, data)
+                if held is True:
+                    return target
+                if held is None and _place(self.corpus_dir, target, data):
+                    return target
+        except OSError as exc:
+            hint = "free some space on it" if is_no_room(exc) else "check that it is writable"
+            raise NewsqaError(f"cannot store {printable(name)} in {self.corpus_dir} ({exc.strerror or exc}): {hint}") from exc
+        raise NewsqaError(f"cannot store {printable(name)}: 999 files of that name are there already; rename it")
 
     def remove_article(self, article_id: str) -> IndexReport:
         """Delete an article's file from the corpus folder and the index.
@@ -184,6 +233,54 @@ class Engine:
         except OSError as exc:
             raise NewsqaError(f"cannot delete {path}: {exc.strerror or exc}") from exc
         return self.reindex()
+
+
+def read_local_article(path: Path) -> tuple[str, bytes]:
+    """The name and bytes of an article file to add (`newsqa add PATH`); `UsageError` says why not."""
+    try:
+        return path.name, read_article_source(path)
+    except UnreadableArticle as exc:
+        raise UsageError(f"{printable(path.name)} is not a usable article: {exc}") from exc
+    except FileNotFoundError as exc:
+        raise UsageError(f"no such file: {printable(str(path))}") from exc
+    except OSError as exc:
+        raise NewsqaError(f"cannot read {printable(str(path))}: {exc.strerror or exc}") from exc
+
+
+def _holds(target: Path, data: bytes) -> bool | None:
+    """Is `target` a regular file holding `data` (True), free (None), or taken (False)?"""
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+        return False  # a folder, pipe or link is never opened: another name is used
+    fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        return stat.S_ISREG(os.fstat(fd).st_mode) and fh.read(len(data) + 1) == data
+
+
+def _place(folder: Path, target: Path, data: bytes) -> bool:
+    """Write `data` under a random temporary name (created with O_EXCL, so nothing planted there is
+    followed), then give it `target`'s name unless something took the name meanwhile. False if so."""
+    fd, tmp = tempfile.mkstemp(prefix=".newsqa-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, target)  # fails if the name exists, whatever it is: never replaces anything
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links here (some network and FAT file systems)
+            if os.path.lexists(target):
+                return False
+            os.replace(tmp, target)
+        return True
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 @contextlib.contextmanager

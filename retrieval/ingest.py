@@ -141,6 +141,21 @@ def read_article_file(folder: Path, name: str) -> tuple[bytes, os.stat_result]:
         return data, os.fstat(fd)  # the stat that matches what was read
 
 
+def read_article_source(path: Path) -> bytes:
+    """An article file named by the user to be added (outside the corpus, so a link is followed):
+    an article file type, a regular file, within the size limit; a pipe is never waited on."""
+    check_suffix(path.name)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)  # OSError (no such file...) is the caller's to word
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        _check_regular(st)
+        check_article_size(st.st_size)
+        data = fh.read(MAX_ARTICLE_BYTES + 1)
+    check_article_size(len(data))
+    return data
+
+
 def decode_article_bytes(data: bytes) -> str:
     """UTF-8 text with normalised newlines and NFC, or `UnreadableArticle` saying why not."""
     check_article_size(len(data))

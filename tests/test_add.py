@@ -225,9 +225,9 @@ def test_add_50_mb_file_is_refused_naming_the_limit(
     before = sorted(p.name for p in seed_corpus.iterdir())
     code, out, err = newsqa(capsys, "add", str(big), *corpus)
     assert code == 1
-    assert err.strip() == "newsqa: error: archive.txt is too large (50.0 MiB): the limit for an article is 10 MiB"
+    assert err.strip() == "newsqa: error: archive.txt is not a usable article: too large (50.0 MiB; the limit is 10 MiB)"
     assert sorted(p.name for p in seed_corpus.iterdir()) == before
-    with pytest.raises(UsageError, match="the limit for an article is 10 MiB"):
+    with pytest.raises(UsageError, match=r"too large \(11.0 MiB; the limit is 10 MiB\)"):
         Engine.open(seed_corpus, tmp_path / "idx").add_article("archive.txt", b"x" * (11 * 1_048_576))
 
 
@@ -249,7 +249,7 @@ def test_add_refuses_some_and_adds_the_rest(tmp_path: Path, seed_corpus: Path, c
     code, out, err = newsqa(capsys, "add", str(bad), str(good), str(tmp_path / "nope.txt"), *corpus)
     assert code == 1
     assert err.splitlines() == [
-        "newsqa: error: 'logo.png' is not an article file: use .txt, .md, .html, .htm",
+        "newsqa: error: logo.png is not a usable article: unsupported file type .png: use .txt, .md or .html",
         f"newsqa: error: no such file: {tmp_path / 'nope.txt'}",
     ]
     assert out.splitlines()[0] == "added ferry.txt as ferry.txt"
