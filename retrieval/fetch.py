@@ -1,61 +1,147 @@
-"""Download a news page and turn it into a Markdown article with front matter (`newsqa add URL`)."""
+"""Download a news page and turn it into a Markdown article with front matter (`newsqa add URL`).
+
+`--timeout` is a deadline for the whole download: connecting, the headers and the body. urllib's own
+timeout is per socket operation, so a server that sends one byte a second would never trip it; here a
+timer shuts the connection's socket down when the deadline passes, whatever is being read.
+"""
 
 from __future__ import annotations
 
+import html
+import http.client
+import math
 import re
+import socket
+import threading
+import time
 import urllib.error
 import urllib.request
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.ingest import MAX_ARTICLE_BYTES, UnreadableArticle, html_to_markdown, safe_file_name
 
 DEFAULT_TIMEOUT = 20.0
+MAX_REDIRECTS = 10
 USER_AGENT = "newsqa/0.1 (+article import)"
 _TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+_CHUNK = 64 * 1024
 
 
 def is_url(value: str) -> bool:
     return value.lower().startswith(("http://", "https://"))
 
 
+class _Deadline:
+    """Shuts down every socket of one download when its time is up, so that no read outlives it."""
+
+    def __init__(self, seconds: float):
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def remaining(self) -> float:
+        return max(0.001, self.at - time.monotonic())
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def connection(self, base: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
+        deadline = self
+
+        class Connection(base):  # type: ignore[valid-type, misc]
+            def connect(self) -> None:
+                self.timeout = deadline.remaining()  # connecting, then each read, waits at most this long
+                super().connect()
+                deadline.watch(self.sock)
+
+        return Connection
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _HttpHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req):  # noqa: ANN001, ANN201 - urllib's signature
+        return self.do_open(self.deadline.connection(http.client.HTTPConnection), req)
+
+
+class _HttpsHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req):  # noqa: ANN001, ANN201 - urllib's signature
+        return self.do_open(self.deadline.connection(http.client.HTTPSConnection), req, context=self._context)
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow at most `MAX_REDIRECTS` redirects, to http(s) addresses only (urllib would also follow
+    one to ftp://)."""
+
+    max_redirections = MAX_REDIRECTS
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201 - urllib's signature
+        if urlsplit(newurl).scheme not in ("http", "https"):
+            raise urllib.error.URLError(f"redirected to a non-web address {_short(newurl)!r}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_ARTICLE_BYTES) -> tuple[str, bytes]:
     """Download `url` and extract its article: (a safe .md file name, the Markdown bytes).
 
-    Raises `NewsqaError` with what went wrong: unreachable, too slow, too large, not a page, no text.
+    Raises `NewsqaError` with what went wrong, in one line: unreachable, too slow, too large, not a
+    page, no text. `timeout` is the most seconds the whole download may take.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"not a web address: {url!r} (use http:// or https://)")
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"})
-    limit = f"the limit for an article is {max_bytes // 1_048_576} MiB"
-    opener = urllib.request.build_opener(_HttpOnlyRedirects)
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            final_url = response.geturl()
-            content_type = (response.headers.get_content_type() or "").lower()
-            if content_type not in _TEXT_TYPES:
-                raise NewsqaError(f"{url} is {content_type or 'of unknown type'}, not a web page: nothing added")
-            length = response.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > max_bytes:
-                raise NewsqaError(f"{url} is too large ({int(length) / 1_048_576:.1f} MiB): {limit}")
-            body = response.read(max_bytes + 1)
-            if len(body) > max_bytes:
-                raise NewsqaError(f"{url} is too large (over {max_bytes // 1_048_576} MiB): {limit}")
-    except urllib.error.HTTPError as exc:
-        raise NewsqaError(f"{url} answered HTTP {exc.code} {exc.reason}: check the address") from exc
-    except urllib.error.URLError as exc:
-        raise NewsqaError(f"cannot download {url} ({exc.reason}): check the address and your connection") from exc
-    except TimeoutError as exc:
-        raise NewsqaError(f"{url} did not answer within {timeout:.0f} s: try again later") from exc
-    except OSError as exc:
-        raise NewsqaError(f"cannot download {url} ({exc.strerror or exc})") from exc
+        raise UsageError(f"not a web address: {_short(url)} (use http:// or https://)")
+    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+        raise UsageError(f"the download timeout must be a number of seconds above 0, not {timeout}: pass --timeout SECONDS")
+    shown = _short(url)
+    with _Deadline(timeout) as deadline:
+        try:
+            final_url, content_type, charset, body = _download(url, deadline, max_bytes)
+        except NewsqaError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever a hostile server makes urllib raise: one line
+            if deadline.expired:
+                raise NewsqaError(f"{shown} did not answer within {timeout:g} s: try again later or pass a longer --timeout") from exc
+            raise NewsqaError(_download_error(shown, exc)) from exc
     if content_type == "text/plain":
-        body = f"<html><body><pre>{body.decode('utf-8', 'replace')}</pre></body></html>".encode()
+        text = html.escape(body.decode(charset or "utf-8", "replace"))
+        body = f"<html><body><pre>{text}</pre></body></html>".encode()
     try:
-        markdown = html_to_markdown(body, url=final_url, source=None)
+        markdown = html_to_markdown(body, url=_without_credentials(final_url), source=None)
     except UnreadableArticle as exc:
-        raise NewsqaError(f"{url}: {exc}: nothing added") from exc
+        raise NewsqaError(f"{shown}: {exc}: nothing added") from exc
     title = re.search(r"^title: (.*)$", markdown, re.MULTILINE)
     stem = _slug(title.group(1)) if title else ""
     if not stem:
@@ -63,13 +149,62 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
     return safe_file_name(f"{stem or 'article'}.md"), markdown.encode("utf-8")
 
 
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects to http(s) addresses only (urllib would also follow one to ftp://)."""
+def _download(url: str, deadline: _Deadline, max_bytes: int) -> tuple[str, str, str | None, bytes]:
+    """The final address, content type, charset and body of `url`, read before the deadline."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"})
+    limit = f"the limit for an article is {max_bytes // 1_048_576} MiB"
+    opener = urllib.request.build_opener(_HttpHandler(deadline), _HttpsHandler(deadline), _HttpOnlyRedirects)
+    shown = _short(url)
+    with opener.open(request, timeout=deadline.remaining()) as response:
+        final_url = response.geturl()
+        content_type = (response.headers.get_content_type() or "").lower()
+        if content_type not in _TEXT_TYPES:
+            raise NewsqaError(f"{shown} is {_short(content_type) or 'of unknown type'}, not a web page: nothing added")
+        length = response.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > max_bytes:
+            raise NewsqaError(f"{shown} is too large ({int(length) / 1_048_576:.1f} MiB): {limit}")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:
+            chunk = response.read(min(_CHUNK, max_bytes + 1 - size))
+            if deadline.expired:
+                raise TimeoutError("the download deadline passed")
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > max_bytes:
+            raise NewsqaError(f"{shown} is too large (over {max_bytes // 1_048_576} MiB): {limit}")
+        return final_url, content_type, response.headers.get_content_charset(), b"".join(chunks)
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201 - urllib's signature
-        if urlsplit(newurl).scheme not in ("http", "https"):
-            raise urllib.error.URLError(f"redirected to a non-web address {newurl!r}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+def _download_error(shown: str, exc: Exception) -> str:
+    """One line for a failed download, saying what to check."""
+    if isinstance(exc, urllib.error.HTTPError):
+        if 300 <= exc.code < 400:
+            return f"{shown} redirects in a loop or more than {MAX_REDIRECTS} times: check the address"
+        return f"{shown} answered HTTP {exc.code} {_short(str(exc.reason))}: check the address"
+    if isinstance(exc, urllib.error.URLError):
+        return f"cannot download {shown} ({_short(str(exc.reason))}): check the address and your connection"
+    if isinstance(exc, TimeoutError):
+        return f"{shown} did not answer in time: try again later or pass a longer --timeout"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"cannot download {shown} ({exc.strerror}): try again later"
+    return f"cannot download {shown}: the server sent something that is not a valid HTTP response ({exc.__class__.__name__})"
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """Text from the network or the command line for a one-line message: no line breaks, bounded."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _without_credentials(url: str) -> str:
+    """The address to cite, without any user name or password in it."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def _slug(text: str) -> str:
