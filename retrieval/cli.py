@@ -70,11 +70,12 @@ def _open_engine(
 ) -> Engine:
     """Open the saved index (updating it if the corpus changed), saying in one line what changed."""
     from retrieval.engine import Engine
+    from retrieval.ingest import printable
 
     engine = Engine.open(
         _corpus_dir(args),
         getattr(args, "index_dir", None),
-        lock_timeout=getattr(args, "wait", None) or 120.0,
+        lock_timeout=120.0 if getattr(args, "wait", None) is None else args.wait,
         progress=_progress_bar if sys.stderr.isatty() else None,
         on_wait=_notice,
     )
@@ -83,7 +84,7 @@ def _open_engine(
     _print_update_notice(engine.last_report)
     if show_skipped:
         for skipped in engine.skipped:
-            _notice(f"skipped {skipped.path}: {skipped.reason}")
+            _notice(f"skipped {printable(skipped.path)}: {skipped.reason}")
     if need_articles and not engine.index.articles:
         raise UsageError(f"no readable articles in {engine.corpus_dir}: add .txt, .md or .html article files to it")
     return engine
@@ -149,8 +150,11 @@ def _shorten(text: str, width: int) -> str:
 
 
 def render_sources(infos: Sequence[ArticleInfo]) -> str:
+    from retrieval.ingest import printable
+
     if not infos:
         return "No articles indexed."
+    infos = [i.model_copy(update={"id": printable(i.id)}) for i in infos]
     width = max(len(i.id) for i in infos)
     lines = [f"{'id'.ljust(width)}  {'date'.ljust(10)}  passages  title"]
     for info in infos:
@@ -161,13 +165,15 @@ def render_sources(infos: Sequence[ArticleInfo]) -> str:
 
 def describe_report(report: IndexReport) -> Iterable[str]:
     """The lines `newsqa index` prints for a report."""
+    from retrieval.ingest import printable  # file names: a newline in one must not split a line
+
     for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         for article_id in ids:
-            yield f"{label}: {article_id}"
+            yield f"{label}: {printable(article_id)}"
     for old, new in report.renamed.items():
-        yield f"renamed: {old} -> {new}"
+        yield f"renamed: {printable(old)} -> {printable(new)}"
     for skipped in report.skipped:
-        yield f"skipped: {skipped.path}: {skipped.reason}"
+        yield f"skipped: {printable(skipped.path)}: {skipped.reason}"
     yield (
         f"{len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
         f"{len(report.renamed)} renamed, {len(report.unchanged)} unchanged, {len(report.skipped)} skipped "
@@ -620,7 +626,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _tolerant_streams() -> None:
+    """Bytes on standard input that are not UTF-8 become U+FFFD, and characters standard output
+    can't encode become '?', instead of ending the command (also under PYTHONIOENCODING=...:strict)."""
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass  # not a text stream we can reconfigure (a test's capture, a closed stream)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -23,6 +23,7 @@ from retrieval.ingest import (
     check_suffix,
     load_corpus,
     parse_article_bytes,
+    printable,
     read_article_source,
     safe_file_name,
 )
@@ -44,13 +45,6 @@ def clean_question(question: str | bytes) -> str:
     if question.isascii():
         return question
     return question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def printable(name: str) -> str:
-    """A file name or id for one line of output: newlines and other control characters escaped."""
-    if name.isprintable():
-        return name
-    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in name)
 
 
 class Engine:

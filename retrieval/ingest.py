@@ -72,6 +72,13 @@ def is_printable_name(name: str) -> bool:
     return not any(unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") for c in name)
 
 
+def printable(name: str) -> str:
+    """A file name or id for one line of output: newlines and other control characters escaped."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in name)
+
+
 def admit_article_file(folder: Path, name: str) -> tuple[Path, os.stat_result]:
     """The one rule that admits a file of a corpus folder as an article: an article file type, a
     regular file (a link is followed only to a file inside the folder), at most `MAX_ARTICLE_BYTES`.
