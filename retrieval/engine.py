@@ -100,7 +100,7 @@ class Engine:
         question = clean_question(question)
         if len(question) > MAX_QUESTION_CHARS:
             return Answer(
-                question=question[:MAX_QUESTION_CHARS] + "…",
+                question=question,
                 note=f"The question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}): ask a shorter one.",
             )
         try:
