@@ -79,6 +79,16 @@ def printable(name: str) -> str:
     return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in name)
 
 
+def shown_name(name: str) -> str:
+    """A file name as reports carry it: as it is, unless it holds bytes that are not UTF-8 (which
+    no JSON output can hold), then escaped."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return printable(name)
+    return name
+
+
 def admit_article_file(folder: Path, name: str) -> tuple[Path, os.stat_result]:
     """The one rule that admits a file of a corpus folder as an article: an article file type, a
     regular file (a link is followed only to a file inside the folder), at most `MAX_ARTICLE_BYTES`.
@@ -264,7 +274,7 @@ def load_corpus(folder: Path) -> tuple[list[Article], list[Passage], list[Skippe
             data, _ = read_article_file(folder, name)
             article, article_passages = parse_article_bytes(data, name)
         except UnreadableArticle as exc:
-            skipped.append(SkippedFile(path=name, reason=str(exc)))
+            skipped.append(SkippedFile(path=shown_name(name), reason=str(exc)))
             continue
         articles.append(article)
         passages.extend(article_passages)
@@ -573,6 +583,11 @@ def _front_matter_loader() -> type:
             finally:
                 self.depth -= 1
 
+        def construct_yaml_int(self, node):  # noqa: ANN001, ANN201 - PyYAML's signature
+            # Beyond Python's int() digit limit (and any use as metadata): kept as the text it is.
+            return node.value if len(node.value) > 100 else super().construct_yaml_int(node)
+
+    FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", FrontMatterLoader.construct_yaml_int)
     # Dates stay strings (parse_date reads them): PyYAML's timestamps raise on '2024-13-45'.
     FrontMatterLoader.yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]

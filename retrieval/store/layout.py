@@ -35,6 +35,7 @@ from typing_extensions import NotRequired, TypedDict
 
 from retrieval.bm25 import BM25Index
 from retrieval.index import CorpusIndex
+from retrieval.ingest import shown_name
 from retrieval.lazy import ArticleTexts, StoredArticles, StoredPassages
 from retrieval.models import Article, Passage, SkippedFile
 from retrieval.store.fsutil import map_file, release, release_pages
@@ -353,7 +354,7 @@ class Snapshot:
         return self.passage_at[i + 1] - self.passage_at[i]
 
     def skipped(self) -> list[SkippedFile]:
-        return [SkippedFile(path=n, reason=self.files[n].reason or "") for n in sorted(self.files) if self.files[n].status != "indexed"]
+        return [SkippedFile(path=shown_name(n), reason=self.files[n].reason or "") for n in sorted(self.files) if self.files[n].status != "indexed"]
 
     def to_index(self, bm25: BM25Index | None = None) -> CorpusIndex:
         """The searchable index: articles and passages made when asked for (texts memory-mapped, see

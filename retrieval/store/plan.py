@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from retrieval.ingest import HTML_SUFFIXES, article_id_for
+from retrieval.ingest import HTML_SUFFIXES, article_id_for, shown_name
 from retrieval.models import Article, IndexReport, Passage, SkippedFile
 from retrieval.store.layout import FileEntry, Snapshot
 
@@ -134,7 +134,7 @@ def report_changes(plan: list[tuple[str, str]], files: dict[str, FileEntry], sna
         else:
             report.added.append(aid)
     report.removed = [i for i in old_keys if i not in new_keys and i not in report.renamed]
-    report.skipped = [SkippedFile(path=n, reason=files[n].reason or "") for n in sorted(files) if files[n].status != "indexed"]
+    report.skipped = [SkippedFile(path=shown_name(n), reason=files[n].reason or "") for n in sorted(files) if files[n].status != "indexed"]
     return report
 
 

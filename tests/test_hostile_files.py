@@ -1,0 +1,243 @@
+"""Hostile article files: bad front matter, links out of the corpus, pipes and folders under article
+names, long and odd names, planted temporary files. Each is refused or skipped with a reason that
+names the file; nothing hangs, nothing outside the corpus is read or written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, write_article
+
+from retrieval.cli import main
+from retrieval.engine import Engine
+from retrieval.ingest import MAX_NAME_BYTES, MAX_TITLE_CHARS, parse_article_bytes, safe_file_name
+
+GOOD = "Ferry news\n\nThe Harbor Line ferry carries 300 passengers between the two piers, the operator said.\n"
+FERRY_SEATS = "how many passengers does the Harbor Line ferry carry?"
+BODY = "\n\nThe Elm Street bridge cost 42 million dollars, city officials said on Tuesday.\n"
+BILLION_LAUGHS = (
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+    + "title: *i\n"
+)
+
+
+def newsqa(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """The real command in a child process: a hang fails the test instead of stalling the suite."""
+    return subprocess.run(
+        [sys.executable, "-m", "retrieval.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
+@pytest.mark.parametrize(
+    "front, reason",
+    [
+        ("date: 2024-13-45\ntitle: Bridge", None),  # an impossible date is just no date
+        ("title: " + "[" * 20_000, "nests deeper than"),
+        ("title: " + "[" * 30 + "]" * 30, "nests deeper than"),
+        (BILLION_LAUGHS, "uses an alias"),
+        ("base: &b {title: x}\n<<: *b", "uses an alias"),
+        ("title: [unclosed", "is invalid"),
+        ("title: !!python/object:os.system x", "is invalid"),
+        ("n: " + "9" * 5000 + "\ntitle: Bridge", None),  # beyond int()'s digit limit: a string is kept
+        ("title: x\n" + "y: " + "z" * 70_000, "is over 64 KiB"),
+    ],
+    ids=["bad-date", "20000-deep", "30-deep", "billion-laughs", "merge-alias", "invalid", "python-tag", "huge-int", "huge"],
+)
+def test_front_matter_that_yaml_cannot_build_is_refused_or_ignored_with_a_reason(front: str, reason: str | None) -> None:
+    data = f"---\n{front}\n---\n{BODY}".encode()
+    if reason is None:
+        article, passages = parse_article_bytes(data, "bridge.md")
+        assert article.published is None and passages[0].text.startswith("The Elm Street bridge")
+    else:
+        with pytest.raises(Exception, match=reason) as caught:
+            parse_article_bytes(data, "bridge.md")
+        assert caught.type.__name__ == "UnreadableArticle" and "\n" not in str(caught.value)
+
+
+def test_one_bad_article_never_stops_a_command(seed_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad .md in the folder is skipped by ask, sources and index; `add bad.md good.txt` adds good.txt."""
+    write_article(seed_corpus, "bad.md", "---\ndate: 2024-13-45\ntitle: [[[[\n---\n" + BODY)
+    write_article(seed_corpus, "deep.md", "---\ntitle: " + "[" * 20_000 + "\n---\n" + BODY)
+    args = ["--corpus", str(seed_corpus), "--index-dir", str(tmp_path / "idx")]
+    code, out, err = newsqa(capsys, "index", *args)
+    assert code == 0
+    assert "skipped: bad.md: its YAML front matter is invalid (ParserError): fix or remove it" in out
+    assert "skipped: deep.md: its YAML front matter nests deeper than 20 levels" in out
+    code, out, err = newsqa(capsys, "sources", *args)
+    assert code == 0 and "2 articles" in out
+    outside = write_article(tmp_path / "in", "bad2.md", "---\ntitle: " + "[" * 20_000 + "\n---\n" + BODY)
+    good = write_article(tmp_path / "in", "ferry.txt", GOOD)
+    code, out, err = newsqa(capsys, "add", str(outside), str(good), *args)
+    assert code == 1
+    assert err.splitlines() == ["newsqa: error: bad2.md is not a usable article: its YAML front matter nests deeper than 20 levels: keep it to title, date, source and url"]
+    assert "added ferry.txt as ferry.txt" in out
+    assert Engine.open(seed_corpus, tmp_path / "idx").ask(FERRY_SEATS).answer == "300"
+
+
+def test_a_billion_laughs_upload_is_refused_at_once(seed_corpus: Path, tmp_path: Path) -> None:
+    engine = Engine.open(seed_corpus, tmp_path / "idx")
+    with pytest.raises(Exception, match="bomb.md is not a usable article: its YAML front matter uses an alias"):
+        engine.add_article("bomb.md", f"---\n{BILLION_LAUGHS}---\n{BODY}".encode())
+    assert not (seed_corpus / "bomb.md").exists()
+
+
+def test_metadata_is_capped_and_kept_on_one_line() -> None:
+    front = f"title: \"{'Headline words ' * 2000}\"\nsource: \"a\\nb\"\nurl: \"javascript:alert(1)\""
+    article, _ = parse_article_bytes(f"---\n{front}\n---\n{BODY}".encode(), "x.md")
+    assert len(article.title) <= MAX_TITLE_CHARS and article.title.endswith("…")
+    assert article.source == "a b" and article.url is None
+    first_line = "Word " * 100_000
+    article, _ = parse_article_bytes(f"{first_line}\n{BODY}".encode(), "y.txt")
+    assert len(article.title) <= MAX_TITLE_CHARS
+
+
+def test_links_out_of_the_corpus_are_skipped_and_never_quoted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "ferry.txt", GOOD)
+    (tmp_path / ".env").write_text("Bot settings\n\nThe bot token is SECRET-TOKEN-123 for the server.\n")
+    (corpus / "notes.txt").symlink_to("../.env")
+    (corpus / "host.txt").symlink_to("/etc/hostname")
+    (corpus / "status.txt").symlink_to("/proc/self/status")
+    (corpus / "hidden.txt").symlink_to(".secret.txt")
+    (corpus / ".secret.txt").write_text("Secret\n\nThe hidden token is HIDDEN-456 for the server.\n")
+    (corpus / "zcopy.txt").symlink_to("ferry.txt")  # inside: followed, and the same text is indexed once
+    sub = corpus / "archive"
+    sub.mkdir()
+    write_article(sub, "old.txt", "Old news\n\nThe old pier closed in 1990 after a storm, the city said.\n")
+    (corpus / "old.txt").symlink_to("archive/old.txt")
+    code, out, err = newsqa(capsys, "index", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    assert code == 0
+    outside = "a link to a file outside the corpus folder: copy the article into the folder instead"
+    for name in ("host.txt", "notes.txt", "status.txt"):
+        assert f"skipped: {name}: {outside}" in out
+    assert "skipped: hidden.txt: a link to a hidden file: copy the article into the folder instead" in out
+    assert "skipped: zcopy.txt: same text as ferry.txt (indexed once)" in out
+    assert "added: old" in out
+    engine = Engine.open(corpus, tmp_path / "idx")
+    for question in ("what is the bot token?", "what is the hidden token?"):
+        answer = engine.ask(question)
+        assert "SECRET" not in answer.model_dump_json() and "HIDDEN" not in answer.model_dump_json()
+    assert engine.ask("when did the old pier close?").answer == "1990"
+
+
+def test_a_link_swapped_in_after_the_scan_is_not_followed(tmp_path: Path) -> None:
+    """The file is opened with O_NOFOLLOW: a link put in its place between look and read is refused."""
+    from retrieval.ingest import UnreadableArticle, read_article_file
+
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "ferry.txt", GOOD)
+    (tmp_path / "secret.txt").write_text("SECRET")
+    import retrieval.ingest as ingest
+
+    real = ingest.admit_article_file
+
+    def swap_after_look(folder: Path, name: str):  # noqa: ANN202
+        found = real(folder, name)
+        (folder / name).unlink()
+        (folder / name).symlink_to(tmp_path / "secret.txt")
+        return found
+
+    ingest.admit_article_file = swap_after_look
+    try:
+        with pytest.raises(UnreadableArticle, match="cannot read it"):
+            read_article_file(corpus, "ferry.txt")
+    finally:
+        ingest.admit_article_file = real
+
+
+def test_pipes_folders_and_dangling_links_named_as_articles_are_skipped_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "ferry.txt", GOOD)
+    os.mkfifo(corpus / "pipe.txt")
+    (corpus / "folder.md").mkdir()
+    (corpus / "gone.txt").symlink_to("nowhere.txt")
+    (corpus / "images").mkdir()  # a plain sub-folder is no article and not listed
+    result = run_cli("index", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    assert result.returncode == 0, result.stderr
+    assert "skipped: pipe.txt: a named pipe (FIFO), not an article file" in result.stdout
+    assert "skipped: folder.md: a folder, not an article file" in result.stdout
+    assert "skipped: gone.txt: a link to nothing (its target is missing)" in result.stdout
+    assert "images" not in result.stdout and "added: ferry" in result.stdout
+    # The in-memory build (no saved index) applies the same rule.
+    from retrieval.engine import build_index
+
+    assert {s.path for s in build_index(corpus).skipped} == {"pipe.txt", "folder.md", "gone.txt"}
+
+
+def test_add_never_opens_a_pipe_or_folder_that_holds_the_name(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "ferry.txt", GOOD)
+    os.mkfifo(corpus / "story.txt")
+    (corpus / "story-2.txt").mkdir()
+    source = write_article(tmp_path / "in", "story.txt", "Bridge news" + BODY)
+    result = run_cli("add", str(source), "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    assert result.returncode == 0, result.stderr
+    assert "added story.txt as story-3.txt" in result.stdout
+    assert (corpus / "story-3.txt").read_text() == source.read_text()
+    fifo = tmp_path / "in" / "pipe.txt"
+    os.mkfifo(fifo)
+    result = run_cli("add", str(fifo), "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == "newsqa: error: pipe.txt is not a usable article: a named pipe (FIFO), not an article file"
+
+
+def test_a_planted_temporary_name_is_never_followed(seed_corpus: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "victim.txt"
+    outside.write_text("keep me")
+    planted = {".story.txt.tmp", ".newsqa-story.tmp", "story.txt.tmp"}
+    for name in planted:
+        (seed_corpus / name).symlink_to(outside)
+    (seed_corpus / "story.txt").symlink_to(outside)  # the name itself taken by a link: another is used
+    engine = Engine.open(seed_corpus, tmp_path / "idx")
+    target = engine.store_article("story.txt", ("Bridge news" + BODY).encode())
+    assert target.name == "story-2.txt" and not target.is_symlink()
+    assert outside.read_text() == "keep me"
+    assert not [p for p in seed_corpus.iterdir() if p.name.startswith(".newsqa-") and p.name not in planted]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\U00020000" * 80 + ".txt", "新闻" * 45 + ".md", "é" * 254 + ".txt", "a" * 300, "x." + "y" * 300],
+    ids=["supplementary", "cjk-90", "accents", "ascii-300", "long-suffix"],
+)
+def test_long_non_ascii_names_fit_the_file_system(seed_corpus: Path, tmp_path: Path, name: str) -> None:
+    stored = safe_file_name(name)
+    assert len(stored.encode()) <= MAX_NAME_BYTES
+    if not stored.endswith((".txt", ".md")):
+        return
+    engine = Engine.open(seed_corpus, tmp_path / "idx")
+    report = engine.add_article(name, GOOD.encode())
+    assert report.added and engine.ask(FERRY_SEATS).answer == "300"
+    second = engine.store_article(name, b"Other news\n\nSomething else entirely happened on the pier today.\n")
+    assert second.name.startswith(Path(stored).stem[:10]) and len(second.name.encode()) <= 255
+
+
+def test_names_with_newlines_or_bad_bytes_are_skipped_and_shown_escaped(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "ferry.txt", GOOD)
+    write_article(corpus, "two\nlines.txt", GOOD.replace("300", "301"))
+    os.close(os.open(os.fsencode(corpus) + b"/bad\xff.txt", os.O_CREAT | os.O_WRONLY))
+    result = run_cli("index", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    reason = "its name holds a newline, control character or bytes that are not UTF-8: rename it"
+    assert f"skipped: two\\nlines.txt: {reason}" in lines
+    assert f"skipped: bad\\udcff.txt: {reason}" in lines
+    json_run = run_cli("index", "--json", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    assert json_run.returncode == 0 and json_run.stdout.startswith("{"), json_run.stderr
+    sources = run_cli("sources", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    assert sources.returncode == 0 and sources.stdout.splitlines()[1].startswith("ferry ")
