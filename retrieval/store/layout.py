@@ -561,7 +561,9 @@ def load_npy(path: Path) -> np.ndarray:
     """A `.npy` file, memory-mapped read-only; never an object array (that would need pickle)."""
     try:
         return np.load(path, mmap_mode="r", allow_pickle=False)
-    except (ValueError, EOFError) as exc:  # a bad header, or an object array
+    except OSError:
+        raise  # the caller words it (and retries a file a writer removed)
+    except Exception as exc:  # noqa: BLE001 - NumPy's header parser raises many kinds on a hostile header
         raise DamagedIndex(f"{path.name} is not a plain NumPy array file") from exc
 
 
