@@ -1,0 +1,96 @@
+"""Hostile questions and options, through the real command: bytes that are not UTF-8, strict
+decoding, huge questions, `--wait 0`, bad timeouts. One line per answer or error, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from retrieval.engine import Engine
+
+QUESTIONS = b"who is \xff?\nwhen was the last Putin\xe2\x80\x93Biden call?\n\n\xc3\x28 \xed\xa0\x80\n" + b"x" * 5000 + b"\n"
+
+
+def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
+    return subprocess.run(
+        [sys.executable, "-m", "retrieval.cli", *args], input=stdin, capture_output=True, cwd=REPO,
+        env={**base, **(env or {})}, timeout=120,
+    )
+
+
+@pytest.mark.parametrize("io_encoding", [None, "utf-8:strict", "ascii:strict"])
+def test_batch_mode_prints_one_json_line_per_input_line_whatever_the_bytes(io_encoding: str | None) -> None:
+    env = {"PYTHONIOENCODING": io_encoding} if io_encoding else {}
+    result = run("ask", "--json", "-", stdin=QUESTIONS, env=env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode("utf-8").splitlines()
+    assert len(lines) == QUESTIONS.count(b"\n")
+    answers = [json.loads(line) for line in lines]
+    assert answers[0]["question"] in ("who is \ufffd?", "who is ??")  # '?' where stdout can't say U+FFFD
+    assert answers[1]["answer"] == "February 12, 2022"
+    assert answers[2]["note"] == "The question is empty."
+    assert answers[4]["answer"] is None and "too long" in answers[4]["note"]
+    assert b"Traceback" not in result.stderr
+
+
+def test_an_undecodable_question_as_an_argument_is_answered(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "retrieval.cli", "ask", "--json", os.fsdecode(b"who is \xff?")],
+        capture_output=True, cwd=REPO, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["question"] == "who is \ufffd?"
+
+
+@pytest.mark.parametrize("io_encoding", [None, "utf-8:strict"])
+def test_chat_goes_on_after_bytes_that_are_not_utf8(io_encoding: str | None) -> None:
+    env = {"PYTHONIOENCODING": io_encoding} if io_encoding else {}
+    result = run("chat", stdin=b"who is \xff?\nwhen was the last Putin call?\n:quit\n", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "February 12, 2022" in result.stdout.decode("utf-8") and b"Traceback" not in result.stderr
+
+
+def test_the_engine_cleans_what_it_is_asked(seed_corpus: Path, tmp_path: Path) -> None:
+    engine = Engine.open(seed_corpus, tmp_path / "idx")
+    for question in ("who is \udcff?", b"who is \xff?", "\x00\x1b[31m who?", "?" * 3000):
+        answer = engine.ask(question)
+        json.loads(answer.model_dump_json())
+        assert answer.answer is None
+
+
+def test_index_wait_0_does_not_wait(seed_corpus: Path, tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    index_dir = tmp_path / "idx"
+    index_dir.mkdir()
+    (index_dir / "lock.owner").write_text(json.dumps({"pid": 4242, "since": 0}))
+    with FileLock(str(index_dir / "lock")):
+        result = run("index", "--corpus", str(seed_corpus), "--index-dir", str(index_dir), "--wait", "0")
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines() == [
+        f"newsqa: error: the index in {index_dir} is being updated by another newsqa process (pid 4242): "
+        "run the command again when it has finished (or wait with --wait SECONDS)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["index", "--wait", "-1"], "the time to wait for another indexer must be 0 or more seconds, not -1.0"),
+        (["index", "--wait", "nan"], "the time to wait for another indexer must be 0 or more seconds, not nan"),
+        (["add", "http://127.0.0.1:9/x", "--timeout", "0"], "the download timeout must be a number of seconds above 0, not 0.0"),
+        (["add", "http://127.0.0.1:9/x", "--timeout", "inf"], "the download timeout must be a number of seconds above 0, not inf"),
+    ],
+)
+def test_bad_waits_and_timeouts_are_one_line_usage_errors(seed_corpus: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    result = run(*args, "--corpus", str(seed_corpus), "--index-dir", str(tmp_path / "idx"))
+    assert result.returncode in (1, 2)
+    errors = [line for line in result.stderr.decode().splitlines() if "error" in line]
+    assert len(errors) == 1 and errors[0].startswith(f"newsqa: error: {message}"), result.stderr
