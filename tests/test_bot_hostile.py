@@ -1,0 +1,45 @@
+"""What admins are told when the engine can't do what they asked: the user's terms in Discord,
+the paths, process ids and causes in the log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot_harness import log_text, run, running_bot
+from discord_double import MANAGE_GUILD, MEMBER_PERMISSIONS
+
+from bot.corpus import in_user_terms
+from retrieval.engine import Engine
+from retrieval.errors import NewsqaError, UsageError
+from retrieval.store import IndexLocked
+
+
+def test_engine_errors_are_said_in_the_users_terms() -> None:
+    locked = IndexLocked("the index in /srv/newsqa/idx is being updated by another newsqa process (pid 4242): run ...")
+    assert str(in_user_terms(locked, "re-index")) == "Another re-index is running right now; try again in a minute."
+    other = in_user_terms(NewsqaError("cannot update the index in /srv/newsqa/idx (Permission denied)"), "upload")
+    assert "/srv" not in str(other) and "details are in the bot's log" in str(other)
+    refusal = UsageError("story.md is not a usable article: not UTF-8 text")
+    assert in_user_terms(refusal, "upload") is refusal
+
+
+def test_a_reindex_while_another_process_writes_names_no_path_or_pid(seed_corpus: Path, tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    index_dir = tmp_path / "idx"
+    engine = Engine.open(seed_corpus, index_dir, lock_timeout=0)
+
+    async def scenario() -> None:
+        async with running_bot(seed_corpus, engine=engine) as r:
+            d = r.double
+            (index_dir / "lock.owner").write_text(json.dumps({"pid": 4242, "since": 0}))
+            with FileLock(str(index_dir / "lock")):
+                interaction = await d.invoke("reindex", d.new_user("admin"), permissions=MEMBER_PERMISSIONS | MANAGE_GUILD)
+                reply = await d.reply_to(interaction)
+            content = reply.payload["content"]
+            assert reply.ephemeral and "Another re-index is running right now" in content
+            assert "4242" not in content and str(index_dir) not in content
+            assert "pid 4242" in log_text(r.logs) and str(index_dir) in log_text(r.logs)
+
+    run(scenario)
