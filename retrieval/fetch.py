@@ -50,6 +50,9 @@ class _Deadline:
     def __exit__(self, *exc: object) -> None:
         self._timer.cancel()
 
+    def passed(self) -> bool:
+        return self.expired or time.monotonic() >= self.at
+
     def remaining(self) -> float:
         return max(0.001, self.at - time.monotonic())
 
@@ -132,7 +135,7 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
         except NewsqaError:
             raise
         except Exception as exc:  # noqa: BLE001 - whatever a hostile server makes urllib raise: one line
-            if deadline.expired:
+            if deadline.passed() or _timed_out(exc):  # each socket wait is bounded by what is left
                 raise NewsqaError(f"{shown} did not answer within {timeout:g} s: try again later or pass a longer --timeout") from exc
             raise NewsqaError(_download_error(shown, exc)) from exc
     if content_type == "text/plain":
@@ -176,6 +179,11 @@ def _download(url: str, deadline: _Deadline, max_bytes: int) -> tuple[str, str, 
         if size > max_bytes:
             raise NewsqaError(f"{shown} is too large (over {max_bytes // 1_048_576} MiB): {limit}")
         return final_url, content_type, response.headers.get_content_charset(), b"".join(chunks)
+
+
+def _timed_out(exc: BaseException) -> bool:
+    reason = getattr(exc, "reason", None)
+    return isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError)
 
 
 def _download_error(shown: str, exc: Exception) -> str:
