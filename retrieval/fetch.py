@@ -139,7 +139,11 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
                 raise NewsqaError(f"{shown} did not answer within {timeout:g} s: try again later or pass a longer --timeout") from exc
             raise NewsqaError(_download_error(shown, exc)) from exc
     if content_type == "text/plain":
-        text = html.escape(body.decode(charset or "utf-8", "replace"))
+        try:
+            text = body.decode(charset or "utf-8", "replace")
+        except LookupError:  # a charset Python does not know: read it as UTF-8
+            text = body.decode("utf-8", "replace")
+        text = html.escape(text)
         body = f"<html><body><pre>{text}</pre></body></html>".encode()
     try:
         markdown = html_to_markdown(body, url=_without_credentials(final_url), source=None)

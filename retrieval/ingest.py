@@ -173,6 +173,9 @@ def read_article_source(path: Path) -> bytes:
     return data
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def decode_article_bytes(data: bytes) -> str:
     """UTF-8 text with normalised newlines and NFC, or `UnreadableArticle` saying why not."""
     check_article_size(len(data))
@@ -185,6 +188,9 @@ def decode_article_bytes(data: bytes) -> str:
             f"not UTF-8 text (bad byte at offset {exc.start}): re-save the file as UTF-8"
         ) from exc
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    # Control characters (a terminal's escape sequences among them) would reach every terminal and
+    # message that quotes the article: each becomes a space, so offsets stay those of this text.
+    text = _CONTROL.sub(" ", text)
     if not text.strip():
         raise UnreadableArticle("empty file")
     return text
@@ -518,7 +524,7 @@ def _field(value: str | None, limit: int) -> str | None:
     """A metadata value on one line, cut at a word to `limit` characters; None if empty."""
     if value is None:
         return None
-    value = " ".join(value.split())
+    value = " ".join(_CONTROL.sub(" ", value).split())
     if len(value) > limit:
         value = value[: limit - 1].rsplit(" ", 1)[0].rstrip() + "…"
     return value or None

@@ -37,6 +37,9 @@ def _answer(conn: socket.socket, path: str, stop: threading.Event) -> None:
         conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n")
     elif path == "/garbage":
         conn.sendall(b"\x00\xffNOT HTTP\r\n\r\n")
+    elif path == "/odd-charset":
+        body = b"<html><body><p>" + PAGE + b"</p></body></html>"
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=no-such-codec\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
     elif path == "/plain":
         body = b"<h1>Injected headline</h1>\n<script>alert(1)</script>\n\n" + PAGE
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
@@ -100,3 +103,8 @@ def test_plain_text_is_text_not_markup(server: str) -> None:
     text = markdown.decode()
     assert "title: Injected headline" not in text and "<h1>Injected headline</h1>" in text
     assert "carries 300 passengers" in text and name.endswith(".md")
+
+
+def test_a_charset_python_does_not_know_is_read_as_utf8(server: str) -> None:
+    _, markdown = fetch_article(server + "/odd-charset", timeout=10)
+    assert "carries 300 passengers" in markdown.decode()

@@ -241,3 +241,10 @@ def test_names_with_newlines_or_bad_bytes_are_skipped_and_shown_escaped(tmp_path
     assert json_run.returncode == 0 and json_run.stdout.startswith("{"), json_run.stderr
     sources = run_cli("sources", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
     assert sources.returncode == 0 and sources.stdout.splitlines()[1].startswith("ferry ")
+
+
+def test_terminal_escapes_in_an_article_never_reach_the_output() -> None:
+    data = b"Title \x1b[31mred\x07\n\nThe body \x1b]0;pwned\x07 of the article is long enough to be a paragraph.\x0c\n"
+    article, passages = parse_article_bytes(data, "x.txt")
+    assert "\x1b" not in article.title and "\x1b" not in article.text and "\x07" not in article.text
+    assert all(article.text[p.start : p.end] == p.text for p in passages)
