@@ -10,6 +10,7 @@ An index folder holds generations; `CURRENT` names the complete one and is the c
 Where to read what:
 
     layout.py       the disk format; loading and verifying a generation (pydantic records, checksums, offsets)
+    snapshot.py     a loaded generation in memory, and the index served from it
     write.py        writing a generation and the atomic commit (crash safety)
     scan.py         the cheap scan of the corpus folder and reading changed files
     plan.py         which files become articles; the report of what changed

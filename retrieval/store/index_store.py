@@ -31,12 +31,12 @@ from retrieval.store.layout import (
     FileEntry,
     FileStat,
     OutdatedIndex,
-    Snapshot,
     load_generation,
     read_current,
     same_files,
 )
 from retrieval.store.lock import IndexLock
+from retrieval.store.snapshot import Snapshot
 from retrieval.store.plan import FreshArticle, articles_for, choose, report_changes
 from retrieval.store.scan import read_file, scan
 from retrieval.store.terms import bm25_for, number_terms

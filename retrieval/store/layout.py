@@ -19,26 +19,21 @@ an error later while answering.
 
 from __future__ import annotations
 
-import array
 import hashlib
 import json
 import mmap
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple, overload
+from typing import Annotated, Any, Literal, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import NotRequired, TypedDict
 
 from retrieval.bm25 import BM25Index
-from retrieval.index import CorpusIndex
-from retrieval.ingest import shown_name
-from retrieval.lazy import ArticleTexts, StoredArticles, StoredPassages
-from retrieval.models import Article, Passage, SkippedFile
 from retrieval.store.fsutil import map_file, release, release_pages
+from retrieval.store.snapshot import Lines, Metadata, Snapshot
 
 FORMAT_VERSION = 3  # 2: BM25 arrays as (tf, length) pair codes; 3: one sorted vocabulary, JSON Lines
 MAPPED = ("texts.bin", "files.jsonl", "articles.jsonl")  # served memory-mapped, checksummed through the map
@@ -162,44 +157,11 @@ def same_files(files: dict[str, FileEntry], old_files: dict[str, FileEntry]) -> 
     )
 
 
-class Lines(Sequence[bytes]):
-    """The lines of a JSON Lines file, each without its newline: `ends[i]` is where line i's is."""
-
-    def __init__(self, data: bytes | mmap.mmap, ends: np.ndarray):
-        self.data, self.ends = data, ends
-
-    @classmethod
-    def of(cls, data: bytes | mmap.mmap) -> Lines:
-        if not len(data):
-            return cls(data, np.zeros(0, dtype=np.int64))
-        view = np.frombuffer(data, dtype=np.uint8)
-        ends = np.flatnonzero(view == 10)
-        del view  # a mapped file stays closable
-        if not len(ends) or int(ends[-1]) != len(data) - 1:
-            raise DamagedIndex("a JSON Lines file's last line is incomplete")
-        return cls(data, ends)
-
-    def __len__(self) -> int:
-        return len(self.ends)
-
-    @overload
-    def __getitem__(self, i: int) -> bytes: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[bytes]: ...
-    def __getitem__(self, i: int | slice) -> bytes | list[bytes]:
-        if isinstance(i, slice):
-            start, stop, step = i.indices(len(self))
-            if step != 1 or start >= stop:
-                return [self[j] for j in range(start, stop, step)]
-            ends = self.ends[start:stop].tolist()
-            begin = int(self.ends[start - 1]) + 1 if start else 0
-            blob = self.data[begin : ends[-1]]
-            return [blob[b - begin : e - begin] for b, e in zip([begin] + [e + 1 for e in ends[:-1]], ends)]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError("line index out of range")
-        return self.data[int(self.ends[i - 1]) + 1 if i else 0 : int(self.ends[i])]
+def _lines(data: bytes | mmap.mmap, name: str) -> Lines:
+    try:
+        return Lines.of(data)
+    except ValueError as exc:
+        raise DamagedIndex(f"{name}: {exc}") from exc
 
 
 def _records(lines: Lines, adapter: TypeAdapter[Any], name: str, via_json_module: bool = False) -> Iterator[Any]:
@@ -218,156 +180,13 @@ def _records(lines: Lines, adapter: TypeAdapter[Any], name: str, via_json_module
         yield from values
 
 
-def _first_error(exc: Exception) -> str:
+def _first_error(exc: Exception, in_list: bool = True) -> str:
+    """What is wrong, in a few words: where (a record's field) and the first complaint."""
     if isinstance(exc, ValidationError):
         error = exc.errors(include_url=False, include_input=False)[0]
-        return f"{'.'.join(map(str, error['loc'][1:])) or 'line'}: {error['msg']}"
+        where = error["loc"][1:] if in_list else error["loc"]
+        return f"{'.'.join(map(str, where)) or 'value'}: {error['msg']}"
     return exc.__class__.__name__
-
-
-class Metadata:
-    """The metadata lists and passage rows of a Snapshot, collected an article at a time."""
-
-    def __init__(self, headings: list[str] | None = None):
-        self.titles: list[str] = []
-        self.published: list[str | None] = []
-        self.urls: list[str | None] = []
-        self.sources: list[str | None] = []
-        self.headings: list[str] = list(headings or [])
-        self.heading_ids = {h: i for i, h in enumerate(self.headings)}
-        self.rows = array.array("i")  # C int: 32 bits on every platform NumPy supports
-        self.blocks: list[np.ndarray] = []  # rows copied from a previous generation, in order with `rows`
-
-    def add(self, title: str, published: str | None, url: str | None, source: str | None) -> None:
-        self.titles.append(str(title))
-        self.published.append(None if published is None else str(published))
-        self.urls.append(None if url is None else str(url))
-        self.sources.append(None if source is None else str(source))
-
-    def add_passages(self, passages: Sequence[Sequence[Any]]) -> None:
-        """Each passage as [number, start, end, heading]."""
-        rows, heading_ids = self.rows, self.heading_ids
-        for n, start, end, heading in passages:
-            if heading is None:
-                h = -1
-            else:
-                h = heading_ids.get(heading)
-                if h is None:
-                    h = heading_ids[heading] = len(self.headings)
-                    self.headings.append(str(heading))
-            rows.extend((n, start, end, h))
-
-    def add_rows(self, block: np.ndarray) -> None:
-        """Passage rows as they are (their heading numbers index the headings this began with)."""
-        self._flush()
-        self.blocks.append(block)
-
-    def _flush(self) -> None:
-        if self.rows:
-            self.blocks.append(np.array(self.rows, dtype=np.int32).reshape(-1, 4))
-            self.rows = array.array("i")
-
-    def fields(self) -> dict[str, Any]:
-        self._flush()
-        rows = np.concatenate(self.blocks) if self.blocks else np.zeros((0, 4), dtype=np.int32)
-        return {
-            "titles": self.titles, "published": self.published, "urls": self.urls, "sources": self.sources,
-            "passage_rows": rows.astype(np.int32, copy=False), "headings": self.headings,
-        }
-
-
-# --- a loaded generation -------------------------------------------------------------------------
-
-
-@dataclass
-class Snapshot:
-    """A verified generation on disk. Stored article `i` has id `ids[i]`, its text is
-    `texts[text_at[i]:text_at[i + 1]]`, its passages are numbers `passage_at[i]` to `passage_at[i + 1]`,
-    and passage `j`'s term ids are `term_ids[term_ptr[j]:term_ptr[j + 1]]`, numbers into `vocab`."""
-
-    generation: str
-    folder: Path
-    manifest: dict[str, Any]
-    files: dict[str, FileEntry]
-    # The lines of files.jsonl (in name order, as `files`) and articles.jsonl, to write them again
-    # unchanged: slices of the memory-mapped files, not held in memory.
-    file_lines: Lines
-    article_lines: Lines
-    ids: list[str]
-    paths: list[str]
-    keys: list[str]
-    titles: list[str]
-    published: list[str | None]
-    urls: list[str | None]
-    sources: list[str | None]
-    text_at: list[int]
-    passage_at: list[int]
-    # One row per passage: its paragraph number, start and end in its article's text, heading (a
-    # position in `headings`, -1 for none). int32: offsets are below MAX_ARTICLE_BYTES.
-    passage_rows: np.ndarray
-    headings: list[str]
-    texts: bytes | mmap.mmap
-    vocab: list[str]
-    term_ids: np.ndarray
-    term_ptr: np.ndarray
-    bm25_arrays: dict[str, np.ndarray]
-    manifest_sha256: str = ""
-
-    def __post_init__(self) -> None:
-        self._by_key = {k: i for i, k in enumerate(self.keys)}
-        self._stats = self._data_stats()
-        texts = ArticleTexts(self.texts, self.text_at)
-        self._articles = StoredArticles(self.ids, self.paths, self.titles, self.published, self.urls, self.sources, texts)
-        counts = np.diff(np.asarray(self.passage_at, dtype=np.int64))
-        rows = self.passage_rows
-        self._passages = StoredPassages(
-            self._articles, np.repeat(np.arange(len(self.ids), dtype=np.int32), counts),
-            rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], self.headings,
-        )
-
-    def _data_stats(self) -> list[tuple[int, int]] | None:
-        try:
-            return [(st.st_size, st.st_mtime_ns) for st in (os.stat(self.folder / name) for name in sorted(self.manifest.get("data", {})))]
-        except OSError:
-            return None
-
-    def unchanged_on_disk(self) -> bool:
-        """Do the data files still have the sizes and times they had when this generation was verified
-        or written? (Generations are never rewritten: this catches a file truncated or overwritten
-        since, before an update copies from its memory-mapped pages; cheap stats, no checksums.)"""
-        return self._stats is not None and self._data_stats() == self._stats
-
-    @property
-    def article_keys(self) -> dict[str, str]:
-        """Indexed article id -> content key."""
-        return dict(zip(self.ids, self.keys))
-
-    def number_of(self, key: str) -> int | None:
-        """The stored article with this content key, if there is one."""
-        return self._by_key.get(key)
-
-    def article(self, i: int) -> tuple[Article, list[Passage]]:
-        """Stored article `i` and its passages, as objects."""
-        return self._articles.article(i), self._passages[self.passage_at[i] : self.passage_at[i + 1]]
-
-    def passage_count(self, i: int) -> int:
-        return self.passage_at[i + 1] - self.passage_at[i]
-
-    def skipped(self) -> list[SkippedFile]:
-        return [SkippedFile(path=shown_name(n), reason=self.files[n].reason or "") for n in sorted(self.files) if self.files[n].status != "indexed"]
-
-    def to_index(self, bm25: BM25Index | None = None) -> CorpusIndex:
-        """The searchable index: articles and passages made when asked for (texts memory-mapped, see
-        retrieval/lazy.py), BM25 arrays memory-mapped from disk. `bm25` is the same index in memory,
-        just written, if there is one: its term numbering is taken instead of being made again, and
-        its arrays are let go for the mapped copies (a few hundred MB of memory at 1M passages)."""
-        if bm25 is None:
-            bm25 = BM25Index.from_arrays(self.vocab, self.bm25_arrays)
-        else:
-            bm25 = BM25Index(bm25.vocab, **self.bm25_arrays, k1=bm25.k1, b=bm25.b)
-        return CorpusIndex(
-            articles=self._articles, passages=self._passages, bm25=bm25, skipped=self.skipped(), sorted_vocab=self.vocab,
-        )
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -427,12 +246,12 @@ def _load(folder: Path, current: CurrentRecord, corpus_key: str, tokenizer: str)
         del blob
 
     files: dict[str, FileEntry] = {}
-    file_lines = Lines.of(contents["files.jsonl"])
+    file_lines = _lines(contents["files.jsonl"], "files.jsonl")
     for record in _records(file_lines, _FILE_RECORDS, "files.jsonl", via_json_module=True):
         files[record["name"]] = FileEntry(**record)
     if len(files) != len(file_lines) or list(files) != sorted(files):
         raise DamagedIndex("files.jsonl names a file twice or out of order")
-    article_lines = Lines.of(contents["articles.jsonl"])
+    article_lines = _lines(contents["articles.jsonl"], "articles.jsonl")
     ids, paths, keys, text_at, passage_at = [], [], [], [0], [0]
     meta = Metadata()
     try:
@@ -460,8 +279,8 @@ def _load(folder: Path, current: CurrentRecord, corpus_key: str, tokenizer: str)
         raise DamagedIndex("vocab.json is not sorted")
     fields = meta.fields()
     _check_texts(contents["texts.bin"], text_at, passage_at, fields["passage_rows"])
-    arrays = {name: _npy(folder / f"bm25-{name}.npy") for name in BM25_ARRAYS}
-    term_ids, term_ptr = _npy(folder / "term_ids.npy"), _npy(folder / "term_ptr.npy")
+    arrays = {name: load_npy(folder / f"bm25-{name}.npy") for name in BM25_ARRAYS}
+    term_ids, term_ptr = load_npy(folder / "term_ids.npy"), load_npy(folder / "term_ptr.npy")
     _check_terms(term_ids, term_ptr, len(vocab), passage_at[-1])
     _check_bm25(arrays, len(vocab), passage_at[-1])
     release_pages(term_ids)  # read through once to check it; only an update reads it again
@@ -490,7 +309,7 @@ def _manifest(raw: bytes, corpus_key: str, tokenizer: str) -> Manifest:
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:
-        raise DamagedIndex(f"manifest.json is not valid ({_first_error_plain(exc)})") from exc
+        raise DamagedIndex(f"manifest.json is not valid ({_first_error(exc, in_list=False)})") from exc
     if set(manifest.data) != DATA_FILES:
         raise DamagedIndex("manifest.json does not list the index's data files")
     return manifest
@@ -500,11 +319,6 @@ def _shown(value: object) -> str:
     """A value read from a manifest, short enough for a one-line notice."""
     text = " ".join(str(value).split())
     return text if len(text) <= 100 else text[:99] + "…"
-
-
-def _first_error_plain(exc: ValidationError) -> str:
-    error = exc.errors(include_url=False, include_input=False)[0]
-    return f"{'.'.join(map(str, error['loc'])) or 'value'}: {error['msg']}"
 
 
 def _check_texts(texts: bytes | mmap.mmap, text_at: list[int], passage_at: list[int], rows: np.ndarray) -> None:
@@ -567,4 +381,3 @@ def load_npy(path: Path) -> np.ndarray:
         raise DamagedIndex(f"{path.name} is not a plain NumPy array file") from exc
 
 
-_npy = load_npy

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from retrieval.ingest import HTML_SUFFIXES, article_id_for, shown_name
 from retrieval.models import Article, IndexReport, Passage, SkippedFile
-from retrieval.store.layout import FileEntry, Snapshot
+from retrieval.store.layout import FileEntry
+from retrieval.store.snapshot import Snapshot
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from retrieval.ingest import (
     SUPPORTED_SUFFIXES,
     UnreadableArticle,
     admit_article_file,
-    check_article_name,
     parse_article_bytes,
     read_article_file,
 )
@@ -80,8 +79,7 @@ def read_file(
     try:
         if st.refusal is not None:
             raise UnreadableArticle(st.refusal)
-        check_article_name(name)
-        admit_article_file(corpus_dir, name)  # type, size: refused without reading
+        admit_article_file(corpus_dir, name)  # type, name, kind, size: refused without reading
     except UnreadableArticle as exc:
         return replace(entry, status="skipped", reason=str(exc)), None, 0
     try:

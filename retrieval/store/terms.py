@@ -16,7 +16,7 @@ import numpy as np
 
 from retrieval.bm25 import BM25Index, term_numbers
 from retrieval.store import layout
-from retrieval.store.layout import Snapshot
+from retrieval.store.snapshot import Snapshot
 from retrieval.store.plan import FreshArticle, PlannedArticle
 
 

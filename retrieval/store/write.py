@@ -26,7 +26,8 @@ from retrieval.bm25 import BM25Index
 from retrieval.models import Article, Passage
 from retrieval.store import layout
 from retrieval.store.fsutil import fsync_dir, map_file, remove, write_atomic
-from retrieval.store.layout import FORMAT_VERSION, FileEntry, Lines, Metadata, Snapshot, load_npy
+from retrieval.store.layout import FORMAT_VERSION, FileEntry, load_npy
+from retrieval.store.snapshot import Lines, Metadata, Snapshot
 from retrieval.store.plan import PlannedArticle, StoredArticle
 
 
