@@ -123,8 +123,12 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
     Raises `NewsqaError` with what went wrong, in one line: unreachable, too slow, too large, not a
     page, no text. `timeout` is the most seconds the whole download may take.
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 1) > 0
+    except ValueError:  # "http://[::1", a port out of range
+        valid = False
+    if not valid:
         raise UsageError(f"not a web address: {_short(url)} (use http:// or https://)")
     if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
         raise UsageError(f"the download timeout must be a number of seconds above 0, not {timeout}: pass --timeout SECONDS")
@@ -200,6 +204,8 @@ def _download_error(shown: str, exc: Exception) -> str:
         return f"cannot download {shown} ({_short(str(exc.reason))}): check the address and your connection"
     if isinstance(exc, TimeoutError):
         return f"{shown} did not answer in time: try again later or pass a longer --timeout"
+    if isinstance(exc, (ValueError, http.client.InvalidURL)):
+        return f"cannot download {shown}: the address is not valid ({exc.__class__.__name__}): check it"
     if isinstance(exc, OSError) and exc.strerror:
         return f"cannot download {shown} ({exc.strerror}): try again later"
     return f"cannot download {shown}: the server sent something that is not a valid HTTP response ({exc.__class__.__name__})"

@@ -559,7 +559,7 @@ def read_front_matter(source: str) -> object:
         return loader.get_single_data()
     except _Refused as exc:
         raise UnreadableArticle(f"its YAML front matter {exc}") from exc
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:  # and an explicit !!timestamp that is no date
         raise UnreadableArticle(f"its YAML front matter is invalid ({exc.__class__.__name__}): fix or remove it") from exc
     finally:
         loader.dispose()
