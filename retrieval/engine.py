@@ -28,7 +28,7 @@ from retrieval.ingest import (
     safe_file_name,
 )
 from retrieval.models import Answer, ArticleInfo, Citation, IndexReport, SkippedFile
-from retrieval.store import DEFAULT_LOCK_TIMEOUT, CorpusState, IndexStore, ProgressFactory, default_index_dir
+from retrieval.store import DEFAULT_LOCK_TIMEOUT, CorpusState, IndexNotSaved, IndexStore, ProgressFactory, default_index_dir
 from retrieval.store.fsutil import is_no_room
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,13 @@ class Engine:
             raise UsageError(f"corpus folder not found: {folder} (pass --corpus DIR with your articles)")
         store = IndexStore(Path(index_dir) if index_dir else default_index_dir(folder), folder, lock_timeout)
         with _collector_paused():
-            index, report, state = store.open(progress=progress, on_wait=on_wait)
+            try:
+                index, report, state = store.open(progress=progress, on_wait=on_wait)
+            except IndexNotSaved as exc:  # a full disk and no index yet: answer from one in memory
+                index = build_index(folder)
+                report = IndexReport(added=list(index.articles), skipped=list(index.skipped))
+                report.notes = [f"warning: {exc}; answering from an index in memory for now"]
+                return cls(folder, index, None, None, report)
         return cls(folder, index, store, state, report)
 
     def ask(self, question: str | bytes) -> Answer:

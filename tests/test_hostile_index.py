@@ -314,3 +314,24 @@ def test_a_full_disk_answers_from_the_previous_index_and_leaves_nothing_behind(
     finally:
         if kind == "real":
             subprocess.run(["umount", str(small)], capture_output=True)
+
+
+def test_a_full_disk_before_any_index_answers_from_one_in_memory(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import retrieval.store.write as write
+
+    def no_room(self, blob) -> None:  # noqa: ANN001
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(write.DataFile, "write", no_room)
+    index_dir = tmp_path / "idx"
+    code = main(["ask", "how much did the Elm Street bridge cost?", "--corpus", str(corpus), "--index-dir", str(index_dir)])
+    out, err = capsys.readouterr()
+    assert code == 0 and out.startswith("42 million dollars")
+    assert err.splitlines()[0] == (
+        f"newsqa: warning: cannot save the index in {index_dir} (No space left on device) and there is no previous one: "
+        "free some space or pass --index-dir DIR; answering from an index in memory for now"
+    )
+    assert err.splitlines()[1].startswith("newsqa: indexed 2 articles")
+    assert [p.name for p in index_dir.iterdir() if p.name not in ("lock", "lock.owner")] == []

@@ -29,11 +29,18 @@ manifest is taken from the saved index as it is. A read file whose content hash 
 (a rename, a copy, a touch) reuses the stored passages and terms instead of being tokenized again.
 """
 
-from retrieval.store.index_store import DEFAULT_LOCK_TIMEOUT, CorpusState, IndexStore, ProgressFactory, default_index_dir
+from retrieval.store.index_store import (
+    DEFAULT_LOCK_TIMEOUT,
+    CorpusState,
+    IndexNotSaved,
+    IndexStore,
+    ProgressFactory,
+    default_index_dir,
+)
 from retrieval.store.layout import FORMAT_VERSION, DamagedIndex, OutdatedIndex
 from retrieval.store.lock import IndexLocked
 
 __all__ = [
-    "DEFAULT_LOCK_TIMEOUT", "FORMAT_VERSION", "CorpusState", "DamagedIndex", "IndexLocked", "IndexStore",
+    "DEFAULT_LOCK_TIMEOUT", "FORMAT_VERSION", "CorpusState", "DamagedIndex", "IndexLocked", "IndexNotSaved", "IndexStore",
     "OutdatedIndex", "ProgressFactory", "default_index_dir",
 ]

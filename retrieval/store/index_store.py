@@ -72,6 +72,10 @@ class CorpusState:
     files: dict[str, FileEntry]
 
 
+class IndexNotSaved(NewsqaError):
+    """No index could be written (a full disk) and there is no previous one to answer from."""
+
+
 class IndexStore:
     """The saved index of one corpus folder, in `index_dir`."""
 
@@ -188,7 +192,7 @@ class IndexStore:
         except (DamagedIndex, OutdatedIndex):
             snapshot = None
         if snapshot is None:
-            raise NewsqaError(
+            raise IndexNotSaved(
                 f"cannot save the index in {self.index_dir} ({why}) and there is no previous one: "
                 "free some space or pass --index-dir DIR"
             ) from exc
