@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import retrieval.ingest as ingest_module  # noqa: E402
+import retrieval.admission as admission_module  # noqa: E402
 import retrieval.store.scan as store_module  # noqa: E402
 from retrieval.answer import answer_question  # noqa: E402
 from retrieval.store import IndexStore  # noqa: E402
@@ -51,7 +51,7 @@ class Counters:
             counters.passages_tokenized += 1
             return counters._terms(passage)
 
-        ingest_module.os.open = counting_open  # article files are opened by read_article_file, with os.open
+        admission_module.os.open = counting_open  # article files are opened by read_article_file, with os.open
         store_module.passage_terms = counting_terms
 
     def reset(self) -> tuple[int, int]:

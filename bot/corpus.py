@@ -14,7 +14,7 @@ from bot.checks import require_corpus_admin
 from bot.client import NO_MENTIONS
 from bot.render import report_text
 from retrieval.errors import NewsqaError, UsageError
-from retrieval.ingest import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES, UnreadableArticle, check_suffix, safe_file_name
+from retrieval.admission import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES, UnreadableArticle, check_suffix, safe_file_name
 from retrieval.store import IndexLocked
 
 if TYPE_CHECKING:

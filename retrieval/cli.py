@@ -70,7 +70,7 @@ def _open_engine(
 ) -> Engine:
     """Open the saved index (updating it if the corpus changed), saying in one line what changed."""
     from retrieval.engine import Engine
-    from retrieval.ingest import printable
+    from retrieval.admission import printable
 
     engine = Engine.open(
         _corpus_dir(args),
@@ -150,7 +150,7 @@ def _shorten(text: str, width: int) -> str:
 
 
 def render_sources(infos: Sequence[ArticleInfo]) -> str:
-    from retrieval.ingest import printable
+    from retrieval.admission import printable
 
     if not infos:
         return "No articles indexed."
@@ -165,7 +165,7 @@ def render_sources(infos: Sequence[ArticleInfo]) -> str:
 
 def describe_report(report: IndexReport) -> Iterable[str]:
     """The lines `newsqa index` prints for a report."""
-    from retrieval.ingest import printable  # file names: a newline in one must not split a line
+    from retrieval.admission import printable  # file names: a newline in one must not split a line
 
     for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         for article_id in ids:

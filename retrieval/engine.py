@@ -17,16 +17,15 @@ from pathlib import Path
 from retrieval.answer import answer_question, citation
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.index import CorpusIndex
-from retrieval.ingest import (
+from retrieval.admission import (
     UnreadableArticle,
     check_article_size,
     check_suffix,
-    load_corpus,
-    parse_article_bytes,
     printable,
     read_article_source,
     safe_file_name,
 )
+from retrieval.ingest import load_corpus, parse_article_bytes
 from retrieval.models import Answer, ArticleInfo, Citation, IndexReport, SkippedFile
 from retrieval.store import DEFAULT_LOCK_TIMEOUT, CorpusState, IndexNotSaved, IndexStore, ProgressFactory, default_index_dir
 from retrieval.store.fsutil import is_no_room

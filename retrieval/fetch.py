@@ -19,7 +19,8 @@ import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
 from retrieval.errors import NewsqaError, UsageError
-from retrieval.ingest import MAX_ARTICLE_BYTES, UnreadableArticle, html_to_markdown, safe_file_name
+from retrieval.admission import MAX_ARTICLE_BYTES, UnreadableArticle, safe_file_name
+from retrieval.ingest import html_to_markdown
 
 DEFAULT_TIMEOUT = 20.0
 MAX_REDIRECTS = 10

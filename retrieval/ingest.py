@@ -8,25 +8,26 @@ keeps its offsets into `Article.text`, so `article.text[p.start:p.end] == p.text
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 import re
-import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.errors import NewsqaError
+from retrieval.admission import (  # noqa: F401 - MAX_ARTICLE_BYTES and safe_file_name: long importable from here
+    HTML_SUFFIXES,
+    MAX_ARTICLE_BYTES,
+    SUPPORTED_SUFFIXES,
+    UnreadableArticle,
+    check_article_size,
+    check_suffix,
+    read_article_file,
+    safe_file_name,
+    shown_name,
+)
+from retrieval.frontmatter import read_front_matter
 from retrieval.models import Article, Passage, SkippedFile
 from retrieval.tokens import tokenize
-
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
-HTML_SUFFIXES = (".html", ".htm")
-MAX_ARTICLE_BYTES = 10 * 1024 * 1024  # 10 MiB: far above any news article, far below a data dump.
-
-
-class UnreadableArticle(NewsqaError):
-    """An article file that cannot be read; its message is the reason."""
 
 
 @dataclass(frozen=True)
@@ -38,139 +39,13 @@ class _Unit:
     text: str
 
 
-# --- admitting and reading ----------------------------------------------------------------------
+# --- reading ------------------------------------------------------------------------------------
 
 # Longest metadata kept from an article (characters): a title is a headline, not a paragraph. A
 # hostile front matter or first line of 10 MiB would otherwise be every citation's title.
 MAX_TITLE_CHARS = 300
 MAX_SOURCE_CHARS = 200
 MAX_URL_CHARS = 2048
-# Front matter larger than this is not metadata: the article is refused rather than parsed.
-MAX_FRONT_MATTER_BYTES = 64 * 1024
-MAX_FRONT_MATTER_DEPTH = 20
-# A file name may hold 255 bytes on common file systems; a stored name keeps room for "-NNN".
-MAX_NAME_BYTES = 200
-
-
-def check_article_name(name: str) -> None:
-    """Raise `UnreadableArticle` unless `name` has an article file type and is a name one can show."""
-    check_suffix(name)
-    if not is_printable_name(name):
-        raise UnreadableArticle("its name holds a newline, control character or bytes that are not UTF-8: rename it")
-
-
-def check_article_size(size: int) -> None:
-    """Raise `UnreadableArticle` for a file over `MAX_ARTICLE_BYTES`."""
-    if size > MAX_ARTICLE_BYTES:
-        raise UnreadableArticle(_too_large(size))
-
-
-def is_printable_name(name: str) -> bool:
-    """No control characters, line separators or undecodable bytes (surrogate escapes) in `name`."""
-    if name.isascii():
-        return name.isprintable()
-    return not any(unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") for c in name)
-
-
-def printable(name: str) -> str:
-    """A file name or id for one line of output: newlines and other control characters escaped."""
-    if name.isprintable():
-        return name
-    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in name)
-
-
-def shown_name(name: str) -> str:
-    """A file name as reports carry it: as it is, unless it holds bytes that are not UTF-8 (which
-    no JSON output can hold), then escaped."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return printable(name)
-    return name
-
-
-def admit_article_file(folder: Path, name: str) -> tuple[Path, os.stat_result]:
-    """The one rule that admits a file of a corpus folder as an article: an article file type, a
-    regular file (a link is followed only to a file inside the folder), at most `MAX_ARTICLE_BYTES`.
-
-    Returns the path to open and its stat, nothing read; raises `UnreadableArticle` saying why not.
-    """
-    check_article_name(name)
-    path = folder / name
-    try:
-        st = os.lstat(path)
-        if stat.S_ISLNK(st.st_mode):
-            path = _link_target_inside(folder, path)
-            st = os.stat(path)
-    except FileNotFoundError as exc:
-        raise UnreadableArticle("a link to nothing (its target is missing)") from exc
-    except OSError as exc:
-        raise UnreadableArticle(f"cannot read it ({exc.strerror or exc})") from exc
-    _check_regular(st)
-    check_article_size(st.st_size)
-    return path, st
-
-
-def _link_target_inside(folder: Path, link: Path) -> Path:
-    """Where a link in the corpus folder leads, if that is a visible file inside the folder."""
-    base = os.path.realpath(folder)
-    target = os.path.realpath(link)
-    inside = os.path.commonpath([base, target]) == base and target != base
-    if not inside:
-        raise UnreadableArticle("a link to a file outside the corpus folder: copy the article into the folder instead")
-    if any(part.startswith(".") for part in Path(os.path.relpath(target, base)).parts):
-        raise UnreadableArticle("a link to a hidden file: copy the article into the folder instead")
-    return Path(target)
-
-
-def _check_regular(st: os.stat_result) -> None:
-    if stat.S_ISREG(st.st_mode):
-        return
-    if stat.S_ISDIR(st.st_mode):
-        raise UnreadableArticle("a folder, not an article file")
-    if stat.S_ISFIFO(st.st_mode):
-        raise UnreadableArticle("a named pipe (FIFO), not an article file")
-    raise UnreadableArticle("not a regular file (a socket or device): save the article as a file")
-
-
-def read_article_file(folder: Path, name: str) -> tuple[bytes, os.stat_result]:
-    """The bytes of an admitted article file and the stat of what was read (`admit_article_file`).
-
-    Opened without following a last-moment link and without blocking on a pipe swapped in for the
-    file; a file over the size limit is refused before it is read whole.
-    """
-    path, expected = admit_article_file(folder, name)
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise UnreadableArticle(f"cannot read it ({exc.strerror or exc})") from exc
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fd)
-        _check_regular(st)
-        if (st.st_dev, st.st_ino) != (expected.st_dev, expected.st_ino):
-            raise UnreadableArticle("it was replaced while being read: run the command again")
-        try:
-            data = fh.read(MAX_ARTICLE_BYTES + 1)
-        except OSError as exc:
-            raise UnreadableArticle(f"cannot read it ({exc.strerror or exc})") from exc
-        check_article_size(len(data))
-        return data, os.fstat(fd)  # the stat that matches what was read
-
-
-def read_article_source(path: Path) -> bytes:
-    """An article file named by the user to be added (outside the corpus, so a link is followed):
-    an article file type, a regular file, within the size limit; a pipe is never waited on."""
-    check_suffix(path.name)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags)  # OSError (no such file...) is the caller's to word
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fd)
-        _check_regular(st)
-        check_article_size(st.st_size)
-        data = fh.read(MAX_ARTICLE_BYTES + 1)
-    check_article_size(len(data))
-    return data
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -196,23 +71,6 @@ def decode_article_bytes(data: bytes) -> str:
     return text
 
 
-def safe_file_name(name: str) -> str:
-    """A file name that stays inside the corpus folder: no folders, NULs, newlines or leading dots,
-    and at most `MAX_NAME_BYTES` bytes of UTF-8 (file systems count bytes, not characters)."""
-    base = re.split(r"[\\/]", name.replace("\x00", ""))[-1]
-    base = unicodedata.normalize("NFC", base.encode("utf-8", "replace").decode("utf-8"))
-    base = re.sub(r"[^\w.\-]+", "_", base).strip("._") or "article"
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    suffix = suffix.lower()
-    if len(suffix.encode()) > 16:  # not a file type: part of the name
-        stem, suffix = base, ""
-    room = MAX_NAME_BYTES - len(suffix.encode()) - 1
-    stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").strip("._") or "article"
-    return f"{stem}.{suffix}" if suffix else stem
-
-
 def article_id_for(path: Path) -> str:
     """The deterministic id of an article file: its name without the extension."""
     return path.stem
@@ -225,17 +83,6 @@ def read_article(path: Path) -> tuple[Article, list[Passage]]:
     """
     data, _ = read_article_file(path.parent, path.name)
     return parse_article_bytes(data, path.name)
-
-
-def check_suffix(name: str) -> None:
-    """Raise `UnreadableArticle` unless `name` has an article file type."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UnreadableArticle(f"unsupported file type {suffix or '(none)'}: use .txt, .md or .html")
-
-
-def _too_large(size: int) -> str:
-    return f"too large ({size / 1_048_576:.1f} MiB; the limit is {MAX_ARTICLE_BYTES // 1_048_576} MiB)"
 
 
 def parse_article_bytes(data: bytes, name: str) -> tuple[Article, list[Passage]]:
@@ -541,66 +388,6 @@ def _url(value: str | None) -> str | None:
 
 
 # --- markdown -----------------------------------------------------------------------------------
-
-def read_front_matter(source: str) -> object:
-    """The YAML front matter's value, read safely: plain data only, no aliases (a few hundred bytes
-    of nested aliases expand to gigabytes), bounded nesting and size, dates left as text.
-
-    Raises `UnreadableArticle` for front matter that is invalid or refused.
-    """
-    import yaml  # only .md articles need it
-
-    if len(source.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
-        raise UnreadableArticle(
-            f"its front matter is over {MAX_FRONT_MATTER_BYTES // 1024} KiB: keep it to title, date, source and url"
-        )
-    loader = _front_matter_loader()(source)
-    try:
-        return loader.get_single_data()
-    except _Refused as exc:
-        raise UnreadableArticle(f"its YAML front matter {exc}") from exc
-    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:  # and an explicit !!timestamp that is no date
-        raise UnreadableArticle(f"its YAML front matter is invalid ({exc.__class__.__name__}): fix or remove it") from exc
-    finally:
-        loader.dispose()
-
-
-class _Refused(Exception):
-    """Front matter that is valid YAML but not accepted as an article's metadata."""
-
-
-@functools.cache
-def _front_matter_loader() -> type:
-    import yaml
-
-    class FrontMatterLoader(yaml.SafeLoader):
-        """`SafeLoader` without aliases or timestamps, and with a nesting limit."""
-
-        depth = 0
-
-        def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
-            if self.check_event(yaml.AliasEvent):
-                raise _Refused("uses an alias (*name): write the value out instead")
-            self.depth += 1
-            try:
-                if self.depth > MAX_FRONT_MATTER_DEPTH:
-                    raise _Refused(f"nests deeper than {MAX_FRONT_MATTER_DEPTH} levels: keep it to title, date, source and url")
-                return super().compose_node(parent, index)
-            finally:
-                self.depth -= 1
-
-        def construct_yaml_int(self, node):  # noqa: ANN001, ANN201 - PyYAML's signature
-            # Beyond Python's int() digit limit (and any use as metadata): kept as the text it is.
-            return node.value if len(node.value) > 100 else super().construct_yaml_int(node)
-
-    FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", FrontMatterLoader.construct_yaml_int)
-    # Dates stay strings (parse_date reads them): PyYAML's timestamps raise on '2024-13-45'.
-    FrontMatterLoader.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    return FrontMatterLoader
-
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")

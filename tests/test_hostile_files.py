@@ -14,7 +14,8 @@ from conftest import REPO, write_article
 
 from retrieval.cli import main
 from retrieval.engine import Engine
-from retrieval.ingest import MAX_NAME_BYTES, MAX_TITLE_CHARS, parse_article_bytes, safe_file_name
+from retrieval.admission import MAX_NAME_BYTES, safe_file_name
+from retrieval.ingest import MAX_TITLE_CHARS, parse_article_bytes
 
 GOOD = "Ferry news\n\nThe Harbor Line ferry carries 300 passengers between the two piers, the operator said.\n"
 FERRY_SEATS = "how many passengers does the Harbor Line ferry carry?"
@@ -134,14 +135,13 @@ def test_links_out_of_the_corpus_are_skipped_and_never_quoted(tmp_path: Path, ca
 
 def test_a_link_swapped_in_after_the_scan_is_not_followed(tmp_path: Path) -> None:
     """The file is opened with O_NOFOLLOW: a link put in its place between look and read is refused."""
-    from retrieval.ingest import UnreadableArticle, read_article_file
+    import retrieval.admission as admission
+    from retrieval.admission import UnreadableArticle, read_article_file
 
     corpus = tmp_path / "corpus"
     write_article(corpus, "ferry.txt", GOOD)
     (tmp_path / "secret.txt").write_text("SECRET")
-    import retrieval.ingest as ingest
-
-    real = ingest.admit_article_file
+    real = admission.admit_article_file
 
     def swap_after_look(folder: Path, name: str):  # noqa: ANN202
         found = real(folder, name)
@@ -149,12 +149,12 @@ def test_a_link_swapped_in_after_the_scan_is_not_followed(tmp_path: Path) -> Non
         (folder / name).symlink_to(tmp_path / "secret.txt")
         return found
 
-    ingest.admit_article_file = swap_after_look
+    admission.admit_article_file = swap_after_look
     try:
         with pytest.raises(UnreadableArticle, match="cannot read it"):
             read_article_file(corpus, "ferry.txt")
     finally:
-        ingest.admit_article_file = real
+        admission.admit_article_file = real
 
 
 def test_pipes_folders_and_dangling_links_named_as_articles_are_skipped_with_the_reason(

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from retrieval.errors import NewsqaError
 from retrieval.index import CorpusIndex
-from retrieval.ingest import safe_file_name
+from retrieval.admission import safe_file_name
 from retrieval.models import IndexReport
 from retrieval.store.fsutil import is_no_room
 from retrieval.store.layout import (

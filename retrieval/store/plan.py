@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from retrieval.ingest import HTML_SUFFIXES, article_id_for, shown_name
+from retrieval.admission import HTML_SUFFIXES, shown_name
+from retrieval.ingest import article_id_for
 from retrieval.models import Article, IndexReport, Passage, SkippedFile
 from retrieval.store.layout import FileEntry
 from retrieval.store.snapshot import Snapshot

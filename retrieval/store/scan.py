@@ -12,13 +12,8 @@ from pathlib import Path
 
 from retrieval.errors import NewsqaError
 from retrieval.index import passage_terms
-from retrieval.ingest import (
-    SUPPORTED_SUFFIXES,
-    UnreadableArticle,
-    admit_article_file,
-    parse_article_bytes,
-    read_article_file,
-)
+from retrieval.admission import SUPPORTED_SUFFIXES, UnreadableArticle, admit_article_file, read_article_file
+from retrieval.ingest import parse_article_bytes
 from retrieval.store.layout import FileEntry, FileStat
 from retrieval.store.plan import FreshArticle, parser_kind
 

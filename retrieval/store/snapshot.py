@@ -15,7 +15,7 @@ import numpy as np
 
 from retrieval.bm25 import BM25Index
 from retrieval.index import CorpusIndex
-from retrieval.ingest import shown_name
+from retrieval.admission import shown_name
 from retrieval.lazy import ArticleTexts, StoredArticles, StoredPassages
 from retrieval.models import Article, Passage, SkippedFile
 
