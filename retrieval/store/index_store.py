@@ -13,6 +13,7 @@ generation, still intact, is answered from, with a one-line warning; nothing hal
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -170,7 +171,13 @@ class IndexStore:
                 except OutdatedIndex as exc:
                     notes.append(f"the saved index in {self.index_dir} is out of date ({exc}); rebuilding it")
                     snapshot = None
-                index, report, state = self._update(snapshot, progress, loaded)
+                try:
+                    index, report, state = self._update(snapshot, progress, loaded)
+                except OSError as exc:
+                    if is_no_room(exc):  # room for the next try: what crashed writers left (we hold the lock)
+                        with contextlib.suppress(OSError):
+                            remove_leftovers(self.index_dir)
+                    raise
         except OSError as exc:
             if not is_no_room(exc):
                 raise NewsqaError(f"cannot update the index in {self.index_dir} ({exc.strerror or exc}): pass --index-dir DIR") from exc
@@ -182,10 +189,6 @@ class IndexStore:
 
     def _previous(self, exc: OSError, loaded: tuple[str, CorpusIndex] | None) -> tuple[CorpusIndex, IndexReport, CorpusState]:
         """The index to answer from when a new one can't be written: the one in memory or the saved one."""
-        try:
-            remove_leftovers(self.index_dir)
-        except OSError:
-            pass
         why = f"{exc.strerror or exc}"
         try:
             snapshot = self.load()
