@@ -239,7 +239,7 @@ def read_local_article(path: Path) -> tuple[str, bytes]:
     try:
         return path.name, read_article_source(path)
     except UnreadableArticle as exc:
-        raise UsageError(f"{printable(path.name)} is not a usable article: {exc}") from exc
+        raise UsageError(f"{printable(path.name or str(path))} is not a usable article: {exc}") from exc
     except FileNotFoundError as exc:
         raise UsageError(f"no such file: {printable(str(path))}") from exc
     except OSError as exc:

@@ -202,7 +202,8 @@ def _download_error(shown: str, exc: Exception) -> str:
             return f"{shown} redirects in a loop or more than {MAX_REDIRECTS} times: check the address"
         return f"{shown} answered HTTP {exc.code} {_short(str(exc.reason))}: check the address"
     if isinstance(exc, urllib.error.URLError):
-        return f"cannot download {shown} ({_short(str(exc.reason))}): check the address and your connection"
+        reason = exc.reason.strerror if isinstance(exc.reason, OSError) and exc.reason.strerror else exc.reason
+        return f"cannot download {shown} ({_short(str(reason))}): check the address and your connection"
     if isinstance(exc, TimeoutError):
         return f"{shown} did not answer in time: try again later or pass a longer --timeout"
     if isinstance(exc, (ValueError, http.client.InvalidURL)):
