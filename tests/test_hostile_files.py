@@ -248,3 +248,27 @@ def test_terminal_escapes_in_an_article_never_reach_the_output() -> None:
     article, passages = parse_article_bytes(data, "x.txt")
     assert "\x1b" not in article.title and "\x1b" not in article.text and "\x07" not in article.text
     assert all(article.text[p.start : p.end] == p.text for p in passages)
+
+
+def test_random_bytes_as_any_article_type_parse_or_are_refused_with_a_reason() -> None:
+    """A seeded property test: whatever the bytes, parsing gives an article whose passages slice its
+    text, or `UnreadableArticle` with a one-line reason; never another exception."""
+    import random
+
+    from retrieval.admission import UnreadableArticle
+
+    rng = random.Random(14)
+    pieces = [b"---\n", b"\n---\n", b"title: ", b"date: ", b"&a ", b"*a ", b"[", b"{", b"]", b"<h1>", b"<p>", b"\n\n",
+              b"The ferry carries 300 passengers.", b"\xff", b"\xc3", b"\x00", b"\x1b[2J", b"!!python/object ", b"- "]
+    for trial in range(300):
+        blob = b"".join(rng.choice(pieces) if rng.random() < 0.7 else rng.randbytes(rng.randint(1, 20)) for _ in range(rng.randint(0, 40)))
+        if rng.random() < 0.5:
+            blob = b"---\n" + blob
+        name = rng.choice(["a.txt", "a.md", "a.html"])
+        try:
+            article, passages = parse_article_bytes(blob, name)
+        except UnreadableArticle as exc:
+            assert str(exc) and "\n" not in str(exc), (trial, blob)
+            continue
+        assert passages and all(article.text[p.start : p.end] == p.text for p in passages), (trial, blob)
+        assert "\n" not in article.title and len(article.title) <= MAX_TITLE_CHARS
