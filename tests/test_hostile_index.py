@@ -335,3 +335,29 @@ def test_a_full_disk_before_any_index_answers_from_one_in_memory(
     )
     assert err.splitlines()[1].startswith("newsqa: indexed 2 articles")
     assert [p.name for p in index_dir.iterdir() if p.name not in ("lock", "lock.owner")] == []
+
+
+@pytest.mark.parametrize("name", ["CURRENT", "manifest.json", "files.jsonl", "texts.bin", "lock.owner"])
+def test_a_pipe_in_place_of_an_index_file_is_never_waited_on(corpus: Path, tmp_path: Path, name: str) -> None:
+    """Run as a child process with a time limit: a read that blocks fails the test instead of stalling it."""
+    import sys
+
+    from conftest import REPO
+    from filelock import FileLock
+
+    index_dir = tmp_path / "idx"
+    Engine.open(corpus, index_dir)
+    path = index_dir / name if name in ("CURRENT", "lock.owner") else generation(index_dir) / name
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    args = [sys.executable, "-m", "retrieval.cli", "index", "--corpus", str(corpus), "--index-dir", str(index_dir)]
+    if name == "lock.owner":  # read only to name the holder of a held lock, when an update must wait
+        write_article(corpus, "pier.txt", "Pier news\n\nThe old pier closed in 1990 after a storm, the city said.\n")
+        with FileLock(str(index_dir / "lock")):
+            result = subprocess.run([*args, "--wait", "0"], capture_output=True, text=True, timeout=60, cwd=REPO)
+        assert result.returncode == 1 and "being updated by another newsqa process:" in result.stderr
+        return
+    result = subprocess.run(args, capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert "is damaged (" in result.stderr and "rebuilding it" in result.stderr
+    assert "Traceback" not in result.stderr

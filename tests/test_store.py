@@ -565,8 +565,10 @@ def test_reindex_takes_the_generation_it_wrote_from_memory(
     read and verified."""
     engine = Engine.open(corpus, tmp_path / "idx")
     read: list[str] = []
-    real_read_bytes = Path.read_bytes
-    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or real_read_bytes(self))
+    from retrieval.store import layout as layout_module
+
+    real_read = layout_module.read_regular
+    monkeypatch.setattr(layout_module, "read_regular", lambda path, *a: read.append(Path(path).name) or real_read(path, *a))
     # Files served memory-mapped are checksummed through their map: a map of a generation other than
     # the one being written is a read.
     from retrieval.store import index_store, layout, write

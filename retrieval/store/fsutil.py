@@ -6,6 +6,7 @@ import errno
 import mmap
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -23,9 +24,36 @@ def is_no_room(exc: OSError) -> bool:
     return exc.errno in NO_ROOM
 
 
+# Opening an index file never follows a link and never waits on a pipe put in its place.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+class NotAFile(OSError):
+    """An index file's name holds something else: a folder, a pipe, a link."""
+
+
+def _open_regular(path: Path) -> int:
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotAFile(errno.ELOOP, "a link, not a file", str(path)) from exc
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotAFile(errno.EINVAL, "not a regular file", str(path))
+    return fd
+
+
+def read_regular(path: Path, limit: int | None = None) -> bytes:
+    """A regular file's bytes (at most `limit`); `NotAFile` for anything else, which is never read."""
+    with os.fdopen(_open_regular(path), "rb") as fh:
+        return fh.read() if limit is None else fh.read(limit)
+
+
 def map_file(path: Path) -> bytes | mmap.mmap:
-    """A file's bytes, memory-mapped read-only (an empty file cannot be mapped: b"")."""
-    with open(path, "rb") as fh:
+    """A regular file's bytes, memory-mapped read-only (an empty file cannot be mapped: b"")."""
+    with os.fdopen(_open_regular(path), "rb") as fh:
         if os.fstat(fh.fileno()).st_size == 0:
             return b""
         return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)

@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import mmap
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from typing_extensions import NotRequired, TypedDict
 
 from retrieval.bm25 import BM25Index
-from retrieval.store.fsutil import map_file, release, release_pages
+from retrieval.store.fsutil import map_file, read_regular, release, release_pages
 from retrieval.store.snapshot import Lines, Metadata, Snapshot
 
 FORMAT_VERSION = 3  # 2: BM25 arrays as (tf, length) pair codes; 3: one sorted vocabulary, JSON Lines
@@ -45,6 +47,7 @@ DATA_FILES = frozenset(JSON_FILES + ARRAY_FILES + tuple(f"bm25-{n}.npy" for n in
 JSON_CHUNK = 16384
 LINES_PER_WRITE = 4096
 LINES_PER_PARSE = 2048  # about 1 MB of article lines: ~10 ms a call
+MAX_MANIFEST_BYTES = 1 << 20  # a manifest names a dozen files: anything larger is not one
 
 
 class DamagedIndex(Exception):
@@ -196,7 +199,7 @@ def read_current(index_dir: Path) -> CurrentRecord | None:
     """What CURRENT names; None when there is no index yet."""
     path = index_dir / "CURRENT"
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, 4096)
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -222,21 +225,24 @@ def load_generation(index_dir: Path, current: CurrentRecord, corpus_key: str, to
 
 
 def _load(folder: Path, current: CurrentRecord, corpus_key: str, tokenizer: str) -> Snapshot:
-    raw = (folder / "manifest.json").read_bytes()
+    raw = read_regular(folder / "manifest.json", MAX_MANIFEST_BYTES)
     if hashlib.sha256(raw).hexdigest() != current.manifest_sha256:
         raise DamagedIndex("manifest.json does not match its checksum (truncated or corrupted)")
     manifest = _manifest(raw, corpus_key, tokenizer)
     contents: dict[str, bytes | mmap.mmap] = {}
     for name, expected in manifest.data.items():
         path = folder / name
-        size = path.stat().st_size
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise DamagedIndex(f"{name} is not a file")
+        size = st.st_size
         if size != expected.size:
             raise DamagedIndex(f"{name} is truncated or damaged ({size} bytes, expected {expected.size})")
         # Checksummed through a memory map where the file is served mapped (texts.bin, the JSON
         # Lines files, the .npy arrays): no copy of 750 MB at a million passages, and the pages the
         # hash read are handed back after (they stay in the page cache for the parse and the queries).
         mapped = name.endswith(".npy") or name in MAPPED
-        blob = map_file(path) if mapped else path.read_bytes()
+        blob = map_file(path) if mapped else read_regular(path)
         if hashlib.sha256(blob).hexdigest() != expected.sha256:
             raise DamagedIndex(f"{name} is corrupted (its checksum does not match)")
         if mapped:

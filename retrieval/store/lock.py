@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from retrieval.errors import NewsqaError
-from retrieval.store.fsutil import write_atomic
+from retrieval.store.fsutil import read_regular, write_atomic
 
 
 class IndexLocked(NewsqaError):
@@ -65,7 +65,7 @@ class IndexLock:
 
     def _holder(self) -> str:
         try:
-            pid = int(json.loads(self.owner.read_bytes())["pid"])
+            pid = int(json.loads(read_regular(self.owner, 4096))["pid"])
         except (OSError, ValueError, KeyError, TypeError):
             return "another newsqa process"
         return f"another newsqa process (pid {pid})"
