@@ -272,3 +272,18 @@ def test_random_bytes_as_any_article_type_parse_or_are_refused_with_a_reason() -
             continue
         assert passages and all(article.text[p.start : p.end] == p.text for p in passages), (trial, blob)
         assert "\n" not in article.title and len(article.title) <= MAX_TITLE_CHARS
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("ticker.txt", "Title\n\n1" + " " * 200_000 + "x\n\nThe ferry carries 300 passengers, the operator said.\n"),
+        ("heading.md", "# " + " " * 200_000 + "#" * 200_000 + "x\n\nThe ferry carries 300 passengers, the operator said.\n"),
+    ],
+)
+def test_lines_built_to_make_a_regex_backtrack_are_read_in_linear_time(tmp_path: Path, name: str, text: str) -> None:
+    """In a child process with a time limit: a quadratic pattern (5 s for 20,000 spaces) fails the test."""
+    corpus = tmp_path / "corpus"
+    write_article(corpus, name, text)
+    result = run_cli("index", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"), timeout=60)
+    assert result.returncode == 0 and "1 added" in result.stdout, result.stderr
