@@ -287,3 +287,22 @@ def test_lines_built_to_make_a_regex_backtrack_are_read_in_linear_time(tmp_path:
     write_article(corpus, name, text)
     result = run_cli("index", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"), timeout=60)
     assert result.returncode == 0 and "1 added" in result.stdout, result.stderr
+
+
+def test_a_paragraph_of_a_megabyte_is_answered_without_stalling(tmp_path: Path) -> None:
+    """One huge paragraph is cut into passages of at most MAX_PASSAGE_CHARS: the answer step took
+    minutes over it whole. In a child process with a time limit, so a regression fails, not stalls."""
+    import random
+
+    from retrieval.ingest import MAX_PASSAGE_CHARS
+
+    rng = random.Random(14)
+    words = "the ferry carries passengers between piers operator said city council bridge cost mayor opened".split()
+    sentences = ". ".join(" ".join(rng.choice(words) for _ in range(12)) for _ in range(8000))
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "big.txt", "Big article\n\n" + sentences + ". The mayor Jane Holloway opened the bridge.\n")
+    article, passages = parse_article_bytes((corpus / "big.txt").read_bytes(), "big.txt")
+    assert len(passages) > 10 and all(len(p.text) <= MAX_PASSAGE_CHARS for p in passages)
+    assert all(article.text[p.start : p.end] == p.text for p in passages)
+    result = run_cli("ask", "who opened the bridge?", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"), timeout=120)
+    assert result.returncode == 0, result.stderr
