@@ -628,10 +628,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _tolerant_streams() -> None:
     """Bytes on standard input that are not UTF-8 become U+FFFD, and characters standard output
-    can't encode become '?', instead of ending the command (also under PYTHONIOENCODING=...:strict)."""
-    for stream in (sys.stdin, sys.stdout, sys.stderr):
+    can't encode become '?', instead of ending the command (also under PYTHONIOENCODING=...:strict).
+    Input lines end at newlines only: a stray carriage return does not make two questions of one."""
+    for stream, options in ((sys.stdin, {"newline": "\n"}), (sys.stdout, {}), (sys.stderr, {})):
         try:
-            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+            stream.reconfigure(errors="replace", **options)  # type: ignore[union-attr]
         except (AttributeError, ValueError, OSError):
             pass  # not a text stream we can reconfigure (a test's capture, a closed stream)
 

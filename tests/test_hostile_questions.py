@@ -14,7 +14,10 @@ from conftest import REPO
 
 from retrieval.engine import Engine
 
-QUESTIONS = b"who is \xff?\nwhen was the last Putin\xe2\x80\x93Biden call?\n\n\xc3\x28 \xed\xa0\x80\n" + b"x" * 5000 + b"\n"
+QUESTIONS = (
+    b"who is \xff?\nwhen was the last Putin\xe2\x80\x93Biden call?\n\n\xc3\x28 \xed\xa0\x80\n" + b"x" * 5000 + b"\n"
+    + b"who\ris Bob Woodward?\n\xe2\x80\xa8 who?\n"  # a carriage return and a line separator inside one line
+)
 
 
 def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -30,13 +33,14 @@ def test_batch_mode_prints_one_json_line_per_input_line_whatever_the_bytes(io_en
     env = {"PYTHONIOENCODING": io_encoding} if io_encoding else {}
     result = run("ask", "--json", "-", stdin=QUESTIONS, env=env)
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.decode("utf-8").splitlines()
+    lines = result.stdout.decode("utf-8").split("\n")[:-1]  # JSON Lines end at newlines (not at U+2028)
     assert len(lines) == QUESTIONS.count(b"\n")
     answers = [json.loads(line) for line in lines]
     assert answers[0]["question"] in ("who is \ufffd?", "who is ??")  # '?' where stdout can't say U+FFFD
     assert answers[1]["answer"] == "February 12, 2022"
     assert answers[2]["note"] == "The question is empty."
     assert answers[4]["answer"] is None and "too long" in answers[4]["note"]
+    assert answers[5]["question"] == "who\ris Bob Woodward?"
     assert b"Traceback" not in result.stderr
 
 
