@@ -88,7 +88,7 @@ class Engine:
         if not (isinstance(lock_timeout, (int, float)) and math.isfinite(lock_timeout) and lock_timeout >= 0):
             raise UsageError(f"the time to wait for another indexer must be 0 or more seconds, not {lock_timeout}: pass --wait SECONDS")
         if not folder.is_dir():
-            raise UsageError(f"corpus folder not found: {folder} (pass --corpus DIR with your articles)")
+            raise UsageError(f"corpus folder not found: {printable(str(folder))} (pass --corpus DIR with your articles)")
         store = IndexStore(Path(index_dir) if index_dir else default_index_dir(folder), folder, lock_timeout)
         with _collector_paused():
             try:
@@ -213,7 +213,7 @@ class Engine:
                     return target
         except OSError as exc:
             hint = "free some space on it" if is_no_room(exc) else "check that it is writable"
-            raise NewsqaError(f"cannot store {printable(name)} in {self.corpus_dir} ({exc.strerror or exc}): {hint}") from exc
+            raise NewsqaError(f"cannot store {printable(name)} in {printable(str(self.corpus_dir))} ({exc.strerror or exc}): {hint}") from exc
         raise NewsqaError(f"cannot store {printable(name)}: 999 files of that name are there already; rename it")
 
     def remove_article(self, article_id: str) -> IndexReport:

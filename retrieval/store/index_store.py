@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from retrieval.errors import NewsqaError
 from retrieval.index import CorpusIndex
-from retrieval.admission import safe_file_name
+from retrieval.admission import printable, safe_file_name
 from retrieval.models import IndexReport
 from retrieval.store.fsutil import is_no_room
 from retrieval.store.layout import (
@@ -82,6 +82,7 @@ class IndexStore:
 
     def __init__(self, index_dir: Path, corpus_dir: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
         self.index_dir = Path(index_dir)
+        self.shown_dir = printable(str(self.index_dir))  # in messages: on one line, whatever the path holds
         self.corpus_dir = Path(corpus_dir)
         self.corpus_key = str(self.corpus_dir.resolve())
         self.lock_timeout = lock_timeout
@@ -166,10 +167,10 @@ class IndexStore:
                 try:
                     snapshot = self.load()
                 except DamagedIndex as exc:
-                    notes.append(f"warning: the saved index in {self.index_dir} is damaged ({exc}); rebuilding it")
+                    notes.append(f"warning: the saved index in {self.shown_dir} is damaged ({exc}); rebuilding it")
                     snapshot = None
                 except OutdatedIndex as exc:
-                    notes.append(f"the saved index in {self.index_dir} is out of date ({exc}); rebuilding it")
+                    notes.append(f"the saved index in {self.shown_dir} is out of date ({exc}); rebuilding it")
                     snapshot = None
                 try:
                     index, report, state = self._update(snapshot, progress, loaded)
@@ -180,7 +181,7 @@ class IndexStore:
                     raise
         except OSError as exc:
             if not is_no_room(exc):
-                raise NewsqaError(f"cannot update the index in {self.index_dir} ({exc.strerror or exc}): pass --index-dir DIR") from exc
+                raise NewsqaError(f"cannot update the index in {self.shown_dir} ({exc.strerror or exc}): pass --index-dir DIR") from exc
             index, report, state = self._previous(exc, loaded)
             notes = []
         report.notes = notes + report.notes
@@ -196,7 +197,7 @@ class IndexStore:
             snapshot = None
         if snapshot is None:
             raise IndexNotSaved(
-                f"cannot save the index in {self.index_dir} ({why}) and there is no previous one: "
+                f"cannot save the index in {self.shown_dir} ({why}) and there is no previous one: "
                 "free some space or pass --index-dir DIR"
             ) from exc
         if loaded is not None and loaded[0] == snapshot.generation:
@@ -205,7 +206,7 @@ class IndexStore:
             index = snapshot.to_index()
         report = IndexReport(unchanged=list(index.articles), skipped=index.skipped)
         report.notes = [
-            f"warning: cannot save the updated index in {self.index_dir} ({why}); answering from the previous "
+            f"warning: cannot save the updated index in {self.shown_dir} ({why}); answering from the previous "
             "index: free some space and run the command again"
         ]
         # The generation's own file list: the folder still differs, so the next check tries again.
@@ -287,6 +288,6 @@ class IndexStore:
             self.index_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise NewsqaError(
-                f"cannot create the index folder {self.index_dir} ({exc.strerror or exc}): pass --index-dir DIR"
+                f"cannot create the index folder {self.shown_dir} ({exc.strerror or exc}): pass --index-dir DIR"
             ) from exc
-        return IndexLock(self.index_dir, self.lock_timeout, on_wait)
+        return IndexLock(self.index_dir, self.lock_timeout, on_wait, self.shown_dir)

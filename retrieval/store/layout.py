@@ -311,7 +311,7 @@ def _manifest(raw: bytes, corpus_key: str, tokenizer: str) -> Manifest:
     if data.get("tokenizer") != tokenizer:
         raise OutdatedIndex(f"it was made with tokenizer {_shown(data.get('tokenizer'))}, this newsqa uses {tokenizer}")
     if data.get("corpus") != corpus_key:
-        raise OutdatedIndex(f"it was made for the corpus {_shown(data.get('corpus'))}, not {corpus_key}")
+        raise OutdatedIndex(f"it was made for the corpus {_shown(data.get('corpus'))}, not {_shown(corpus_key)}")
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:

@@ -22,10 +22,11 @@ class IndexLock:
     The lock file is released by the operating system when its holder dies (filelock).
     """
 
-    def __init__(self, index_dir: Path, timeout: float, on_wait: Callable[[str], None] | None):
+    def __init__(self, index_dir: Path, timeout: float, on_wait: Callable[[str], None] | None, shown_dir: str | None = None):
         from filelock import FileLock
 
         self.index_dir = index_dir
+        self.shown_dir = shown_dir or str(index_dir)
         self.timeout = timeout
         self.on_wait = on_wait
         self.lock = FileLock(str(index_dir / "lock"))
@@ -40,18 +41,18 @@ class IndexLock:
             holder = self._holder()
             if self.timeout <= 0:
                 raise IndexLocked(
-                    f"the index in {self.index_dir} is being updated by {holder}: "
+                    f"the index in {self.shown_dir} is being updated by {holder}: "
                     "run the command again when it has finished (or wait with --wait SECONDS)"
                 ) from None
             if self.on_wait is not None:
                 self.on_wait(
-                    f"waiting for {holder} to finish updating the index in {self.index_dir} (up to {self.timeout:.0f} s)"
+                    f"waiting for {holder} to finish updating the index in {self.shown_dir} (up to {self.timeout:.0f} s)"
                 )
             try:
                 self.lock.acquire(timeout=self.timeout)
             except Timeout as exc:
                 raise IndexLocked(
-                    f"the index in {self.index_dir} is still being updated by {holder} after {self.timeout:.0f} s: "
+                    f"the index in {self.shown_dir} is still being updated by {holder} after {self.timeout:.0f} s: "
                     "run the command again when it has finished (or wait longer with --wait SECONDS)"
                 ) from exc
         try:

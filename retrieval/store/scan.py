@@ -12,7 +12,7 @@ from pathlib import Path
 
 from retrieval.errors import NewsqaError
 from retrieval.index import passage_terms
-from retrieval.admission import SUPPORTED_SUFFIXES, UnreadableArticle, admit_article_file, read_article_file
+from retrieval.admission import SUPPORTED_SUFFIXES, UnreadableArticle, admit_article_file, printable, read_article_file
 from retrieval.ingest import parse_article_bytes
 from retrieval.store.layout import FileEntry, FileStat
 from retrieval.store.plan import FreshArticle, parser_kind
@@ -50,7 +50,7 @@ def scan(corpus_dir: Path) -> dict[str, FileStat]:
                 except OSError:
                     continue  # vanished while we looked
     except OSError as exc:
-        raise NewsqaError(f"cannot read the corpus folder {corpus_dir}: {exc.strerror or exc}") from exc
+        raise NewsqaError(f"cannot read the corpus folder {printable(str(corpus_dir))}: {exc.strerror or exc}") from exc
     return out
 
 
