@@ -41,7 +41,7 @@ from retrieval.store.snapshot import Snapshot
 from retrieval.store.plan import FreshArticle, articles_for, choose, report_changes
 from retrieval.store.scan import read_file, scan
 from retrieval.store.terms import bm25_for, number_terms
-from retrieval.store.write import remove_leftovers, write_generation
+from retrieval.store.write import NewGeneration, remove_leftovers, write_generation
 from retrieval.tokens import TOKENIZER_ID
 
 DEFAULT_LOCK_TIMEOUT = 120.0
@@ -235,9 +235,8 @@ class IndexStore:
         articles = articles_for(plan, fresh, snapshot)
         vocab, term_ids, term_ptr, term_map = number_terms(articles, snapshot)
         bm25 = bm25_for(articles, snapshot, vocab, term_ids, term_ptr, term_map)
-        written = write_generation(
-            self.index_dir, self.corpus_key, TOKENIZER_ID, articles, files, snapshot, (vocab, term_ids, term_ptr), bm25,
-        )
+        new = NewGeneration(articles, files, vocab, term_ids, term_ptr, bm25)
+        written = write_generation(self.index_dir, self.corpus_key, new, snapshot)
         self._kept = written
         return written.to_index(bm25), report, CorpusState(written.generation, files)
 

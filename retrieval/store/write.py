@@ -17,6 +17,7 @@ import json
 import os
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from retrieval.store.fsutil import fsync_dir, map_file, remove, write_atomic
 from retrieval.store.layout import FORMAT_VERSION, FileEntry, load_npy
 from retrieval.store.snapshot import Lines, Metadata, Snapshot
 from retrieval.store.plan import PlannedArticle, StoredArticle
+from retrieval.tokens import TOKENIZER_ID
 
 
 class DataFile:
@@ -104,18 +106,23 @@ def remove_leftovers(index_dir: Path) -> None:
         remove(leftover)
 
 
-def write_generation(
-    index_dir: Path,
-    corpus_key: str,
-    tokenizer: str,
-    articles: list[PlannedArticle],
-    files: dict[str, FileEntry],
-    snapshot: Snapshot | None,
-    terms: tuple[list[str], np.ndarray, np.ndarray],
-    bm25: BM25Index,
-) -> Snapshot:
+@dataclass(frozen=True)
+class NewGeneration:
+    """What a new generation holds: its articles in order, every corpus file's entry, the sorted
+    vocabulary with every passage's term ids (`term_ptr` says where each passage's start), BM25."""
+
+    articles: list[PlannedArticle]
+    files: dict[str, FileEntry]
+    vocab: list[str]
+    term_ids: np.ndarray
+    term_ptr: np.ndarray
+    bm25: BM25Index
+
+
+def write_generation(index_dir: Path, corpus_key: str, new: NewGeneration, snapshot: Snapshot | None) -> Snapshot:
     """Write a complete new generation and make it current; returns it, kept for the next update.
     The caller holds the lock. On any failure, nothing it wrote is left behind."""
+    articles, vocab, term_ids, term_ptr, bm25 = new.articles, new.vocab, new.term_ids, new.term_ptr, new.bm25
     remove_leftovers(index_dir)  # a crashed writer's; we hold the lock
     tmp = index_dir / f"tmp-{uuid.uuid4().hex}"
     tmp.mkdir()
@@ -124,10 +131,9 @@ def write_generation(
         # In line order. `files` comes in scan order with new and changed files last; the snapshot
         # kept for the next update pairs its `files` with `file_lines` by position, so they must
         # agree (a kept snapshot in scan order once copied a new file's line over another's).
-        files = {name: files[name] for name in sorted(files)}
+        files = {name: new.files[name] for name in sorted(new.files)}
         writer.files(files)
         writer.articles(articles)
-        vocab, term_ids, term_ptr = terms
         with DataFile(tmp, "vocab.json", writer.data) as out:
             for piece in json_list(vocab):
                 out.write(piece)
@@ -137,7 +143,7 @@ def write_generation(
             put_array(tmp, f"bm25-{name}.npy", values, writer.data)
         manifest = {
             "format": FORMAT_VERSION,
-            "tokenizer": tokenizer,
+            "tokenizer": TOKENIZER_ID,
             "corpus": corpus_key,
             "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "articles": len(articles),
