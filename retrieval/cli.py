@@ -265,8 +265,9 @@ def _num(value: float | None, suffix: str = "") -> str:
 def render_report(report: EvalReport) -> str:
     """The evaluation summary for a person: scores, retrieval, latency, types, calibration, misses."""
     lines = [
-        f"{report.file} ({report.format}): {report.questions} questions against {report.corpus} "
-        f"({report.passages} passages in {report.articles} articles)",
+        f"{report.file} ({report.format}): {report.questions} questions against "
+        + ("each one's own paragraph" if report.closed else report.corpus)
+        + f" ({report.passages} passages in {report.articles} articles), {report.reader} reader",
         "",
         f"{'':<14}{'questions':>10}{'EM':>8}{'F1':>8}",
     ]
@@ -329,14 +330,18 @@ def render_miss(result: QuestionResult) -> str:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from retrieval.evaluate import load_eval_file, run_evaluation
+    from retrieval.evaluate import JSONL, load_eval_file, run_evaluation
 
     if args.limit is not None and args.limit < 1:
         raise UsageError(f"--limit must be at least 1, not {args.limit}")
     dataset = load_eval_file(args.file)
     if dataset.has_corpus and args.corpus is not None:
         raise UsageError(f"{args.file} is a SQuAD file and brings its own paragraphs: drop --corpus")
-    report = run_evaluation(dataset, None if dataset.has_corpus else _corpus_dir(args), args.limit)
+    if args.closed and dataset.format == JSONL:
+        raise UsageError(f"--closed needs each question's own paragraph: {args.file} is JSONL; use a SQuAD file")
+    report = run_evaluation(
+        dataset, None if dataset.has_corpus else _corpus_dir(args), args.limit, reader=args.reader, closed=args.closed
+    )
     for skipped in report.skipped:
         print(f"newsqa: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     if args.json:
@@ -358,9 +363,11 @@ EVAL_EPILOG = """Examples:
   newsqa eval ../shared/data/xquad/xquad.en.dev.json
   newsqa eval ../shared/qa/seed_dev.jsonl --corpus corpus --misses
   newsqa eval questions.jsonl --corpus ~/articles --json --limit 50
+  newsqa eval ../shared/data/squadshifts/new_wiki.dev.json --closed --reader rules
 
 FILE is a SQuAD v1.1/v2.0 JSON file (its paragraphs become the corpus, one article per title, and
-every question is asked against all of them) or a JSONL file with one
+every question is asked against all of them; with --closed, each only against its own paragraph)
+or a JSONL file with one
 {"id", "question", "answers": [...], "answerable": true|false} per line, asked against --corpus.
 Scores follow the SQuAD v1.1 rules; an unanswerable question scores 1 when newsqa abstains."""
 
@@ -378,6 +385,8 @@ def _add_eval_parser(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--json", action="store_true", help="print the report as one JSON object")
     ev.add_argument("--misses", action="store_true", help="also list the questions not answered exactly right")
     ev.add_argument("--limit", metavar="N", type=int, default=None, help="ask only the first N questions")
+    ev.add_argument("--reader", choices=("neural", "rules"), default="neural", help="the span reader (default: neural)")
+    ev.add_argument("--closed", action="store_true", help="read each question against its own paragraph only (SQuAD files)")
     _corpus_arg(ev)
     ev.set_defaults(func=cmd_eval)
 def cmd_index(args: argparse.Namespace) -> int:
