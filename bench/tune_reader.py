@@ -33,7 +33,7 @@ from retrieval import answer as A
 from retrieval.confidence import READER_FEATURES, READER_WEIGHTS_FILE, reader_features
 from retrieval.evaluate import load_eval_file, score_answer
 from retrieval.index import CorpusIndex
-from retrieval.question import analyze_question
+from retrieval.reader.question import analyze_question
 from retrieval.reader.neural import shipped_reader
 from retrieval.rerank import query_expansions, rank_passages
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from retrieval.reader.lexicon import FINITE_COPULAS, VERB_LEAD_INS
 from retrieval.confidence import (
     LEAD_CAP, features as confidence_features, probability, reader_features, reader_weights,
 )
@@ -22,16 +23,16 @@ from retrieval.index import CorpusIndex
 from retrieval.models import Alternative, Answer, Citation, Passage
 from retrieval.reader.neural import NeuralReader, Reading, ReaderUnavailable, shipped_reader
 from retrieval.rerank import article_says, query_expansions as _expansions, rank_passages
-from retrieval.synonyms import question_synonyms
+from retrieval.sentences import split_sentences
 from retrieval.timeaware import time_notes
 from retrieval.tokens import Token, iter_tokens
 
-from retrieval.question import (  # noqa: F401 - re-exported: the answer module is the public face
+from retrieval.reader.question import (  # noqa: F401 - re-exported: the answer module is the public face
     AMOUNT, COPULA, DATE, DEFINITION, DURATION, MANNER, NUMBER, OBJECT, PERSON, PLACE, REASON, SAY, SUBJECT, THING,
-    Question, analyze_question,
+    Question, analyze_question, question_synonyms,
 )
-from retrieval.spans import (  # noqa: F401
-    Candidate, Word, candidates, name_candidates, sentence_words, split_sentences, verb_like, word_terms,
+from retrieval.reader.spans import (  # noqa: F401
+    Candidate, Word, candidates, name_candidates, sentence_words, verb_like, word_terms,
 )
 
 TOP_PASSAGES = 8
@@ -478,9 +479,6 @@ _GLOSS = re.compile(r"\s*\(([^()]{1,120})\)")
 # difference (0, 0.3, 0.6); half B confirmed the penalty and took 0.3 among the tied bonuses.
 BR_AFTER = 0.3
 BR_IN = -0.2
-_COPULAS = frozenset("is was are were".split())
-# Not the forms of "be": "X was listed by Y" makes X the object of "listed".
-_AUXILIARIES = frozenset("had has have did does do will would could can should may might must also then reportedly".split())
 _OBJECT_PRONOUNS = frozenset("him her them us me it".split())
 _APPOSITION = re.compile(r",[^,;()]{3,100},\s+(\w+)")
 
@@ -573,7 +571,7 @@ def _fit(
     before = [w for w in words[max(0, first - 3) : first] if w.lower not in ("the", "a", "an")]
     after = [w for w in words[last + 1 : last + 3] if w.lower not in ("the", "a", "an")]
     # The verb after a subject, past its auxiliaries: "Biden had sent him a letter".
-    verb_after = next((w for w in words[last + 1 : last + 4] if w.lower not in _AUXILIARIES), None)
+    verb_after = next((w for w in words[last + 1 : last + 4] if w.lower not in VERB_LEAD_INS), None)
     nxt = words[last + 1] if last + 1 < len(words) else None
     if (
         c.kind == THING
@@ -613,7 +611,7 @@ def _fit(
     if q.role == SUBJECT and before and before[-1].in_question and verb_like(before[-1]):
         score += SUBJECT_NOT_OBJECT  # "Who described the reports?": not "described [the reports]"
     if q.role == COPULA and (
-        (before and before[-1].lower in _COPULAS) or (after and after[0].lower in _COPULAS)
+        (before and before[-1].lower in FINITE_COPULAS) or (after and after[0].lower in FINITE_COPULAS)
     ):
         score += 0.3
     elif q.role == COPULA and q.kind == PERSON and text and _describes(text, c.end, q, weights):

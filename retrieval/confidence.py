@@ -14,7 +14,7 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-from retrieval.question import AMOUNT, DATE, DURATION, NUMBER, PERSON, PLACE, THING
+from retrieval.reader.question import AMOUNT, DATE, DURATION, NUMBER, PERSON, PLACE, THING
 
 WEIGHTS_FILE = Path(__file__).with_name("confidence_weights.json")
 

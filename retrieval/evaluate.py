@@ -29,7 +29,7 @@ from retrieval.answer import answer_question
 from retrieval.errors import UsageError
 from retrieval.index import CorpusIndex
 from retrieval.models import Article, Passage, SkippedFile
-from retrieval.question import analyze_question
+from retrieval.reader.question import analyze_question
 from retrieval.rerank import rank_passages
 from retrieval.tokens import tokenize
 

@@ -17,10 +17,8 @@ import os
 import re
 import threading
 from functools import lru_cache
-from collections.abc import Iterable
 from pathlib import Path
 
-from retrieval.question import Question
 from retrieval.tokens import _word_term
 
 
@@ -251,26 +249,3 @@ def pertainyms(word: str) -> tuple[str, ...]:
     except (OSError, ValueError, IndexError):
         return ()
     return tuple(dict.fromkeys(w for w in out if w.isalpha() and w != word))
-
-
-def question_synonyms(q: Question, exclude: Iterable[str] = ()) -> dict[str, str]:
-    """Index term of a synonym -> the question term it stands for, for the question's key words that are not names.
-
-    Terms the question has itself, and those in `exclude` (the corpus spellings already standing in
-    for a question term), are left out; the first question word to claim a synonym keeps it.
-    """
-    out: dict[str, str] = {}
-    if wordnet() is None:
-        return out
-    excluded = set(exclude)
-    for tok in q.tokens:
-        term = tok.term
-        if tok.stop or term not in q.terms or term in q.proper or not term.isalpha():
-            continue
-        word = q.text[tok.start : tok.end].lower()
-        for pos in PARTS_OF_SPEECH:
-            for lemma in synonyms(word, pos, SENSES):
-                syn, stop = _word_term(lemma)
-                if not stop and syn not in q.terms and syn not in excluded:
-                    out.setdefault(syn, term)
-    return out

@@ -9,6 +9,9 @@ from retrieval.timeaware import resolve, time_notes
 from datetime import date
 from tests.conftest import write_article
 
+# These test the rule reader; tests/test_reader.py tests the neural one.
+pytestmark = pytest.mark.usefixtures("rules_reader")
+
 
 def _md(title: str, day: str, body: str) -> str:
     return f"---\ntitle: {title}\ndate: {day}\n---\n\n{body}\n"

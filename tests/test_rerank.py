@@ -11,7 +11,7 @@ from retrieval import rerank
 from retrieval.engine import Engine
 from retrieval.index import CorpusIndex
 from retrieval.models import Article, Passage
-from retrieval.question import analyze_question
+from retrieval.reader.question import analyze_question
 from retrieval.rerank import RERANK_DEPTH, passage_evidence, rank_passages
 
 
