@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.render import INFO_COLOUR, MAX_SOURCES, citation_embeds, passage_embeds
+from bot.replies import NO_MENTIONS, report_error
 from retrieval.models import Answer
 
 if TYPE_CHECKING:
+    from bot.client import NewsqaBot
     from retrieval.engine import Engine
 
 log = logging.getLogger(__name__)
-
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 class _View(discord.ui.View):
@@ -25,9 +25,7 @@ class _View(discord.ui.View):
 
     message: discord.Message | discord.InteractionMessage | None = None
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
-        from bot.client import report_error
-
+    async def on_error(self, interaction: discord.Interaction[NewsqaBot], error: Exception, item: discord.ui.Item[Any]) -> None:
         await report_error(interaction, error)
 
     async def on_timeout(self) -> None:
@@ -106,20 +104,18 @@ class ShowPassagesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], templat
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[NewsqaBot], item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> ShowPassagesButton:
         return cls(match.group(0))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[NewsqaBot]) -> None:
         try:
             await interaction.response.send_message(
-                embeds=self.embeds(interaction.client.engine),  # type: ignore[attr-defined]
+                embeds=self.embeds(interaction.client.engine),
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )
         except Exception as exc:  # a dynamic item's errors would only reach discord.py's log
-            from bot.client import report_error
-
             await report_error(interaction, exc)
 
     def embeds(self, engine: Engine) -> list[discord.Embed]:
@@ -149,7 +145,7 @@ class PassagesView(_View):
         self.answer = answer
 
     @discord.ui.button(label="Show passages", style=discord.ButtonStyle.secondary, emoji="📄")
-    async def show_passages(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+    async def show_passages(self, interaction: discord.Interaction[NewsqaBot], button: discord.ui.Button[Any]) -> None:
         await interaction.response.send_message(
             embeds=passage_embeds(self.answer), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
@@ -180,7 +176,7 @@ class PagesView(_View):
         self.page = 0
         self._update_buttons()
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[NewsqaBot]) -> bool:
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message(
                 "These pages belong to someone else: use /sources for your own.",
@@ -194,16 +190,16 @@ class PagesView(_View):
         self.previous_page.disabled = self.page == 0
         self.next_page.disabled = self.page >= len(self.pages) - 1
 
-    async def _show(self, interaction: discord.Interaction) -> None:
+    async def _show(self, interaction: discord.Interaction[NewsqaBot]) -> None:
         self._update_buttons()
         await interaction.response.edit_message(embed=self.pages[self.page], view=self, allowed_mentions=NO_MENTIONS)
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
-    async def previous_page(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+    async def previous_page(self, interaction: discord.Interaction[NewsqaBot], button: discord.ui.Button[Any]) -> None:
         self.page = max(0, self.page - 1)
         await self._show(interaction)
 
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
-    async def next_page(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+    async def next_page(self, interaction: discord.Interaction[NewsqaBot], button: discord.ui.Button[Any]) -> None:
         self.page = min(len(self.pages) - 1, self.page + 1)
         await self._show(interaction)

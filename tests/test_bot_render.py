@@ -121,8 +121,8 @@ def test_answer_embed_shows_bold_answer_quote_numbered_sources_and_confidence() 
     )
     assert embed.fields[0].name == "Sources"
     assert embed.fields[0].value == (
-        "`[1]` [Kremlin denies call](https://tass.example/1) · 2024-11-11 · paragraph 1\n"
-        "`[2]` Peskov denies rumors · undated · paragraph 2"
+        "`[1]` [Kremlin denies call](https://tass.example/1) · 2024-11-11 · ¶1\n"
+        "`[2]` Peskov denies rumors · undated · ¶2"
     )
     assert embed.footer.text.startswith("Confidence 93%")
 
@@ -141,7 +141,7 @@ def test_not_found_embed_says_so_and_lists_the_closest_passages() -> None:
     assert embed.description == "Not found in the articles: they never mention Peru.\nYou asked: *what is the capital of Peru?*"
     assert embed.fields[0].name == "Closest passages"
     assert embed.fields[0].value == (
-        "`[1]` Kremlin denies call · 2024-11-11 · paragraph 9\n> Helsinki hosted a Russia-US summit in July 2018."
+        "`[1]` Kremlin denies call · 2024-11-11 · ¶9\n> Helsinki hosted a Russia-US summit in July 2018."
     )
 
 
