@@ -33,6 +33,9 @@ def cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsqa"
 
 
+SEARCH_K = 10  # passages `newsqa search` shows unless -k says otherwise
+
+
 # How front ends show an answer's confidence (the colour of the Discord embed, the terminal's label).
 # From the held-out calibration in bench/QUALITY.md ("Confidence"): answers at 0.8 or more were right
 # 81% of the time, at 0.6-0.8 66%, at 0.2-0.4 33%. At 0.7 an answer is more often right than not by

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from retrieval.config import SEARCH_K
 from retrieval.index import CorpusIndex
 from retrieval.models import SearchHit, SearchResult
 from retrieval.tokens import iter_tokens, tokenize
 
-DEFAULT_K = 10
 
-
-def search(index: CorpusIndex, query: str, k: int = DEFAULT_K) -> SearchResult:
+def search(index: CorpusIndex, query: str, k: int = SEARCH_K) -> SearchResult:
     """The `k` best passages for `query` by BM25 (no re-ranking, no answer), best first.
 
     A query with no indexed word (empty, or only stop words) finds nothing rather than everything.

@@ -13,13 +13,12 @@ import os
 import sys
 from collections.abc import Sequence
 
+from retrieval.cli.parser import build_parser, with_help
 from retrieval.errors import NewsqaError, UsageError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one `newsqa` command; the exit status is 0, 1 (an error) or 2 (a usage error)."""
-    from retrieval.cli.parser import build_parser
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -45,16 +44,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def with_help(message: str, prog: str) -> str:
-    """A usage error's message, pointing at the command's --help."""
-    return f"{message}; try '{prog} --help'"
-
-
-def build_parser():  # noqa: ANN201 - argparse.ArgumentParser, built on first use
-    """The `newsqa` argument parser (retrieval/cli/parser.py)."""
-    from retrieval.cli.parser import build_parser as build
-
-    return build()
-
-
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "with_help"]

@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from retrieval.cli.commands import corpus_dir
 from retrieval.cli.render import shorten
 from retrieval.errors import UsageError
 
 if TYPE_CHECKING:
-    from retrieval.evaluate import EvalReport, QuestionResult
+    from retrieval.evaluate import EvalReport, EvalSet, QuestionResult
 
 EVAL_EPILOG = """Examples:
   newsqa eval ../shared/data/xquad/xquad.en.dev.json
@@ -49,7 +51,6 @@ def add_parser(sub: argparse._SubParsersAction, common: list[argparse.ArgumentPa
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate and print the report (as JSON with --json), then the misses with --misses."""
-    from retrieval.cli.commands import corpus_dir
     from retrieval.evaluate import load_eval_file
 
     if args.limit is not None and args.limit < 1:
@@ -76,15 +77,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate(dataset, corpus: Path | None, args: argparse.Namespace) -> EvalReport:  # noqa: ANN001 - an EvalSet
+def _evaluate(dataset: EvalSet, corpus: Path | None, args: argparse.Namespace) -> EvalReport:
     """The report: over an index built in memory, or over the saved one in --index-dir."""
-    import time
-
+    from retrieval.engine import Engine
     from retrieval.evaluate import evaluate, run_evaluation
 
     if args.index_dir is None or corpus is None:
         return run_evaluation(dataset, corpus, args.limit)
-    from retrieval.engine import Engine
 
     started = time.perf_counter()
     index = Engine.open(corpus, args.index_dir).index

@@ -11,7 +11,7 @@ from typing import NoReturn
 from retrieval import __version__
 from retrieval.cli import commands, evaluation
 from retrieval.cli.commands import CHAT_HELP
-from retrieval.search import DEFAULT_K
+from retrieval.config import SEARCH_K
 
 
 
@@ -23,9 +23,12 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        from retrieval.cli import with_help
-
         self.exit(2, f"newsqa: error: {with_help(message, self.prog)}\n")
+
+
+def with_help(message: str, prog: str) -> str:
+    """A usage error's message, pointing at the command's --help."""
+    return f"{message}; try '{prog} --help'"
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -109,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("query", nargs="+", help="the words to look for, or - to read one query per line from stdin")
     search.add_argument(
-        "-k", metavar="N", type=int, default=DEFAULT_K, help=f"how many passages to show (default: {DEFAULT_K})"
+        "-k", metavar="N", type=int, default=SEARCH_K, help=f"how many passages to show (default: {SEARCH_K})"
     )
     search.add_argument("--json", action="store_true", help="print one JSON object per query")
     search.set_defaults(func=commands.search)
