@@ -73,6 +73,7 @@ def print_update_notice(report: IndexReport | None) -> None:
 
 
 def ask(args: argparse.Namespace) -> int:
+    """`newsqa ask QUESTION` (or `-`: one question per line of standard input)."""
     if args.question == ["-"]:
         engine = open_engine(args, need_articles=True)
         return _ask_stream(engine, sys.stdin, sys.stdout, as_json=args.json)
@@ -101,6 +102,7 @@ def _ask_stream(engine: Engine, stream: TextIO, out: TextIO, as_json: bool) -> i
 
 
 def search(args: argparse.Namespace) -> int:
+    """`newsqa search QUERY` (or `-`: one query per line of standard input): BM25 passages alone."""
     from retrieval.search import search as search_index
 
     if args.k < 1:
@@ -122,6 +124,7 @@ def search(args: argparse.Namespace) -> int:
 
 
 def chat(args: argparse.Namespace) -> int:
+    """`newsqa chat`: questions one after another until :quit, Ctrl-D or Ctrl-C."""
     engine = open_engine(args, need_articles=True)
     infos = engine.sources()
     print(f"newsqa: {len(infos)} articles, {sum(i.passages for i in infos)} passages. Ask a question, or :help.")
@@ -155,6 +158,7 @@ def chat(args: argparse.Namespace) -> int:
 
 
 def sources(args: argparse.Namespace) -> int:
+    """`newsqa sources`: the indexed articles."""
     engine = open_engine(args)
     infos = engine.sources()
     if args.json:
@@ -168,6 +172,7 @@ def sources(args: argparse.Namespace) -> int:
 
 
 def index(args: argparse.Namespace) -> int:
+    """`newsqa index`: update the saved index and report; `--watch` keeps doing it."""
     from retrieval.engine import Engine
 
     engine = Engine.open(
@@ -188,6 +193,7 @@ def index(args: argparse.Namespace) -> int:
 
 
 def add(args: argparse.Namespace) -> int:
+    """`newsqa add PATH_OR_URL...`: store each article in the corpus, then update the index once."""
     from retrieval.fetch import fetch_article, is_url
     from retrieval.ingest import MAX_ARTICLE_BYTES, safe_file_name
 
@@ -246,6 +252,7 @@ def _read_local(path: Path, max_bytes: int) -> tuple[str, bytes]:
 
 
 def remove(args: argparse.Namespace) -> int:
+    """`newsqa remove ARTICLE_ID`: delete the article's file and update the index."""
     engine = open_engine(args, mention_skipped=False)
     removed = engine.index.articles.get(args.article_id)
     report = engine.remove_article(args.article_id)
@@ -260,6 +267,7 @@ def remove(args: argparse.Namespace) -> int:
 
 
 def cache(args: argparse.Namespace) -> int:
+    """`newsqa cache [--prune]`: the saved indexes in the cache folder."""
     from retrieval.cache import prune, saved_indexes
     from retrieval.cli.render import render_cache
 
@@ -274,6 +282,7 @@ def cache(args: argparse.Namespace) -> int:
 
 
 def discord(args: argparse.Namespace) -> int:
+    """`newsqa discord`: run the bot."""
     from bot.app import run  # the engine never imports discord; only this command does
 
     return run(args.corpus, args.index_dir)

@@ -81,6 +81,7 @@ def shorten(text: str, width: int) -> str:
 
 
 def render_sources(infos: Sequence[ArticleInfo]) -> str:
+    """`newsqa sources`: one line per article (id, date, passages, title) and the totals."""
     if not infos:
         return "No articles indexed."
     width = max(len(i.id) for i in infos)
