@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 ANSWER_THREADS = 2
 
 
-class NewsqaTree(app_commands.CommandTree):
+class NewsqaTree(app_commands.CommandTree["NewsqaBot"]):
     """The command tree whose `on_error` is the bot's one error handler."""
 
     async def on_error(self, interaction: discord.Interaction[NewsqaBot], error: app_commands.AppCommandError) -> None:

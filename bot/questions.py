@@ -91,7 +91,7 @@ class QuestionsCog(commands.Cog):
                 answer = await self.bot.answer(question[:QUESTION_MAX_LENGTH])
             view = passages_view(answer, timeout=self.bot.settings.button_timeout_seconds)
             sent = await message.reply(
-                embed=answer_embed(answer), view=view, mention_author=False, allowed_mentions=NO_MENTIONS
+                embed=answer_embed(answer), view=view or discord.utils.MISSING, mention_author=False, allowed_mentions=NO_MENTIONS
             )
             if isinstance(view, PassagesView):
                 view.message = sent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import zlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
@@ -25,7 +25,7 @@ class _View(discord.ui.View):
 
     message: discord.Message | discord.InteractionMessage | None = None
 
-    async def on_error(self, interaction: discord.Interaction[NewsqaBot], error: Exception, item: discord.ui.Item[Any]) -> None:
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
         await report_error(interaction, error)
 
     async def on_timeout(self) -> None:
@@ -104,14 +104,15 @@ class ShowPassagesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], templat
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[NewsqaBot], item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ShowPassagesButton:
         return cls(match.group(0))
 
-    async def callback(self, interaction: discord.Interaction[NewsqaBot]) -> None:
+    async def callback(self, interaction: discord.Interaction) -> None:
         try:
             await interaction.response.send_message(
-                embeds=self.embeds(interaction.client.engine),
+                # discord.py types an item's callback for any client; this one is always ours.
+                embeds=self.embeds(cast("NewsqaBot", interaction.client).engine),
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )
@@ -145,7 +146,7 @@ class PassagesView(_View):
         self.answer = answer
 
     @discord.ui.button(label="Show passages", style=discord.ButtonStyle.secondary, emoji="📄")
-    async def show_passages(self, interaction: discord.Interaction[NewsqaBot], button: discord.ui.Button[Any]) -> None:
+    async def show_passages(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         await interaction.response.send_message(
             embeds=passage_embeds(self.answer), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
@@ -176,7 +177,7 @@ class PagesView(_View):
         self.page = 0
         self._update_buttons()
 
-    async def interaction_check(self, interaction: discord.Interaction[NewsqaBot]) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message(
                 "These pages belong to someone else: use /sources for your own.",
@@ -190,16 +191,16 @@ class PagesView(_View):
         self.previous_page.disabled = self.page == 0
         self.next_page.disabled = self.page >= len(self.pages) - 1
 
-    async def _show(self, interaction: discord.Interaction[NewsqaBot]) -> None:
+    async def _show(self, interaction: discord.Interaction) -> None:
         self._update_buttons()
         await interaction.response.edit_message(embed=self.pages[self.page], view=self, allowed_mentions=NO_MENTIONS)
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
-    async def previous_page(self, interaction: discord.Interaction[NewsqaBot], button: discord.ui.Button[Any]) -> None:
+    async def previous_page(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         self.page = max(0, self.page - 1)
         await self._show(interaction)
 
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
-    async def next_page(self, interaction: discord.Interaction[NewsqaBot], button: discord.ui.Button[Any]) -> None:
+    async def next_page(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         self.page = min(len(self.pages) - 1, self.page + 1)
         await self._show(interaction)

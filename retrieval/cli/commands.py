@@ -223,8 +223,8 @@ def add(args: argparse.Namespace) -> int:
         for note in report.notes:
             notice(note)
     if args.json:
-        data = {"added": added, "failed": failed, "index": report.model_dump(mode="json") if report else None}
-        print(json.dumps(data, ensure_ascii=False))
+        result = {"added": added, "failed": failed, "index": report.model_dump(mode="json") if report else None}
+        print(json.dumps(result, ensure_ascii=False))
     elif report is not None:
         print(
             f"index updated: {len(report.added)} added, {len(report.updated)} updated, "

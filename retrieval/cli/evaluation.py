@@ -18,6 +18,7 @@ from retrieval.cli.render import shorten
 from retrieval.errors import UsageError
 
 if TYPE_CHECKING:
+    from retrieval.cli.parser import Parser
     from retrieval.evaluate import EvalReport, EvalSet, QuestionResult
 
 EVAL_EPILOG = """Examples:
@@ -32,7 +33,7 @@ every question is asked against all of them) or a JSONL file with one \
 Scores follow the SQuAD v1.1 rules; an unanswerable question scores 1 when newsqa abstains."""
 
 
-def add_parser(sub: argparse._SubParsersAction, common: list[argparse.ArgumentParser]) -> None:
+def add_parser(sub: argparse._SubParsersAction, common: list[Parser]) -> None:
     """The `eval` sub-command and its options."""
     ev = sub.add_parser(
         "eval",

@@ -54,14 +54,14 @@ class HelpFormatter(argparse.HelpFormatter):
         return "\n".join(out).rstrip("\n")
 
 
-def _common_options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+def _common_options() -> tuple[Parser, Parser]:
     """--corpus and --index-dir, shared by every command that works on a corpus."""
-    corpus = argparse.ArgumentParser(add_help=False)
+    corpus = Parser(add_help=False)
     corpus.add_argument(
         "--corpus", metavar="DIR", type=Path, default=None,
         help="folder of articles (.txt, .md, .html); default: $NEWSQA_CORPUS_DIR or the bundled corpus",
     )
-    index_dir = argparse.ArgumentParser(add_help=False)
+    index_dir = Parser(add_help=False)
     index_dir.add_argument(
         "--index-dir", metavar="DIR", type=Path, default=None,
         help="where the saved index lives; default: $NEWSQA_INDEX_DIR or a cache folder "
