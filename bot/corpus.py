@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import require_corpus_admin
-from bot.client import NO_MENTIONS
+from bot.replies import NO_MENTIONS
 from bot.render import report_text
 from retrieval.errors import UsageError
 from retrieval.ingest import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES, safe_file_name
@@ -42,7 +42,7 @@ class CorpusCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(require_corpus_admin)
-    async def reindex(self, interaction: discord.Interaction) -> None:
+    async def reindex(self, interaction: discord.Interaction[NewsqaBot]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.bot.refresh_index()
         log.info("user %s re-indexed: %s", interaction.user.id, report.model_dump(exclude={"unchanged"}))
@@ -55,7 +55,7 @@ class CorpusCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(require_corpus_admin)
-    async def add_article(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+    async def add_article(self, interaction: discord.Interaction[NewsqaBot], file: discord.Attachment) -> None:
         check_upload(file.filename, file.size, self.bot.settings.max_upload_bytes)
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()

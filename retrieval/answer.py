@@ -129,7 +129,7 @@ def answer_with_features(
     synonyms = question_synonyms(q, exclude=expansions.keys())
     best_bm25 = hits[0][1]
     choices: list[_Choice] = []
-    for rank, (passage, bm25_score) in enumerate(hits):
+    for passage, bm25_score in hits:
         ptokens = iter_tokens(passage.text)
         heading_terms = {t.term for t in iter_tokens(passage.heading)} if passage.heading else set()
         # A news title sums its article up, and questions echo it: its words count as the passage's

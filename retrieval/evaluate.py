@@ -548,12 +548,19 @@ def run_evaluation(
     *,
     reader: str | None = None,
     closed: bool = False,
+    open_index: Callable[[], CorpusIndex] | None = None,
 ) -> EvalReport:
-    """Build the index a question set is asked against (its own paragraphs, or `corpus_dir`) and evaluate."""
+    """Build the index a question set is asked against (its own paragraphs, or `corpus_dir`) and evaluate.
+
+    `open_index`: how to get the index of `corpus_dir` instead of building it in memory (a saved one).
+    """
     from retrieval.engine import build_index
 
     started = time.perf_counter()
-    if dataset.has_corpus:
+    if open_index is not None:
+        index = open_index()
+        corpus = str(corpus_dir)
+    elif dataset.has_corpus:
         index = CorpusIndex.build(dataset.articles or [], dataset.passages or [])
         corpus = f"the file's own {len(index.passages)} paragraphs"
     else:

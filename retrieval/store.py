@@ -77,7 +77,7 @@ from retrieval.ingest import (
 from retrieval.models import Article, IndexReport, Passage, SkippedFile
 from retrieval.tokens import TOKENIZER_ID
 
-FORMAT_VERSION = 3  # 2: BM25 arrays as (tf, length) pair codes; 3: one sorted vocabulary, JSON Lines
+FORMAT_VERSION = 4  # 2: BM25 arrays as (tf, length) pair codes; 3: one sorted vocabulary, JSON Lines; 4: .md articles as their plain text
 DEFAULT_LOCK_TIMEOUT = 120.0
 # A file modified this close to the moment it was indexed may change again within the same mtime
 # tick, keeping its size and time; its entry is marked racy and its content re-checked next time.

@@ -22,7 +22,6 @@ from retrieval.evaluate import (
     EvalQuestion,
     QuestionResult,
     ask_and_score,
-    classify_miss,
     contains_answer,
     exact_match,
     load_eval_file,
