@@ -1,8 +1,8 @@
 """Fine-tune the neural reader: a pretrained MiniLM encoder with start/end heads and a no-answer output.
 
     pip install -e '.[train]'
-    python -m bench.train_reader --out build/reader            # train (resumes from build/reader/ckpt)
-    python -m bench.train_reader --out build/reader --export   # ONNX fp32 + int8 into retrieval/reader/model/
+    python -m bench.train_reader                  # train (resumes from .train/reader/ckpt)
+    python -m bench.train_reader --export         # ONNX fp32 + int8 into retrieval/reader/model/
 
 What it does, in order:
 
@@ -396,7 +396,7 @@ def export(args) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="build/reader", help="work folder: base weights, feature cache, checkpoint")
+    ap.add_argument("--out", default=".train/reader", help="work folder: base weights, feature cache, checkpoint")
     ap.add_argument("--max-len", type=int, default=256)
     ap.add_argument("--stride", type=int, default=64, help="tokens shared by consecutive windows of a long passage")
     ap.add_argument("--negatives", type=float, default=0.25, help="share of questions also paired with a BM25-retrieved other paragraph")
@@ -406,7 +406,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on CPUs with AVX512-BF16)")
-    ap.add_argument("--max-steps", type=int, default=0, help="stop the schedule after N batches (a time budget on two cores)")
+    ap.add_argument("--max-steps", type=int, default=400, help="stop the schedule after N batches (a time budget on two cores)")
     ap.add_argument("--limit", type=int, default=0, help="train on the first N features only (a smoke run)")
     ap.add_argument("--ckpt-every", type=int, default=50)
     ap.add_argument("--export", action="store_true", help="export the checkpoint to ONNX and quantise it")
