@@ -10,9 +10,10 @@ of training (every sixth article from the fourth). Each is asked twice:
 - against the paragraphs of the other articles only (nothing answers it: the reader should abstain).
 
 For every question the top `max(READ_CHOICES)` passages are read once; the settings are then tried
-offline: how many passages to read, the weight of the retrieval score, and the no-answer margin.
-Settings are chosen by F1 on the answerable copies, then the margin by accuracy over both copies
-(answerable: exact match; unanswerable: abstaining). The confidence model is a logistic regression on
+offline: how many passages to read, the weight of the retrieval score, the no-answer margin and the
+least share of the question's key terms the answer's passage must say (`passage_coverage`, the
+rules' abstention signal). Settings are chosen by F1 on the answerable copies, then the margin and
+the coverage by accuracy over both copies (answerable: exact match; unanswerable: abstaining). The confidence model is a logistic regression on
 `retrieval.confidence.READER_FEATURES` (right = exact match or F1 >= 0.5), fitted on the validation
 answers at the chosen settings; `newsqa eval` then shows how it holds up on XQuAD, which no setting
 here saw.
@@ -39,6 +40,7 @@ from retrieval.rerank import query_expansions, rank_passages
 READ_CHOICES = (1, 3, 5, 8)
 WEIGHT_CHOICES = (0.0, 1.0, 2.0, 4.0, 8.0)
 MARGIN_CHOICES = tuple(x / 2 for x in range(-8, 13))
+COVERAGE_CHOICES = (0.0, 0.2, 0.3, 0.4, 0.5)
 RESULTS = Path(__file__).with_name("results") / "reader_tuning.json"
 
 
@@ -50,13 +52,14 @@ def readings_for(index: CorpusIndex, questions, reader, depth: int):
         missing = [t for t in aq.proper if index.bm25.doc_freq(t) == 0 and t not in exp.values()]
         hits = rank_passages(index, aq, A.TOP_PASSAGES, exp) if aq.terms else []
         readings = reader.read(q.question, [p.text for p, _ in hits[:depth]]) if hits and not missing else []
-        out.append((q, hits, readings, index, aq))
+        coverage = [A.passage_coverage(index, aq, p, exp) for p, _ in hits[:depth]]
+        out.append((q, hits, readings, index, aq, coverage))
     return out
 
 
 def decide(item, k: int, weight: float):
     """(answer text or None, top reading, lead, first passage) at these settings, abstention aside."""
-    q, hits, readings, _, _ = item
+    q, hits, readings, _, _, coverage = item
     if not readings:
         return None
     found = A.rank_readings(hits[:k], readings[:k], weight)
@@ -67,7 +70,7 @@ def decide(item, k: int, weight: float):
     runner = next((c for c, r, p, _ in found[1:] if A._normalize(p.text[r.start : r.end]) != said), None)
     lead = combined - runner if runner is not None else A.LEAD_CAP
     best_margin = max(r.margin for _, r, _, _ in found)
-    return passage.text[top.start : top.end], top, lead, passage.id == hits[0][0].id, best_margin
+    return passage.text[top.start : top.end], top, lead, passage.id == hits[0][0].id, best_margin, coverage[top.passage]
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
@@ -115,32 +118,33 @@ def main() -> None:
     k, weight = best["read"], best["retrieval_weight"]
     margins = []
     for m in MARGIN_CHOICES:
-        right = 0.0
-        answered = abstained = 0
-        for item in answerable:
-            d = decide(item, k, weight)
-            pred = d[0] if d and d[4] >= m else None
-            answered += pred is not None
-            right += score_answer(pred, item[0].answers, True)[0]
-        for item in unanswerable:
-            d = decide(item, k, weight)
-            abstained += not (d and d[4] >= m)
-        right += abstained
-        margins.append({"margin": m, "accuracy": 100 * right / (2 * len(questions)), "answered": answered, "abstained": abstained})
-    chosen = max(margins, key=lambda g: (round(g["accuracy"], 1), -abs(g["margin"])))
-    m = chosen["margin"]
+        for cov in COVERAGE_CHOICES:
+            right = 0.0
+            answered = abstained = 0
+            for item in answerable:
+                d = decide(item, k, weight)
+                pred = d[0] if d and d[4] >= m and d[5] >= cov else None
+                answered += pred is not None
+                right += score_answer(pred, item[0].answers, True)[0]
+            for item in unanswerable:
+                d = decide(item, k, weight)
+                abstained += not (d and d[4] >= m and d[5] >= cov)
+            right += abstained
+            margins.append({"margin": m, "coverage": cov, "accuracy": 100 * right / (2 * len(questions)), "answered": answered, "abstained": abstained})
+    chosen = max(margins, key=lambda g: (round(g["accuracy"], 1), -abs(g["margin"]), -g["coverage"]))
+    m, cov = chosen["margin"], chosen["coverage"]
     for row in grid:
         print(f"read {row['read']} weight {row['retrieval_weight']:>4}: EM {row['em']:.1f} F1 {row['f1']:.1f}")
     for row in margins:
-        print(f"margin {row['margin']:>5}: accuracy {row['accuracy']:.1f} (answered {row['answered']}, abstained {row['abstained']})")
-    print(f"chosen: READ_PASSAGES = {k}, RETRIEVAL_WEIGHT = {weight}, NULL_MARGIN = {m}")
+        print(f"margin {row['margin']:>5} coverage {row['coverage']}: accuracy {row['accuracy']:.1f} (answered {row['answered']}, abstained {row['abstained']})")
+    print(f"chosen: READ_PASSAGES = {k}, RETRIEVAL_WEIGHT = {weight}, NULL_MARGIN = {m}, READER_COVERAGE = {cov}")
     xs, ys = [], []
     for item, answerable_copy in [(i, True) for i in answerable] + [(i, False) for i in unanswerable]:
         d = decide(item, k, weight)
-        if not d or d[4] < m:
+        if not d or d[4] < m or d[5] < cov:
             continue
-        text, top, lead, first, _ = d
-        q, hits, _, index, aq = item
+        text, top, lead, first, _, _ = d
+        q, hits, _, index, aq, _ = item
         passage = hits[top.passage][0]
         built = A.assemble_answer(q.question, aq, index, passage, A._sentence_around(passage.text, top.start, top.end), (top.start, top.end), 1.0, hits)
         x = reader_features(top.margin, top.probability, lead, first, len(built.citations) - 1, text)
@@ -157,7 +161,7 @@ def main() -> None:
         "questions": len(questions),
         "grid": grid,
         "margins": margins,
-        "chosen": {"read_passages": k, "retrieval_weight": weight, "null_margin": m},
+        "chosen": {"read_passages": k, "retrieval_weight": weight, "null_margin": m, "reader_coverage": cov},
         "confidence": {"answers": len(y), "right": int(y.sum()), "brier_in_sample": round(brier, 4)},
     }
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")
@@ -174,7 +178,7 @@ def main() -> None:
             + "\n"
         )
         print(f"wrote {READER_WEIGHTS_FILE}")
-    if (k, weight, m) != (A.READ_PASSAGES, A.RETRIEVAL_WEIGHT, A.NULL_MARGIN):
+    if (k, weight, m, cov) != (A.READ_PASSAGES, A.RETRIEVAL_WEIGHT, A.NULL_MARGIN, A.READER_COVERAGE):
         print("note: retrieval/answer.py has other settings; set them to the chosen ones", file=sys.stderr)
 
 

@@ -60,8 +60,15 @@ MIN_QUOTED_WORDS = 4  # a sentence quoted as the answer has at least this many w
 # no span beats its passage's [CLS] ("not here") score by NULL_MARGIN. Tuned on the new-Wikipedia
 # validation articles (bench/tune_reader.py; see bench/QUALITY.md, "Neural reader settings").
 READ_PASSAGES = 5
+# Another article's different date or number is shown as a conflict when the reader scores it within
+# this many logits of the answer (odds within a factor e²). Not tuned: there is no conflict data set.
+CONFLICT_LOGITS = 2.0
+# For "last / latest" questions the latest article's answer wins when the reader scores it within this
+# many logits of the best (the rules' RECENCY_MARGIN in reader units). Not tuned, as CONFLICT_LOGITS.
+RECENCY_LOGITS = 3.0
 RETRIEVAL_WEIGHT = 2.0
 NULL_MARGIN = 0.0
+READER_COVERAGE = 0.0  # and no answer from a passage saying less than this share of the question's key terms
 ABSTAIN_COVERAGE = 0.40  # chosen by the rule in bench/abstention.py: see bench/QUALITY.md, "Abstention threshold"
 
 # --- choosing -----------------------------------------------------------------------------------
@@ -123,7 +130,7 @@ def answer_with_features(
         return _not_found(question, hits, index, f"Not found in the articles: they never mention {names}."), None
     model = choose_reader(reader, question)
     if model is not None:
-        return _read_with_model(model, question, q, index, hits)
+        return _read_with_model(model, question, q, index, hits, expansions)
     weights = _weights(q, index)
     total = math.fsum(weights.values())
     synonyms = question_synonyms(q, exclude=expansions.keys())
@@ -237,13 +244,21 @@ def choose_reader(reader: str | None, question: str) -> NeuralReader | None:
 
 
 def _read_with_model(
-    model: NeuralReader, question: str, q: Question, index: CorpusIndex, hits: list[tuple[Passage, float]]
+    model: NeuralReader, question: str, q: Question, index: CorpusIndex, hits: list[tuple[Passage, float]], expansions: dict[str, str]
 ) -> tuple[Answer, tuple[float, ...] | None]:
     """The best span the reader finds in the retrieved passages, its score combined with retrieval's."""
     read = hits[:READ_PASSAGES]
     found = rank_readings(read, model.read(question, [p.text for p, _ in read]))
     if not found or max(r.margin for _, r, _, _ in found) < NULL_MARGIN:
         return _not_found(question, hits, index, "Not found in the articles: no passage answers the question."), None
+    if passage_coverage(index, q, found[0][2], expansions) < READER_COVERAGE:
+        return _not_found(question, hits, index, "Not found in the articles: no passage covers the question's key terms."), None
+    if q.recency:
+        # "When did they last meet?": the latest article's statement, among those the reader rates close.
+        close = [f for f in found if f[0] >= found[0][0] - RECENCY_LOGITS and f[1].margin >= NULL_MARGIN]
+        latest = max(close, key=lambda f: index.articles[f[2].article_id].published or "")
+        found.remove(latest)
+        found.insert(0, latest)
     combined, top, passage, score = found[0]
     sent = _sentence_around(passage.text, top.start, top.end)
     answer = assemble_answer(question, q, index, passage, sent, (top.start, top.end), score, hits)
@@ -253,13 +268,27 @@ def _read_with_model(
     features = reader_features(top.margin, top.probability, lead, passage.id == hits[0][0].id, len(answer.citations) - 1, answer.answer or "")
     answer.confidence = round(probability(features, reader_weights()), 3)
     if q.kind in _CONFLICT_KINDS:
-        choices = [
-            _Choice(p, s, _sentence_around(p.text, r.start, r.end), (r.start, r.end), math.exp(c - combined), 1.0, True)
+        # Other passages' spans that the reader rates nearly as high: equal scores for _add_conflicts.
+        close = [
+            _Choice(p, s, _sentence_around(p.text, r.start, r.end), (r.start, r.end), 1.0, 1.0, True)
             for c, r, p, s in found
-            if r.margin >= NULL_MARGIN
+            if r.margin >= NULL_MARGIN and c >= combined - CONFLICT_LOGITS
         ]
-        _add_conflicts(answer, index, choices[0], choices)
+        _add_conflicts(answer, index, close[0], close)
     return answer, features
+
+
+def passage_coverage(index: CorpusIndex, q: Question, passage: Passage, expansions: dict[str, str]) -> float:
+    """The idf-weighted share of the question's key terms that the passage, its heading or its article's title says."""
+    weights = _weights(q, index)
+    total = math.fsum(weights.values())
+    terms = {t.term for t in iter_tokens(passage.text)}
+    if passage.heading:
+        terms |= {t.term for t in iter_tokens(passage.heading)}
+    article = index.articles.get(passage.article_id)
+    if article is not None and article.title:
+        terms |= {t.term for t in iter_tokens(article.title)}
+    return _weight(_matched(terms, q, expansions), weights) / total if total else 0.0
 
 
 def rank_readings(

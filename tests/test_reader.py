@@ -133,3 +133,13 @@ def test_without_a_usable_model_the_rules_answer_and_say_so_once(
     assert first.answer is not None and second.answer is not None
     err = capsys.readouterr().err
     assert err.count("the neural reader is unavailable, answering with the rules") == 1
+
+
+def test_a_huge_or_empty_passage_is_read_in_bounded_work(reader: NeuralReader) -> None:
+    from retrieval.reader import neural
+
+    huge = "The ferry leaves at noon. " * 50_000  # 1.3 MB in one paragraph
+    readings = reader.read("When does the ferry leave?", ["", "   ", huge])
+    assert readings[0] is None and readings[1] is None
+    assert readings[2] is not None and readings[2].end <= neural.MAX_PASSAGE_CHARS
+    assert huge[readings[2].start : readings[2].end] == "noon"

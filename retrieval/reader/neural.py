@@ -26,6 +26,9 @@ MODEL_DIR = Path(__file__).with_name("model")
 MAX_QUESTION_TOKENS = 64
 MAX_ANSWER_TOKENS = 30  # longer spans are sentences, which the rules quote better
 TOP_STARTS = 20  # start and end positions tried per window (the n-best of transformers' run_qa.py)
+WINDOWS_PER_PASSAGE = 24  # about 5,000 tokens: a paragraph longer than that is read in its first part only
+MAX_PASSAGE_CHARS = 30_000  # what WINDOWS_PER_PASSAGE can hold, with room to spare: no need to tokenize more
+WINDOWS_PER_RUN = 16  # windows per onnxruntime call: memory stays small whatever the passages' length
 
 
 class ReaderUnavailable(RuntimeError):
@@ -91,39 +94,46 @@ class NeuralReader:
         self.session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading | None]:
-        """The best span in each passage (None for a passage with no text), in one batched model call."""
+        """The best span in each passage (None for a passage with no text), the windows read in batches."""
         q_ids = self.tokenizer.encode(question, add_special_tokens=False).ids[:MAX_QUESTION_TOKENS]
         room = self.max_len - len(q_ids) - 3
         windows: list[tuple[int, list[int], list[tuple[int, int]]]] = []
         for n, text in enumerate(passages):
-            enc = self.tokenizer.encode(text, add_special_tokens=False)
+            enc = self.tokenizer.encode(text[:MAX_PASSAGE_CHARS], add_special_tokens=False)
             ids, offsets = enc.ids, enc.offsets
+            if not ids:
+                continue
             step = max(1, room - self.stride)
             lo = 0
-            while lo < len(ids):
+            for _ in range(WINDOWS_PER_PASSAGE):
                 windows.append((n, ids[lo : lo + room], offsets[lo : lo + room]))
                 if lo + room >= len(ids):
                     break
                 lo += step
-        if not windows:
-            return [None] * len(passages)
-        width = max(len(w[1]) for w in windows) + len(q_ids) + 3
+        best: list[Reading | None] = [None] * len(passages)
+        first = len(q_ids) + 2  # where the passage's tokens begin in every window
+        for lo in range(0, len(windows), WINDOWS_PER_RUN):
+            batch = windows[lo : lo + WINDOWS_PER_RUN]
+            starts, ends = self._logits(q_ids, [ids for _, ids, _ in batch])
+            for r, (n, ids, offsets) in enumerate(batch):
+                reading = _best_span(n, starts[r], ends[r], first, len(ids), offsets, passages[n])
+                if best[n] is None or reading.score > best[n].score:
+                    best[n] = reading
+        return best
+
+    def _logits(self, q_ids: list[int], windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end logits of `[CLS] question [SEP] window [SEP]` for each window, padded to the longest."""
+        width = max(len(w) for w in windows) + len(q_ids) + 3
         input_ids = np.zeros((len(windows), width), dtype=np.int64)
         mask = np.zeros_like(input_ids)
         types = np.zeros_like(input_ids)
-        first = len(q_ids) + 2  # where the passage's tokens begin in every window
-        for r, (_, ids, _) in enumerate(windows):
+        for r, ids in enumerate(windows):
             seq = [self.cls, *q_ids, self.sep, *ids, self.sep]
             input_ids[r, : len(seq)] = seq
             mask[r, : len(seq)] = 1
-            types[r, first : len(seq)] = 1
+            types[r, len(q_ids) + 2 : len(seq)] = 1
         starts, ends = self.session.run(None, {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": types})
-        best: list[Reading | None] = [None] * len(passages)
-        for r, (n, ids, offsets) in enumerate(windows):
-            reading = _best_span(n, starts[r], ends[r], first, len(ids), offsets, passages[n])
-            if best[n] is None or reading.score > best[n].score:
-                best[n] = reading
-        return best
+        return starts, ends
 
 
 def _best_span(n: int, start: np.ndarray, end: np.ndarray, first: int, length: int, offsets: list[tuple[int, int]], text: str) -> Reading:
