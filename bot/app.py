@@ -14,7 +14,9 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.client import create_bot
 from bot.settings import BotSettings, load_settings
+from retrieval.engine import Engine
 from retrieval.errors import NewsqaError
 
 log = logging.getLogger(__name__)
@@ -28,13 +30,11 @@ def use_endpoints(api_base: str | None, gateway: str | None) -> None:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
 
 
-async def serve(settings: BotSettings, engine: object, **client_options: object) -> None:
+async def serve(settings: BotSettings, engine: Engine, **client_options: object) -> None:
     """Log in and run until the bot is closed or the task is cancelled."""
-    from bot.client import create_bot
-
     token = settings.token()
     use_endpoints(settings.discord_api_base, settings.discord_gateway)
-    bot = create_bot(settings, engine, **client_options)  # type: ignore[arg-type]
+    bot = create_bot(settings, engine, **client_options)
     async with bot:
         try:
             await bot.start(token)
@@ -47,19 +47,24 @@ async def serve(settings: BotSettings, engine: object, **client_options: object)
             raise NewsqaError("Discord refused an intent the bot asked for; see 'The Discord bot' in the README") from exc
 
 
-def run(corpus: Path | None = None) -> int:
-    """`newsqa discord` and `python -m bot`: read settings, open the corpus, run the bot."""
-    from retrieval.engine import Engine
+def run(corpus: Path | None = None, index_dir: Path | None = None) -> int:
+    """`newsqa discord` and `python -m bot`: read settings, open the corpus, run the bot.
 
-    overrides = {"corpus_dir": corpus} if corpus is not None else {}
+    `corpus` and `index_dir` (the command line's --corpus and --index-dir) override the settings.
+    """
+    overrides: dict[str, object] = {}
+    if corpus is not None:
+        overrides["corpus_dir"] = corpus
+    if index_dir is not None:
+        overrides["index_dir"] = index_dir
     settings = load_settings(**overrides)
     settings.token()  # no token: say how to get one before reading any article
     discord.utils.setup_logging(level=logging.INFO)
     engine = Engine.open(settings.corpus_dir, settings.index_dir)
     for note in engine.last_report.notes:
         log.warning("%s", note)
-    for skipped in engine.skipped:
-        log.warning("skipped %s: %s", skipped.path, skipped.reason)
+    if engine.skipped:
+        log.warning("%d files skipped; 'newsqa index' says why", len(engine.skipped))
     if settings.discord_api_base or settings.discord_gateway:
         log.warning("using a non-Discord API (NEWSQA_DISCORD_API_BASE / NEWSQA_DISCORD_GATEWAY): for testing only")
     try:
@@ -76,9 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Run the newsqa Discord bot. Settings come from the environment and .env (see .env.example).",
     )
     parser.add_argument("--corpus", metavar="DIR", type=Path, default=None, help="folder of articles; default: $NEWSQA_CORPUS_DIR")
+    parser.add_argument("--index-dir", metavar="DIR", type=Path, default=None, help="where the saved index lives; default: $NEWSQA_INDEX_DIR")
     args = parser.parse_args(argv)
     try:
-        return run(args.corpus)
+        return run(args.corpus, args.index_dir)
     except NewsqaError as exc:
         print(f"newsqa discord: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+
+if TYPE_CHECKING:
+    from bot.client import NewsqaBot
 
 
 class NotCorpusAdmin(app_commands.CheckFailure):
@@ -38,9 +42,9 @@ def may_manage_corpus(user_id: int, permissions: discord.Permissions | None, own
     return permissions.manage_guild or permissions.administrator
 
 
-def require_corpus_admin(interaction: discord.Interaction) -> bool:
+def require_corpus_admin(interaction: discord.Interaction[NewsqaBot]) -> bool:
     """An app-command check: raises `NotCorpusAdmin` unless `may_manage_corpus` says yes."""
-    owner_ids = interaction.client.settings.owner_ids  # type: ignore[attr-defined]
+    owner_ids = interaction.client.settings.owner_ids
     permissions = interaction.permissions if interaction.guild_id is not None else None
     if not may_manage_corpus(interaction.user.id, permissions, owner_ids):
         raise NotCorpusAdmin()

@@ -1,4 +1,4 @@
-"""The Discord client: a `commands.Bot` with the engine passed in, and the one error handler."""
+"""The Discord client: a `commands.Bot` with the engine passed in, its cogs, and its life cycle."""
 
 from __future__ import annotations
 
@@ -11,17 +11,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import AskCooldown, Cooldown, NotCorpusAdmin
-from bot.render import message_text
+from bot.checks import Cooldown
+from bot.corpus import CorpusCog
+from bot.questions import QuestionsCog
+from bot.replies import NO_MENTIONS, report_error
 from bot.settings import BotSettings
+from bot.views import ShowPassagesButton
 from retrieval.engine import Engine
-from retrieval.errors import NewsqaError
 from retrieval.models import Answer, IndexReport
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
-OOPS = "Something went wrong on my side; the details are in the bot's log."
 # Threads that answer questions. Answering is mostly Python holding the GIL, so more threads add no
 # throughput, only contenders that the event loop queues behind for the GIL: with asyncio.to_thread's
 # pool (6 threads on 2 CPUs) 50 questions during a re-index at 100k passages held the loop up to
@@ -29,10 +29,10 @@ OOPS = "Something went wrong on my side; the details are in the bot's log."
 ANSWER_THREADS = 2
 
 
-class NewsqaTree(app_commands.CommandTree):
+class NewsqaTree(app_commands.CommandTree["NewsqaBot"]):
     """The command tree whose `on_error` is the bot's one error handler."""
 
-    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    async def on_error(self, interaction: discord.Interaction[NewsqaBot], error: app_commands.AppCommandError) -> None:
         await report_error(interaction, error)
 
 
@@ -75,11 +75,6 @@ class NewsqaBot(commands.Bot):
     # --- life cycle -----------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
-        from bot.corpus import CorpusCog
-        from bot.questions import QuestionsCog
-
-        from bot.views import ShowPassagesButton
-
         # Presses of 'Show passages' under answers sent by any earlier run of the bot land here too.
         self.add_dynamic_items(ShowPassagesButton)
         await self.add_cog(QuestionsCog(self))
@@ -153,44 +148,3 @@ def create_bot(settings: BotSettings, engine: Engine, **options: Any) -> NewsqaB
     """The bot for these settings: sharded when a shard count is set."""
     cls = ShardedNewsqaBot if settings.shard_count else NewsqaBot
     return cls(settings, engine, **options)
-
-
-def user_message(error: BaseException) -> str:
-    """What the user is told about `error`: our own messages as they are, anything else in general terms."""
-    if isinstance(error, app_commands.CommandInvokeError):
-        error = error.original
-    if isinstance(error, (NotCorpusAdmin, AskCooldown, NewsqaError)):
-        return str(error)
-    if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command works in a server, not in direct messages."
-    if isinstance(error, app_commands.CheckFailure):
-        return "You can't use this command here."
-    return OOPS
-
-
-async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """The one error handler: a short ephemeral message for the user, the traceback in the log."""
-    text = user_message(error)
-    if text == OOPS:
-        command = interaction.command.qualified_name if interaction.command else "component"
-        log.error("error in %s for user %s", command, interaction.user.id, exc_info=error)
-    else:
-        log.info("refused %s for user %s: %s", interaction.command and interaction.command.name, interaction.user.id, text)
-    await send_ephemeral(interaction, message_text(text))
-
-
-async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
-    """Reply privately, whether or not the interaction has had its one initial response yet."""
-    try:
-        if not interaction.response.is_done():
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-            return
-        if interaction.response.type == discord.InteractionResponseType.deferred_channel_message:
-            # A public "thinking…" message would show the error to everyone: remove it first.
-            try:
-                await interaction.delete_original_response()
-            except discord.HTTPException:
-                pass
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-    except discord.HTTPException:
-        log.exception("could not tell user %s about an error", interaction.user.id)

@@ -11,10 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import require_corpus_admin
-from bot.client import NO_MENTIONS
+from bot.replies import NO_MENTIONS
 from bot.render import report_text
-from retrieval.errors import NewsqaError, UsageError
 from retrieval.admission import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES, UnreadableArticle, check_suffix, safe_file_name
+from retrieval.errors import NewsqaError, UsageError
 from retrieval.store import IndexLocked
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def check_upload(filename: str, size: int, max_bytes: int) -> None:
     """Refuse, before downloading it, a file that can't be an article: `UsageError` says why.
 
-    The engine's rule (`retrieval.ingest`) decides the type; the bot's own limit may be lower."""
+    The engine's rule (`retrieval.admission`) decides the type; the bot's own limit may be lower."""
     name = PurePath(filename).name
     try:
         check_suffix(name)
@@ -58,7 +58,7 @@ class CorpusCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(require_corpus_admin)
-    async def reindex(self, interaction: discord.Interaction) -> None:
+    async def reindex(self, interaction: discord.Interaction[NewsqaBot]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             report = await self.bot.refresh_index()
@@ -74,7 +74,7 @@ class CorpusCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(require_corpus_admin)
-    async def add_article(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+    async def add_article(self, interaction: discord.Interaction[NewsqaBot], file: discord.Attachment) -> None:
         check_upload(file.filename, file.size, self.bot.settings.max_upload_bytes)
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()

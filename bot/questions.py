@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import AskCooldown
-from bot.client import NO_MENTIONS, OOPS
+from bot.replies import NO_MENTIONS, OOPS
 from bot.render import answer_embed, message_text, sources_pages
 from bot.views import PagesView, PassagesView, passages_view
 
@@ -24,9 +24,9 @@ QUESTION_MAX_LENGTH = 500
 MENTION_HELP = "Ask me about the articles after the mention, for example: {mention} when was the last Putin–Biden call?"
 
 
-def ask_cooldown(interaction: discord.Interaction) -> bool:
+def ask_cooldown(interaction: discord.Interaction[NewsqaBot]) -> bool:
     """An app-command check: one question per cooldown period per user."""
-    interaction.client.cooldown.check(interaction.user.id)  # type: ignore[attr-defined]
+    interaction.client.cooldown.check(interaction.user.id)
     return True
 
 
@@ -45,7 +45,7 @@ class QuestionsCog(commands.Cog):
     @app_commands.describe(question="What do you want to know? For example: when was the last Putin–Biden call?")
     @app_commands.check(ask_cooldown)
     async def ask(
-        self, interaction: discord.Interaction, question: app_commands.Range[str, 1, QUESTION_MAX_LENGTH]
+        self, interaction: discord.Interaction[NewsqaBot], question: app_commands.Range[str, 1, QUESTION_MAX_LENGTH]
     ) -> None:
         # The first response must come within 3 seconds; the answer may take longer.
         await interaction.response.defer(thinking=True)
@@ -58,7 +58,7 @@ class QuestionsCog(commands.Cog):
             view.message = message
 
     @app_commands.command(name="sources", description="List the articles the bot answers from.")
-    async def sources(self, interaction: discord.Interaction) -> None:
+    async def sources(self, interaction: discord.Interaction[NewsqaBot]) -> None:
         pages = sources_pages(self.bot.engine.sources())
         if len(pages) == 1:
             await interaction.response.send_message(embed=pages[0], ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -91,7 +91,7 @@ class QuestionsCog(commands.Cog):
                 answer = await self.bot.answer(question[:QUESTION_MAX_LENGTH])
             view = passages_view(answer, timeout=self.bot.settings.button_timeout_seconds)
             sent = await message.reply(
-                embed=answer_embed(answer), view=view, mention_author=False, allowed_mentions=NO_MENTIONS
+                embed=answer_embed(answer), view=view or discord.utils.MISSING, mention_author=False, allowed_mentions=NO_MENTIONS
             )
             if isinstance(view, PassagesView):
                 view.message = sent

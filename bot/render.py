@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 
 import discord
 
-from retrieval.models import Answer, ArticleInfo, Citation, IndexReport
+from retrieval.config import confidence_level
+from retrieval.models import Answer, ArticleInfo, Citation, IndexReport, group_by_article
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
@@ -36,7 +37,10 @@ MAX_SOURCES = 5
 SOURCES_PER_PAGE = 10
 
 ELLIPSIS = "…"
-FOUND_COLOUR = discord.Colour.green()
+# An answer's colour follows its confidence (retrieval/config.py: green at 0.7 or more, amber below).
+CONFIDENT_COLOUR = discord.Colour.green()
+UNSURE_COLOUR = discord.Colour(0xFFB000)  # amber
+LEVEL_COLOURS = {"high": CONFIDENT_COLOUR, "medium": UNSURE_COLOUR, "low": UNSURE_COLOUR}
 NOT_FOUND_COLOUR = discord.Colour.light_grey()
 INFO_COLOUR = discord.Colour.blurple()
 
@@ -150,11 +154,21 @@ def link(title: str, url: str | None, limit: int) -> str:
     return f"[{text}]({safe})"
 
 
-def source_line(number: int, citation: Citation, limit: int) -> str:
-    """'[1] Title · 2024-11-11 · paragraph 11', the title linked when the article has a URL."""
-    tail = f" · {citation.published or 'undated'} · paragraph {citation.paragraph}"
+def source_line(number: int, citations: Sequence[Citation], limit: int) -> str:
+    """'[1] Title · 2024-11-11 · ¶2, ¶10' for the passages of one article, the title linked when it has a URL."""
+    first = citations[0]
+    paragraphs = ", ".join(f"¶{n}" for n in dict.fromkeys(c.paragraph for c in citations))
+    tail = f" · {first.published or 'undated'} · {paragraphs}"
     head = f"`[{number}]` "
-    return head + link(citation.title, citation.url, limit - len(head) - len(tail)) + tail
+    if len(tail) > limit // 2:  # hundreds of paragraphs of one article: say how many instead
+        tail = f" · {first.published or 'undated'} · {len(citations)} paragraphs"
+    return head + link(first.title, first.url, limit - len(head) - len(tail)) + tail
+
+
+def confidence_footer(confidence: float) -> str:
+    """The footer of an answer: its confidence alone, 'Low confidence' under 0.4."""
+    label = "Low confidence" if confidence_level(confidence) == "low" else "Confidence"
+    return f"{label} {confidence:.0%}"
 
 
 def clip(text: str, limit: int) -> str:
@@ -166,7 +180,8 @@ def clip(text: str, limit: int) -> str:
 
 
 def answer_embed(answer: Answer) -> discord.Embed:
-    """The embed for one answer: bold answer, quoted sentence, numbered sources, confidence."""
+    """The embed for one answer: bold answer, quoted sentence, numbered sources; its colour and
+    footer say how confident it is."""
     if not answer.found:
         return not_found_embed(answer)
     title = fit(answer.question, TITLE_LIMIT) or "Answer"
@@ -175,10 +190,11 @@ def answer_embed(answer: Answer) -> discord.Embed:
         parts.append("> " + fit(answer.sentence, SENTENCE_BUDGET))
     if answer.note:
         parts.append("*" + fit(answer.note, NOTE_BUDGET) + "*")
-    embed = discord.Embed(title=title, description="\n".join(parts), colour=FOUND_COLOUR)
+    colour = LEVEL_COLOURS[confidence_level(answer.confidence)]
+    embed = discord.Embed(title=title, description="\n".join(parts), colour=colour)
     if answer.citations:
         embed.add_field(name="Sources", value=_numbered(answer.citations), inline=False)
-    embed.set_footer(text=f"Confidence {answer.confidence:.0%} · “Show passages” quotes the sources in full")
+    embed.set_footer(text=confidence_footer(answer.confidence))
     return embed
 
 
@@ -195,7 +211,7 @@ def not_found_embed(answer: Answer) -> discord.Embed:
         each = FIELD_VALUE_LIMIT // len(shown) - 1
         lines = []
         for i, hint in enumerate(shown, start=1):
-            head = source_line(i, hint, min(each // 2, 300))
+            head = source_line(i, [hint], min(each // 2, 300))
             snippet = "> " + fit(hint.passage_text, max(10, each - len(head) - 3))
             lines.append(head + "\n" + snippet)
         embed.add_field(name="Closest passages", value=clip("\n".join(lines), FIELD_VALUE_LIMIT), inline=False)
@@ -204,11 +220,13 @@ def not_found_embed(answer: Answer) -> discord.Embed:
 
 
 def _numbered(citations: Sequence[Citation]) -> str:
-    shown = citations[:MAX_SOURCES]
-    more = len(citations) - len(shown)
+    """One numbered line per cited article, its paragraphs together."""
+    groups = group_by_article(list(citations))
+    shown = groups[:MAX_SOURCES]
+    more = len(groups) - len(shown)
     tail = f"\n…and {more} more" if more else ""
     each = (FIELD_VALUE_LIMIT - len(tail)) // len(shown) - 1
-    lines = [source_line(i, c, each) for i, c in enumerate(shown, start=1)]
+    lines = [source_line(i, group, each) for i, group in enumerate(shown, start=1)]
     return clip("\n".join(lines) + tail, FIELD_VALUE_LIMIT)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from retrieval.cli import BUNDLED_CORPUS
+from retrieval.config import BUNDLED_CORPUS
 from retrieval.errors import UsageError
 from retrieval.ingest import MAX_ARTICLE_BYTES
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 import logging
 import re
 import zlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
 from bot.render import INFO_COLOUR, MAX_SOURCES, citation_embeds, passage_embeds
+from bot.replies import NO_MENTIONS, report_error
 from retrieval.models import Answer
 
 if TYPE_CHECKING:
+    from bot.client import NewsqaBot
     from retrieval.engine import Engine
 
 log = logging.getLogger(__name__)
-
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 class _View(discord.ui.View):
@@ -26,8 +26,6 @@ class _View(discord.ui.View):
     message: discord.Message | discord.InteractionMessage | None = None
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
-        from bot.client import report_error
-
         await report_error(interaction, error)
 
     async def on_timeout(self) -> None:
@@ -106,20 +104,19 @@ class ShowPassagesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], templat
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ShowPassagesButton:
         return cls(match.group(0))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             await interaction.response.send_message(
-                embeds=self.embeds(interaction.client.engine),  # type: ignore[attr-defined]
+                # discord.py types an item's callback for any client; this one is always ours.
+                embeds=self.embeds(cast("NewsqaBot", interaction.client).engine),
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )
         except Exception as exc:  # a dynamic item's errors would only reach discord.py's log
-            from bot.client import report_error
-
             await report_error(interaction, exc)
 
     def embeds(self, engine: Engine) -> list[discord.Embed]:

@@ -5,4 +5,6 @@ from __future__ import annotations
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.models import Answer, Article, ArticleInfo, Citation, Passage
 
-__all__ = ["Answer", "Article", "ArticleInfo", "Citation", "NewsqaError", "Passage", "UsageError"]
+__version__ = "0.1.0"
+
+__all__ = ["Answer", "Article", "ArticleInfo", "Citation", "NewsqaError", "Passage", "UsageError", "__version__"]

@@ -8,25 +8,31 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from retrieval.confidence import features as confidence_features, probability
+from retrieval.reader.lexicon import FINITE_COPULAS, VERB_LEAD_INS
+from retrieval.confidence import (
+    LEAD_CAP, features as confidence_features, probability, reader_features, reader_weights,
+)
 from retrieval.index import CorpusIndex
 from retrieval.models import Alternative, Answer, Citation, Passage
+from retrieval.reader.neural import NeuralReader, Reading, ReaderUnavailable, shipped_reader
 from retrieval.rerank import article_says, query_expansions as _expansions, rank_passages
-from retrieval.synonyms import question_synonyms
+from retrieval.sentences import split_sentences
 from retrieval.timeaware import time_notes
 from retrieval.tokens import Token, iter_tokens
 
-from retrieval.question import (  # noqa: F401 - re-exported: the answer module is the public face
+from retrieval.reader.question import (  # noqa: F401 - re-exported: the answer module is the public face
     AMOUNT, COPULA, DATE, DEFINITION, DURATION, MANNER, NUMBER, OBJECT, PERSON, PLACE, REASON, SAY, SUBJECT, THING,
-    Question, analyze_question,
+    Question, analyze_question, question_synonyms,
 )
-from retrieval.spans import (  # noqa: F401
-    Candidate, Word, candidates, name_candidates, sentence_words, split_sentences, verb_like, word_terms,
+from retrieval.reader.spans import (  # noqa: F401
+    Candidate, Word, candidates, name_candidates, sentence_words, verb_like, word_terms,
 )
 
 TOP_PASSAGES = 8
@@ -49,6 +55,20 @@ SYNONYM_WEIGHT = 0.5
 # says. XQuAD level at 0.5 (1.0 loses F1 0.1); on bench/news +1.2 EM (1 question of 81).
 ARTICLE_NAMES = 0.5
 MIN_QUOTED_WORDS = 4  # a sentence quoted as the answer has at least this many words (not a dateline)
+# The neural reader reads the best READ_PASSAGES passages; a span's score is its start + end logit plus
+# RETRIEVAL_WEIGHT times its passage's retrieval score over the best one's, and no passage answers when
+# no span beats its passage's [CLS] ("not here") score by NULL_MARGIN. Tuned on the new-Wikipedia
+# validation articles (bench/tune_reader.py; see bench/QUALITY.md, "Neural reader settings").
+READ_PASSAGES = 5
+# Another article's different date or number is shown as a conflict when the reader scores it within
+# this many logits of the answer (odds within a factor e²). Not tuned: there is no conflict data set.
+CONFLICT_LOGITS = 2.0
+# For "last / latest" questions the latest article's answer wins when the reader scores it within this
+# many logits of the best (the rules' RECENCY_MARGIN in reader units). Not tuned, as CONFLICT_LOGITS.
+RECENCY_LOGITS = 3.0
+RETRIEVAL_WEIGHT = 2.0
+NULL_MARGIN = 0.0
+READER_COVERAGE = 0.0  # and no answer from a passage saying less than this share of the question's key terms
 ABSTAIN_COVERAGE = 0.40  # chosen by the rule in bench/abstention.py: see bench/QUALITY.md, "Abstention threshold"
 
 # --- choosing -----------------------------------------------------------------------------------
@@ -82,12 +102,18 @@ def _weight(terms: set[str], weights: dict[str, float]) -> float:
     return math.fsum(weights[t] for t in terms)
 
 
-def answer_question(index: CorpusIndex, question: str) -> Answer:
-    """Answer one question from the index: a span of a passage with citations, or a reasoned None."""
-    return answer_with_features(index, question)[0]
+def answer_question(index: CorpusIndex, question: str, reader: str | None = None, within: list[Passage] | None = None) -> Answer:
+    """Answer one question from the index: a span of a passage with citations, or a reasoned None.
+
+    `reader` is "neural" (the shipped model; the default), or "rules" (the hand-written span rules).
+    `within`: read only these passages instead of the ones retrieval finds (a gold paragraph, say).
+    """
+    return answer_with_features(index, question, reader, within)[0]
 
 
-def answer_with_features(index: CorpusIndex, question: str) -> tuple[Answer, tuple[float, ...] | None]:
+def answer_with_features(
+    index: CorpusIndex, question: str, reader: str | None = None, within: list[Passage] | None = None
+) -> tuple[Answer, tuple[float, ...] | None]:
     """The answer, and the confidence model's inputs it was given (None when there is no answer)."""
     q = analyze_question(question)
     if not q.terms:
@@ -96,15 +122,21 @@ def answer_with_features(index: CorpusIndex, question: str) -> tuple[Answer, tup
         return Answer(question=question, note="There are no articles to search."), None
     expansions = _expansions(q, index)
     missing_names = [t for t in q.proper if index.bm25.doc_freq(t) == 0 and t not in expansions.values()]
-    hits = rank_passages(index, q, TOP_PASSAGES, expansions)
+    hits = [(p, 1.0) for p in within] if within is not None else rank_passages(index, q, TOP_PASSAGES, expansions)
     if not hits:
         return Answer(question=question, note="Not found in the articles: none of them mentions these words."), None
+    if missing_names:
+        names = ", ".join(sorted(_surface(q, t) for t in missing_names))
+        return _not_found(question, hits, index, f"Not found in the articles: they never mention {names}."), None
+    model = choose_reader(reader, question)
+    if model is not None:
+        return _read_with_model(model, question, q, index, hits, expansions)
     weights = _weights(q, index)
     total = math.fsum(weights.values())
     synonyms = question_synonyms(q, exclude=expansions.keys())
     best_bm25 = hits[0][1]
     choices: list[_Choice] = []
-    for rank, (passage, bm25_score) in enumerate(hits):
+    for passage, bm25_score in hits:
         ptokens = iter_tokens(passage.text)
         heading_terms = {t.term for t in iter_tokens(passage.heading)} if passage.heading else set()
         # A news title sums its article up, and questions echo it: its words count as the passage's
@@ -163,9 +195,6 @@ def answer_with_features(index: CorpusIndex, question: str) -> tuple[Answer, tup
                 choices.append(_Choice(passage, bm25_score, quoted, (best.start, best.end), score + bonus, coverage, True))
             elif len(stoks) >= MIN_QUOTED_WORDS:  # a dateline ("STOCKHOLM, January 20.") says nothing to quote
                 choices.append(_Choice(passage, bm25_score, (lo, hi), None, score, coverage, False))
-    if missing_names:
-        names = ", ".join(sorted(_surface(q, t) for t in missing_names))
-        return _not_found(question, hits, index, f"Not found in the articles: they never mention {names}."), None
     covering = sorted((c for c in choices if c.coverage >= ABSTAIN_COVERAGE), key=lambda c: -c.score)
     if not covering:
         return _not_found(question, hits, index, "Not found in the articles: no passage covers the question's key terms."), None
@@ -184,6 +213,106 @@ def answer_with_features(index: CorpusIndex, question: str) -> tuple[Answer, tup
     if q.kind in _CONFLICT_KINDS and top.span is not None:
         _add_conflicts(answer, index, top, covering)
     return answer, features
+
+
+# --- the neural reader ------------------------------------------------------------------------
+
+NEURAL, RULES = "neural", "rules"
+READERS = (NEURAL, RULES)
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_unavailable: list[str] = []  # why the shipped model could not be loaded, once per process
+
+
+def choose_reader(reader: str | None, question: str) -> NeuralReader | None:
+    """The model to read with, or None for the rules: when asked for them (`reader`, else the
+    NEWSQA_READER environment variable), for a Russian question (the encoder is English-only), or
+    when the shipped model cannot be loaded (said once on stderr)."""
+    if reader is None:
+        reader = os.environ.get("NEWSQA_READER", "").strip().lower() or NEURAL
+    if reader not in READERS:
+        raise ValueError(f"unknown reader {reader!r}: use one of {', '.join(READERS)}")
+    if reader == RULES or _CYRILLIC.search(question):
+        return None
+    if _unavailable:
+        return None
+    try:
+        return shipped_reader()
+    except (ReaderUnavailable, ImportError) as exc:
+        _unavailable.append(str(exc))
+        print(f"newsqa: the neural reader is unavailable, answering with the rules: {exc}", file=sys.stderr)
+        return None
+
+
+def _read_with_model(
+    model: NeuralReader, question: str, q: Question, index: CorpusIndex, hits: list[tuple[Passage, float]], expansions: dict[str, str]
+) -> tuple[Answer, tuple[float, ...] | None]:
+    """The best span the reader finds in the retrieved passages, its score combined with retrieval's."""
+    read = hits[:READ_PASSAGES]
+    found = rank_readings(read, model.read(question, [p.text for p, _ in read]))
+    if not found or max(r.margin for _, r, _, _ in found) < NULL_MARGIN:
+        return _not_found(question, hits, index, "Not found in the articles: no passage answers the question."), None
+    if passage_coverage(index, q, found[0][2], expansions) < READER_COVERAGE:
+        return _not_found(question, hits, index, "Not found in the articles: no passage covers the question's key terms."), None
+    if q.recency:
+        # "When did they last meet?": the latest article's statement, among those the reader rates close.
+        close = [f for f in found if f[0] >= found[0][0] - RECENCY_LOGITS and f[1].margin >= NULL_MARGIN]
+        latest = max(close, key=lambda f: index.articles[f[2].article_id].published or "")
+        found.remove(latest)
+        found.insert(0, latest)
+    combined, top, passage, score = found[0]
+    sent = _sentence_around(passage.text, top.start, top.end)
+    answer = assemble_answer(question, q, index, passage, sent, (top.start, top.end), score, hits)
+    said = _normalize(answer.answer or "")
+    runner_up = next((c for c, r, p, _ in found[1:] if _normalize(p.text[r.start : r.end]) != said), None)
+    lead = combined - runner_up if runner_up is not None else LEAD_CAP
+    features = reader_features(top.margin, top.probability, lead, passage.id == hits[0][0].id, len(answer.citations) - 1, answer.answer or "")
+    answer.confidence = round(probability(features, reader_weights()), 3)
+    if q.kind in _CONFLICT_KINDS:
+        # Other passages' spans that the reader rates nearly as high: equal scores for _add_conflicts.
+        close = [
+            _Choice(p, s, _sentence_around(p.text, r.start, r.end), (r.start, r.end), 1.0, 1.0, True)
+            for c, r, p, s in found
+            if r.margin >= NULL_MARGIN and c >= combined - CONFLICT_LOGITS
+        ]
+        _add_conflicts(answer, index, close[0], close)
+    return answer, features
+
+
+def passage_coverage(index: CorpusIndex, q: Question, passage: Passage, expansions: dict[str, str]) -> float:
+    """The idf-weighted share of the question's key terms that the passage, its heading or its article's title says."""
+    weights = _weights(q, index)
+    total = math.fsum(weights.values())
+    terms = {t.term for t in iter_tokens(passage.text)}
+    if passage.heading:
+        terms |= {t.term for t in iter_tokens(passage.heading)}
+    article = index.articles.get(passage.article_id)
+    if article is not None and article.title:
+        terms |= {t.term for t in iter_tokens(article.title)}
+    return _weight(_matched(terms, q, expansions), weights) / total if total else 0.0
+
+
+def rank_readings(
+    hits: list[tuple[Passage, float]], readings: list[Reading | None], retrieval_weight: float | None = None
+) -> list[tuple[float, Reading, Passage, float]]:
+    """(combined score, reading, passage, retrieval score) for the passages with a span, best first:
+    the span's logits plus `retrieval_weight` times its passage's retrieval score over the best one's."""
+    weight = RETRIEVAL_WEIGHT if retrieval_weight is None else retrieval_weight
+    best = hits[0][1] if hits and hits[0][1] > 0 else 1.0
+    found = [
+        (r.score + weight * score / best, r, passage, score)
+        for (passage, score), r in zip(hits, readings)
+        if r is not None and passage.text[r.start : r.end].strip()
+    ]
+    found.sort(key=lambda f: -f[0])
+    return found
+
+
+def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence, or run of sentences, that holds `text[start:end]`."""
+    sentences = split_sentences(text) or [(0, len(text))]
+    lo = next((a for a, b in reversed(sentences) if a <= start), 0)
+    hi = next((b for a, b in sentences if b >= end), len(text))
+    return lo, max(hi, end)
 
 
 def _margin(top: _Choice, covering: list[_Choice]) -> float:
@@ -379,9 +508,6 @@ _GLOSS = re.compile(r"\s*\(([^()]{1,120})\)")
 # difference (0, 0.3, 0.6); half B confirmed the penalty and took 0.3 among the tied bonuses.
 BR_AFTER = 0.3
 BR_IN = -0.2
-_COPULAS = frozenset("is was are were".split())
-# Not the forms of "be": "X was listed by Y" makes X the object of "listed".
-_AUXILIARIES = frozenset("had has have did does do will would could can should may might must also then reportedly".split())
 _OBJECT_PRONOUNS = frozenset("him her them us me it".split())
 _APPOSITION = re.compile(r",[^,;()]{3,100},\s+(\w+)")
 
@@ -474,7 +600,7 @@ def _fit(
     before = [w for w in words[max(0, first - 3) : first] if w.lower not in ("the", "a", "an")]
     after = [w for w in words[last + 1 : last + 3] if w.lower not in ("the", "a", "an")]
     # The verb after a subject, past its auxiliaries: "Biden had sent him a letter".
-    verb_after = next((w for w in words[last + 1 : last + 4] if w.lower not in _AUXILIARIES), None)
+    verb_after = next((w for w in words[last + 1 : last + 4] if w.lower not in VERB_LEAD_INS), None)
     nxt = words[last + 1] if last + 1 < len(words) else None
     if (
         c.kind == THING
@@ -514,7 +640,7 @@ def _fit(
     if q.role == SUBJECT and before and before[-1].in_question and verb_like(before[-1]):
         score += SUBJECT_NOT_OBJECT  # "Who described the reports?": not "described [the reports]"
     if q.role == COPULA and (
-        (before and before[-1].lower in _COPULAS) or (after and after[0].lower in _COPULAS)
+        (before and before[-1].lower in FINITE_COPULAS) or (after and after[0].lower in FINITE_COPULAS)
     ):
         score += 0.3
     elif q.role == COPULA and q.kind == PERSON and text and _describes(text, c.end, q, weights):
@@ -546,12 +672,35 @@ def _normalize(text: str) -> str:
 def _build_answer(
     question: str, q: Question, index: CorpusIndex, top: _Choice, margin: float, hits: list[tuple[Passage, float]]
 ) -> tuple[Answer, tuple[float, ...]]:
-    passage = top.passage
-    lo, hi = top.sent
+    """The rule reader's answer for its chosen sentence and span, with the rules' confidence model."""
+    answer = assemble_answer(question, q, index, top.passage, top.sent, top.span, top.passage_score, hits)
+    features = confidence_features(
+        q.kind, top.coverage, top.typed, margin, top.passage.id == hits[0][0].id, len(answer.citations) - 1, answer.answer or ""
+    )
+    confidence = probability(features)
+    if top.span is None:
+        confidence = min(confidence, 0.5)
+    answer.confidence = round(confidence, 3)
+    return answer, features
+
+
+def assemble_answer(
+    question: str,
+    q: Question,
+    index: CorpusIndex,
+    passage: Passage,
+    sent: tuple[int, int],
+    span: tuple[int, int] | None,
+    passage_score: float,
+    hits: list[tuple[Passage, float]],
+) -> Answer:
+    """The answer `passage.text[span]` (the sentence when no span) with its sentence, citations of the
+    passages that say the same, and the time notes; its confidence is the caller's to set."""
+    lo, hi = sent
     sentence = passage.text[lo:hi]
-    start, end = top.span if top.span is not None else (lo, hi)
+    start, end = span if span is not None else (lo, hi)
     answer = passage.text[start:end]
-    citations = [citation(index, passage, start, end, top.passage_score)]
+    citations = [citation(index, passage, start, end, passage_score)]
     # Other passages that state the same answer: other articles first.
     wanted = _normalize(answer)
     seen = {passage.id}
@@ -574,13 +723,7 @@ def _build_answer(
     support.sort(key=lambda c: (c.article_id == passage.article_id, -c.score))
     citations.extend(support[:4])
     articles = {c.article_id for c in citations}
-    features = confidence_features(
-        q.kind, top.coverage, top.typed, margin, passage.id == hits[0][0].id, len(citations) - 1, answer
-    )
-    confidence = probability(features)
     note = f"Reported by {len(articles)} articles." if len(articles) > 1 else None
-    if top.span is None:
-        confidence = min(confidence, 0.5)
     published = index.articles[passage.article_id].published
     as_of = published if q.recency else None
     notes = time_notes(sentence, published)
@@ -592,12 +735,11 @@ def _build_answer(
         question=question,
         answer=answer,
         sentence=sentence,
-        confidence=round(confidence, 3),
         citations=citations,
         note=note,
         time_notes=notes,
         as_of=as_of,
-    ), features
+    )
 
 
 SUPPORT_SHARE = 0.5

@@ -14,7 +14,7 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-from retrieval.question import AMOUNT, DATE, DURATION, NUMBER, PERSON, PLACE, THING
+from retrieval.reader.question import AMOUNT, DATE, DURATION, NUMBER, PERSON, PLACE, THING
 
 WEIGHTS_FILE = Path(__file__).with_name("confidence_weights.json")
 
@@ -57,14 +57,53 @@ def features(kind: str, coverage: float, typed: bool, margin: float, first_passa
 @lru_cache(maxsize=1)
 def weights() -> tuple[float, ...]:
     """The fitted weights, checked against `FEATURES`."""
+    return _load_weights(WEIGHTS_FILE, FEATURES, "bench/calibrate.py --write")
+
+
+# --- the neural reader's answers ---------------------------------------------------------------
+
+READER_WEIGHTS_FILE = Path(__file__).with_name("reader") / "confidence_weights.json"
+LEAD_CAP = 8.0  # logits: an answer that no other passage contradicts leads by this much
+
+READER_FEATURES = (
+    "bias",
+    "margin",  # the span's start + end logit over its passage's [CLS] ("not here") logits, clipped to [-8, 12], / 4
+    "probability",  # the span's probability under its window's start and end softmaxes
+    "lead",  # how far (combined score) it leads the best passage that says something else, of at most LEAD_CAP, / 4
+    "first_passage",  # the answer comes from the best-ranked passage
+    "passages",  # other passages that state it, of at most 4
+    "words",  # log(1 + the answer's words)
+)
+
+
+def reader_features(margin: float, probability: float, lead: float, first_passage: bool, passages: int, answer: str) -> tuple[float, ...]:
+    """The neural reader's confidence inputs for one answer, in `READER_FEATURES` order."""
+    return (
+        1.0,
+        max(-8.0, min(12.0, margin)) / 4,
+        probability,
+        max(0.0, min(LEAD_CAP, lead)) / 4,
+        float(first_passage),
+        min(passages, 4) / 4,
+        math.log1p(len(answer.split())),
+    )
+
+
+@lru_cache(maxsize=1)
+def reader_weights() -> tuple[float, ...]:
+    """The neural reader's fitted confidence weights (bench/calibrate_reader.py), checked against `READER_FEATURES`."""
+    return _load_weights(READER_WEIGHTS_FILE, READER_FEATURES, "bench/calibrate_reader.py --write")
+
+
+def _load_weights(path: Path, names: tuple[str, ...], refit: str) -> tuple[float, ...]:
     try:
-        data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise RuntimeError(f"{WEIGHTS_FILE}: unreadable confidence weights ({exc}); reinstall newsqa or run bench/calibrate.py --write") from exc
+        raise RuntimeError(f"{path}: unreadable confidence weights ({exc}); reinstall newsqa or run {refit}") from exc
     named = data.get("weights") if isinstance(data, dict) else None
-    if not isinstance(named, dict) or set(named) != set(FEATURES) or not all(isinstance(v, (int, float)) for v in named.values()):
-        raise RuntimeError(f"{WEIGHTS_FILE}: its features are not the engine's; run bench/calibrate.py --write")
-    return tuple(float(named[name]) for name in FEATURES)
+    if not isinstance(named, dict) or set(named) != set(names) or not all(isinstance(v, (int, float)) for v in named.values()):
+        raise RuntimeError(f"{path}: its features are not the engine's; run {refit}")
+    return tuple(float(named[name]) for name in names)
 
 
 def probability(x: tuple[float, ...], w: tuple[float, ...] | None = None) -> float:

@@ -29,7 +29,7 @@ from retrieval.answer import answer_question
 from retrieval.errors import UsageError
 from retrieval.index import CorpusIndex
 from retrieval.models import Article, Passage, SkippedFile
-from retrieval.question import analyze_question
+from retrieval.reader.question import analyze_question
 from retrieval.rerank import rank_passages
 from retrieval.tokens import tokenize
 
@@ -410,6 +410,8 @@ class EvalReport(BaseModel):
     calibration: list[CalibrationRow]
     miss_kinds: list[MissCount]
     skipped: list[SkippedFile] = Field(default_factory=list)
+    reader: str = Field(default="neural", description="The reader that chose the spans: neural or rules.")
+    closed: bool = Field(default=False, description="Each question asked against its own paragraph only.")
     results: list[QuestionResult] = Field(default_factory=list)
 
     def misses(self) -> list[QuestionResult]:
@@ -449,10 +451,19 @@ def classify_miss(result: QuestionResult) -> str | None:
     return OVERLAP if result.f1 > 0 else WRONG_SPAN
 
 
-def ask_and_score(index: CorpusIndex, q: EvalQuestion) -> QuestionResult:
-    """Ask one question, time it, and score the answer and the retrieval behind it."""
+def ask_and_score(index: CorpusIndex, q: EvalQuestion, reader: str | None = None, closed: bool = False) -> QuestionResult:
+    """Ask one question, time it, and score the answer and the retrieval behind it.
+
+    `closed`: read only the question's own paragraph (the setting of the SQuAD leaderboards).
+    """
+    within = None
+    if closed and q.passage_id is not None:
+        passage = index.passage(q.passage_id)
+        if passage is None:
+            raise UsageError(f"question {q.id!r}: its paragraph {q.passage_id!r} is not in the corpus")
+        within = [passage]
     started = time.perf_counter()
-    answer = answer_question(index, q.question)
+    answer = answer_question(index, q.question, reader, within)
     seconds = time.perf_counter() - started
     em, f1 = score_answer(answer.answer, q.answers, q.answerable)
     top1 = top5 = bm25_top1 = bm25_top5 = answer_passage = sentence_contains = None
@@ -505,11 +516,17 @@ def evaluate(
     corpus: str = "",
     index_seconds: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
+    reader: str | None = None,
+    closed: bool = False,
 ) -> EvalReport:
-    """Ask every question against `index` and aggregate the scores into a report."""
+    """Ask every question against `index` and aggregate the scores into a report.
+
+    `closed`: each question is read against its own paragraph only (the setting of the SQuAD and
+    SQuADShifts leaderboards), not against the whole corpus.
+    """
     results: list[QuestionResult] = []
     for n, q in enumerate(questions, start=1):
-        results.append(ask_and_score(index, q))
+        results.append(ask_and_score(index, q, reader, closed))
         if progress is not None:
             progress(n, len(questions))
     return summarize(
@@ -528,12 +545,22 @@ def run_evaluation(
     corpus_dir: Path | None = None,
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    reader: str | None = None,
+    closed: bool = False,
+    open_index: Callable[[], CorpusIndex] | None = None,
 ) -> EvalReport:
-    """Build the index a question set is asked against (its own paragraphs, or `corpus_dir`) and evaluate."""
+    """Build the index a question set is asked against (its own paragraphs, or `corpus_dir`) and evaluate.
+
+    `open_index`: how to get the index of `corpus_dir` instead of building it in memory (a saved one).
+    """
     from retrieval.engine import build_index
 
     started = time.perf_counter()
-    if dataset.has_corpus:
+    if open_index is not None:
+        index = open_index()
+        corpus = str(corpus_dir)
+    elif dataset.has_corpus:
         index = CorpusIndex.build(dataset.articles or [], dataset.passages or [])
         corpus = f"the file's own {len(index.passages)} paragraphs"
     else:
@@ -551,8 +578,12 @@ def run_evaluation(
         corpus=corpus,
         index_seconds=index_seconds,
         progress=progress,
+        reader=reader,
+        closed=closed,
     )
     report.skipped = list(index.skipped)
+    report.reader = reader or "neural"
+    report.closed = closed
     return report
 
 

@@ -7,7 +7,6 @@ keeps its offsets into `Article.text`, so `article.text[p.start:p.end] == p.text
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import unicodedata
@@ -25,6 +24,7 @@ from retrieval.admission import (  # noqa: F401 - MAX_ARTICLE_BYTES and safe_fil
     safe_file_name,
     shown_name,
 )
+from retrieval.dates import parse_date
 from retrieval.frontmatter import read_front_matter
 from retrieval.models import Article, Passage, SkippedFile
 from retrieval.tokens import tokenize
@@ -136,48 +136,6 @@ def load_corpus(folder: Path) -> tuple[list[Article], list[Passage], list[Skippe
         articles.append(article)
         passages.extend(article_passages)
     return articles, passages, skipped
-
-
-# --- dates --------------------------------------------------------------------------------------
-
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-            ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-            ("october", "oct"), ("november", "nov"), ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_MDY = re.compile(r"([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})")
-_DMY = re.compile(r"(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})")
-
-
-def parse_date(value: object) -> str | None:
-    """'YYYY-MM-DD' from a date, an ISO string or an English 'November 11, 2024'; None if unknown."""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if not isinstance(value, str):
-        return None
-    candidates = []
-    if m := _ISO_DATE.search(value):
-        candidates.append((int(m[1]), int(m[2]), int(m[3])))
-    if m := _MDY.search(value):
-        candidates.append((int(m[3]), _MONTHS.get(m[1].lower(), 0), int(m[2])))
-    if m := _DMY.search(value):
-        candidates.append((int(m[3]), _MONTHS.get(m[2].lower(), 0), int(m[1])))
-    for year, month, day in candidates:
-        try:
-            return dt.date(year, month, day).isoformat()
-        except ValueError:
-            continue
-    return None
 
 
 # --- plain text ---------------------------------------------------------------------------------
@@ -416,11 +374,16 @@ def _url(value: str | None) -> str | None:
 # --- markdown -----------------------------------------------------------------------------------
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")  # closing #s are stripped in code: a regex for them was quadratic
 
 
 def parse_markdown(text: str, article_id: str, path: str) -> tuple[Article, list[Passage]]:
-    """A .md article: YAML front matter (title, date, source, url), then Markdown paragraphs."""
+    """A .md article: YAML front matter (title, date, source, url), then Markdown, read as plain text.
+
+    The article's text is the Markdown's plain text (retrieval/markdown.py), so that quotes and
+    offsets carry no markup; `#` headings become the section context of the paragraphs under them.
+    """
+    from retrieval.markdown import markdown_to_text
+
     meta: dict[str, str | None] = {}
     body_start = 0
     if m := _FRONT_MATTER.match(text):
@@ -434,17 +397,18 @@ def parse_markdown(text: str, article_id: str, path: str) -> tuple[Article, list
             if data.get("source"):
                 meta["source"] = str(data["source"])
         body_start = m.end()
-    units = _units(text[body_start:], base=body_start)
+    text, headings = markdown_to_text(text[body_start:])
+    levels = {h.start: h.level for h in headings}
+    units = _units(text)
     title_unit: _Unit | None = None
     body: list[tuple[_Unit, str | None]] = []
     heading: str | None = None
     for unit in units:
-        if hm := _MD_HEADING.match(unit.text):
-            heading_text = hm.group(2).rstrip().rstrip("#").rstrip()
-            if "title" not in meta and title_unit is None and not body and len(hm.group(1)) == 1:
-                meta["title"] = heading_text
+        if (level := levels.get(unit.start)) is not None:
+            if "title" not in meta and title_unit is None and not body and level == 1:
+                meta["title"] = unit.text
             else:
-                heading = heading_text or None
+                heading = unit.text or None
             continue
         if _is_boilerplate(unit):
             continue

@@ -131,3 +131,37 @@ class IndexReport(BaseModel):
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed or self.renamed)
+
+
+def group_by_article(citations: list[Citation]) -> list[list[Citation]]:
+    """Citations of the same article together, in the order their articles are first cited.
+
+    Front ends list an article once with all its paragraphs ("¶2, ¶10") instead of repeating its title.
+    """
+    groups: dict[str, list[Citation]] = {}
+    for c in citations:
+        groups.setdefault(c.article_id, []).append(c)
+    return list(groups.values())
+
+
+class SearchHit(BaseModel):
+    """One passage `newsqa search` found: where it is, its BM25 score and the query words it matches."""
+
+    article_id: str
+    title: str
+    published: str | None = None
+    url: str | None = None
+    passage_id: str
+    paragraph: int = Field(ge=1)
+    passage_text: str
+    score: float
+    matches: list[tuple[int, int]] = Field(
+        default_factory=list, description="[start, end) of each word in passage_text that matches a query term."
+    )
+
+
+class SearchResult(BaseModel):
+    """What `newsqa search --json` prints for one query: the best passages first."""
+
+    query: str
+    hits: list[SearchHit] = Field(default_factory=list)

@@ -25,8 +25,8 @@ import math
 
 from retrieval.index import CorpusIndex
 from retrieval.models import Passage
-from retrieval.question import Question
-from retrieval.spans import split_sentences
+from retrieval.reader.question import Question
+from retrieval.sentences import split_sentences
 from retrieval.synonyms import pertainyms
 from retrieval.tokens import _word_term, tokenize
 

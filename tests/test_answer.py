@@ -5,9 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.answer import analyze_question, split_sentences
+from retrieval.answer import analyze_question
+from retrieval.sentences import split_sentences
 from retrieval.engine import Engine
 from tests.conftest import REPO, SEEDS, write_article
+
+# These test the rule reader; tests/test_reader.py tests the neural one.
+pytestmark = pytest.mark.usefixtures("rules_reader")
 
 SEED_DEV = REPO.parent / "shared" / "qa" / "seed_dev.jsonl"
 
@@ -398,7 +402,7 @@ def test_split_sentences_glued_and_bracketed(text: str, sentences: list[str]) ->
 
 
 def test_a_list_ends_in_and_or_or() -> None:
-    from retrieval.spans import Candidate, list_candidates
+    from retrieval.reader.spans import Candidate, list_candidates
 
     text = "Meanwhile, Denver's offense stalled; Omnicare, Kindred and PharMerica grew."
     spans = [("Meanwhile", 0), ("Denver's offense", 0), ("Omnicare", 0), ("Kindred", 0), ("PharMerica", 0)]
@@ -447,7 +451,7 @@ def test_a_pronoun_that_opens_the_sentence_is_answered_with_the_name_before_it(t
     ],
 )
 def test_a_span_loses_edge_punctuation_but_not_an_abbreviation(text: str, kept: str) -> None:
-    from retrieval.spans import strip_span
+    from retrieval.reader.spans import strip_span
 
     start, end = strip_span(text, 0, len(text))
     assert text[start:end] == kept

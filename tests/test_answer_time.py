@@ -59,7 +59,7 @@ def test_time_notes_need_a_publication_date() -> None:
     assert time_notes(sentence, None) == []
 
 
-def test_answer_shows_what_a_relative_date_meant(tmp_path: Path) -> None:
+def test_answer_shows_what_a_relative_date_meant(tmp_path: Path, reader: str) -> None:
     write_article(tmp_path, "bridge.md", _md("Bridge opens", "2024-11-11", "This summer, the mayor opened the new bridge over the river.\n\nThe old ferry will stop next year."))
     answer = Engine.open(tmp_path).ask("When did the mayor open the new bridge?")
     assert answer.answer == "This summer"
@@ -67,7 +67,7 @@ def test_answer_shows_what_a_relative_date_meant(tmp_path: Path) -> None:
     assert "summer 2024" in (answer.note or "")
 
 
-def test_articles_that_agree_are_cited_together_without_conflict(tmp_path: Path) -> None:
+def test_articles_that_agree_are_cited_together_without_conflict(tmp_path: Path, reader: str) -> None:
     write_article(tmp_path, "a.md", _md("Dam report", "2024-03-01", "The new dam cost $40 million to build, the council said."))
     write_article(tmp_path, "b.md", _md("Dam opens", "2024-05-01", "Officials confirmed the dam cost $40 million to build."))
     answer = Engine.open(tmp_path).ask("How much did the dam cost to build?")
@@ -77,7 +77,7 @@ def test_articles_that_agree_are_cited_together_without_conflict(tmp_path: Path)
     assert answer.note == "Reported by 2 articles."
 
 
-def test_articles_that_disagree_are_both_shown(tmp_path: Path) -> None:
+def test_articles_that_disagree_are_both_shown(tmp_path: Path, reader: str) -> None:
     write_article(tmp_path, "a.md", _md("Dam report", "2024-03-01", "The new dam cost $40 million to build, the council said."))
     write_article(tmp_path, "b.md", _md("Dam audit", "2024-05-01", "Auditors found the new dam cost $55 million to build."))
     answer = Engine.open(tmp_path).ask("How much did the new dam cost to build?")
@@ -90,7 +90,7 @@ def test_articles_that_disagree_are_both_shown(tmp_path: Path) -> None:
     assert answer.confidence <= 0.6
 
 
-def test_latest_question_prefers_the_latest_article_and_says_as_of(tmp_path: Path) -> None:
+def test_latest_question_prefers_the_latest_article_and_says_as_of(tmp_path: Path, reader: str) -> None:
     write_article(tmp_path, "jan.md", _md("Committee news", "2024-01-10", "The budget committee last met on January 5, 2024."))
     write_article(tmp_path, "jun.md", _md("Committee update", "2024-06-10", "The budget committee last met on June 3, 2024, officials said."))
     answer = Engine.open(tmp_path).ask("When did the budget committee last meet?")

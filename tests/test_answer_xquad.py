@@ -12,6 +12,9 @@ from retrieval.evaluate import load_eval_file
 from retrieval.index import CorpusIndex
 from tests.conftest import REPO
 
+# These test the rule reader; tests/test_reader.py tests the neural one.
+pytestmark = pytest.mark.usefixtures("rules_reader")
+
 XQUAD_DEV = REPO.parent / "shared" / "data" / "xquad" / "xquad.en.dev.json"
 
 

@@ -75,8 +75,8 @@ def test_mention_gets_a_reply_that_cites_its_sources(seed_corpus: Path) -> None:
             assert embed["description"].startswith("**February 12, 2022**")
             sources = embed["fields"][0]
             assert sources["name"] == "Sources"
-            assert "`[1]` Kremlin spokesman denies media reports of phone call between Putin, Trump · 2024-11-11 · paragraph 11" in sources["value"]
-            assert "`[2]` Peskov denies rumors of Putin-Trump phone call · undated · paragraph 6" in sources["value"]
+            assert "`[1]` Kremlin spokesman denies media reports of phone call between Putin, Trump · 2024-11-11 · ¶11" in sources["value"]
+            assert "`[2]` Peskov denies rumors of Putin-Trump phone call · undated · ¶6" in sources["value"]
             assert reply.payload["allowed_mentions"] == {"parse": [], "replied_user": False}
 
             # Anyone may press "Show passages" and gets the full passages, privately.

@@ -121,8 +121,8 @@ def test_answer_embed_shows_bold_answer_quote_numbered_sources_and_confidence() 
     )
     assert embed.fields[0].name == "Sources"
     assert embed.fields[0].value == (
-        "`[1]` [Kremlin denies call](https://tass.example/1) · 2024-11-11 · paragraph 1\n"
-        "`[2]` Peskov denies rumors · undated · paragraph 2"
+        "`[1]` [Kremlin denies call](https://tass.example/1) · 2024-11-11 · ¶1\n"
+        "`[2]` Peskov denies rumors · undated · ¶2"
     )
     assert embed.footer.text.startswith("Confidence 93%")
 
@@ -141,7 +141,7 @@ def test_not_found_embed_says_so_and_lists_the_closest_passages() -> None:
     assert embed.description == "Not found in the articles: they never mention Peru.\nYou asked: *what is the capital of Peru?*"
     assert embed.fields[0].name == "Closest passages"
     assert embed.fields[0].value == (
-        "`[1]` Kremlin denies call · 2024-11-11 · paragraph 9\n> Helsinki hosted a Russia-US summit in July 2018."
+        "`[1]` Kremlin denies call · 2024-11-11 · ¶9\n> Helsinki hosted a Russia-US summit in July 2018."
     )
 
 
@@ -214,3 +214,36 @@ def test_report_text_fits_a_message_however_many_files_were_skipped() -> None:
     assert text.startswith("Re-indexed: 1 added, 0 updated, 0 removed, 2 unchanged (0.25 s).\nAdded: `ferry`")
     assert text.endswith("…and 995 more skipped files.")
     assert len(text) <= CONTENT_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("confidence", "colour", "footer"),
+    [
+        (0.93, render.CONFIDENT_COLOUR, "Confidence 93%"),
+        (0.70, render.CONFIDENT_COLOUR, "Confidence 70%"),
+        (0.55, render.UNSURE_COLOUR, "Confidence 55%"),
+        (0.32, render.UNSURE_COLOUR, "Low confidence 32%"),  # "Finnish" for the capital of France
+    ],
+)
+def test_the_embed_colour_and_footer_follow_the_confidence(confidence: float, colour: object, footer: str) -> None:
+    answer = Answer(question="What is the capital of France?", answer="Finnish", sentence="The Finnish capital, Helsinki.",
+                    confidence=confidence, citations=[citation()])
+    embed = answer_embed(answer)
+    assert embed.colour == colour
+    assert embed.footer.text == footer  # the confidence alone: no instructions beside it
+
+
+def test_citations_of_one_article_are_grouped_on_one_line() -> None:
+    same = [citation(2), citation(10), citation(4, title="Peskov denies rumors", published=None)]
+    same[1] = same[1].model_copy(update={"article_id": "a2", "passage_id": "a2#10"})
+    answer = Answer(question="q", answer="February 12, 2022", confidence=0.8, citations=same)
+    assert answer_embed(answer).fields[0].value == (
+        "`[1]` Kremlin denies call · 2024-11-11 · ¶2, ¶10\n"
+        "`[2]` Peskov denies rumors · undated · ¶4"
+    )
+
+
+def test_an_article_cited_hundreds_of_times_still_fits_its_line() -> None:
+    many = [citation(2).model_copy(update={"paragraph": n, "passage_id": f"a2#{n}"}) for n in range(1, 400)]
+    value = answer_embed(Answer(question="q", answer="x", confidence=0.8, citations=many)).fields[0].value
+    assert value == "`[1]` Kremlin denies call · 2024-11-11 · 399 paragraphs"

@@ -33,7 +33,7 @@ def test_index_prints_what_changed_and_why_files_were_skipped(
 ) -> None:
     (seed_corpus / "photo.txt").write_bytes(PNG)
     os.utime(seed_corpus / "photo.txt", (1_700_000_000, 1_700_000_000))  # not just written: read once only
-    assert main(["index", *args]) == 0
+    assert main(["index", "--verbose", *args]) == 0
     out, err = capsys.readouterr()
     assert err == ""
     assert seconds_free(out) == (
@@ -46,7 +46,7 @@ def test_index_prints_what_changed_and_why_files_were_skipped(
     write_article(seed_corpus, "ferry.txt", FERRY)
     (seed_corpus / "001_03d8b65938a66cc9.txt").unlink()
     (seed_corpus / "000_b25523e41b776a03.txt").rename(seed_corpus / "kremlin.txt")
-    assert main(["index", *args]) == 0
+    assert main(["index", "-v", *args]) == 0
     out, _ = capsys.readouterr()
     assert seconds_free(out).splitlines()[:-1] == [
         "added: ferry",
@@ -103,7 +103,7 @@ def test_chat_picks_up_an_article_added_during_the_session(
 def test_index_of_a_missing_corpus_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["index", "--corpus", str(tmp_path / "nope")]) == 2
     assert capsys.readouterr().err == (
-        f"newsqa: error: corpus folder not found: {tmp_path / 'nope'} (pass --corpus DIR with your articles)\n"
+        f"newsqa: error: corpus folder not found: {tmp_path / 'nope'} (pass --corpus DIR with your articles); try 'newsqa index --help'\n"
     )
 
 

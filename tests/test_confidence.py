@@ -9,7 +9,10 @@ import pytest
 
 from retrieval import confidence
 from retrieval.engine import Engine
-from retrieval.question import DATE, SAY, THING
+from retrieval.reader.question import DATE, SAY, THING
+
+# These test the rule reader; tests/test_reader.py tests the neural one.
+pytestmark = pytest.mark.usefixtures("rules_reader")
 
 
 @pytest.fixture

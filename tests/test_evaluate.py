@@ -22,7 +22,6 @@ from retrieval.evaluate import (
     EvalQuestion,
     QuestionResult,
     ask_and_score,
-    classify_miss,
     contains_answer,
     exact_match,
     load_eval_file,
@@ -373,7 +372,7 @@ def test_misses_are_classified_from_retrieval_down_to_the_span(
     monkeypatch: pytest.MonkeyPatch, answer: str | None, sentence: str | None, golds: list[str], kind: str | None
 ) -> None:
     index = _tiny_index()
-    monkeypatch.setattr("retrieval.evaluate.answer_question", lambda _index, _q: _answer(answer, sentence, HELSINKI))
+    monkeypatch.setattr("retrieval.evaluate.answer_question", lambda _index, _q, *_: _answer(answer, sentence, HELSINKI))
     result = ask_and_score(index, EvalQuestion(id="q", question="When did Putin and Trump meet?", answers=golds))
     assert result.miss == kind
     assert result.milliseconds >= 0.0
@@ -382,7 +381,7 @@ def test_misses_are_classified_from_retrieval_down_to_the_span(
 def test_retrieval_and_wrong_passage_misses(monkeypatch: pytest.MonkeyPatch) -> None:
     index = _tiny_index()
     other = "Oxygen was discovered by the Swedish pharmacist Carl Wilhelm Scheele in 1771."
-    monkeypatch.setattr("retrieval.evaluate.answer_question", lambda _index, _q: _answer("Carl Wilhelm Scheele", other, other))
+    monkeypatch.setattr("retrieval.evaluate.answer_question", lambda _index, _q, *_: _answer("Carl Wilhelm Scheele", other, other))
     in_top5 = ask_and_score(index, EvalQuestion(id="q", question="When did Putin and Trump meet in Helsinki?", answers=["16 July 2018"]))
     assert (in_top5.top1, in_top5.top5, in_top5.miss) == (True, True, WRONG_PASSAGE)
     nowhere = ask_and_score(index, EvalQuestion(id="q", question="Who discovered oxygen?", answers=["Antoine Lavoisier"]))
@@ -417,6 +416,7 @@ REPORT_KEYS = {
     "abstention_accuracy", "answered_answerable", "abstained_unanswerable", "top1", "top5", "bm25_top1", "bm25_top5",
     "sentence_contains",
     "sentence_contains_answered", "answer_passage_contains", "latency", "index_seconds", "by_type", "calibration", "miss_kinds", "skipped",
+    "reader", "closed",
 }
 
 
@@ -443,7 +443,7 @@ def test_eval_text_report_and_misses(squad_v2_file: Path, capsys: pytest.Capture
     assert main(["eval", str(squad_v2_file), "--misses", "--limit", "3"]) == 0
     out = capsys.readouterr().out
     first = out.splitlines()[0]
-    assert first == "tiny-v2.json (squad-v2.0): 3 questions against the file's own 3 paragraphs (3 passages in 2 articles)"
+    assert first == "tiny-v2.json (squad-v2.0): 3 questions against the file's own 3 paragraphs (3 passages in 2 articles), neural reader"
     for heading in ("abstention accuracy", "top passage contains the answer", "latency per question",
                     "By question type:", "Calibration (answer only at confidence >= threshold):", "Misses ("):
         assert heading in out
@@ -554,3 +554,28 @@ def test_the_abstention_rule_takes_the_most_lenient_threshold_within_one_percent
     assert choose(rows) == 0.4
     # A threshold that answers an unanswerable seed question is never taken, however it scores.
     assert choose([row(0.5, 270, 15), row(0.3, 400, 10, seed_ok=False)]) == 0.5
+
+
+def test_eval_closed_reads_each_question_against_its_own_paragraph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Two paragraphs that answer the same question differently: open, retrieval picks one for both
+    # questions; closed, each question is read against its own.
+    doc = {"version": "1.1", "data": [{"title": "Ferries", "paragraphs": [
+        {"context": "The ferry to Tallinn leaves at 9 a.m.", "qas": [
+            {"id": "t", "question": "When does the ferry to Tallinn leave?", "answers": [{"text": "9 a.m.", "answer_start": 31}]}]},
+        {"context": "The ferry to Riga leaves at 6 p.m.", "qas": [
+            {"id": "r", "question": "When does the ferry leave?", "answers": [{"text": "6 p.m.", "answer_start": 28}]}]},
+    ]}]}
+    path = tmp_path / "ferries.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    for reader in ("neural", "rules"):
+        assert main(["eval", str(path), "--closed", "--reader", reader, "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert (data["closed"], data["reader"]) == (True, reader)
+        assert data["answerable"]["exact_match"] == 100.0
+
+
+def test_eval_closed_needs_a_squad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    questions = tmp_path / "qs.jsonl"
+    questions.write_text('{"id": "a", "question": "Where?", "answers": ["Helsinki"], "answerable": true}\n', encoding="utf-8")
+    assert main(["eval", str(questions), "--corpus", str(tmp_path), "--closed"]) == 2
+    assert "--closed needs each question's own paragraph" in capsys.readouterr().err

@@ -118,7 +118,7 @@ def test_links_out_of_the_corpus_are_skipped_and_never_quoted(tmp_path: Path, ca
     sub.mkdir()
     write_article(sub, "old.txt", "Old news\n\nThe old pier closed in 1990 after a storm, the city said.\n")
     (corpus / "old.txt").symlink_to("archive/old.txt")
-    code, out, err = newsqa(capsys, "index", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    code, out, err = newsqa(capsys, "index", "--verbose", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
     assert code == 0
     outside = "a link to a file outside the corpus folder: copy the article into the folder instead"
     for name in ("host.txt", "notes.txt", "status.txt"):
@@ -166,7 +166,7 @@ def test_pipes_folders_and_dangling_links_named_as_articles_are_skipped_with_the
     (corpus / "folder.md").mkdir()
     (corpus / "gone.txt").symlink_to("nowhere.txt")
     (corpus / "images").mkdir()  # a plain sub-folder is no article and not listed
-    result = run_cli("index", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    result = run_cli("index", "--verbose", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
     assert result.returncode == 0, result.stderr
     assert "skipped: pipe.txt: a named pipe (FIFO), not an article file" in result.stdout
     assert "skipped: folder.md: a folder, not an article file" in result.stdout
@@ -231,7 +231,7 @@ def test_names_with_newlines_or_bad_bytes_are_skipped_and_shown_escaped(tmp_path
     write_article(corpus, "ferry.txt", GOOD)
     write_article(corpus, "two\nlines.txt", GOOD.replace("300", "301"))
     os.close(os.open(os.fsencode(corpus) + b"/bad\xff.txt", os.O_CREAT | os.O_WRONLY))
-    result = run_cli("index", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    result = run_cli("index", "--verbose", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     reason = "its name holds a newline, control character or bytes that are not UTF-8: rename it"

@@ -103,6 +103,5 @@ def test_bad_waits_and_timeouts_are_one_line_usage_errors(seed_corpus: Path, tmp
 def test_a_path_with_a_newline_is_named_on_one_line(tmp_path: Path) -> None:
     result = run("ask", "--corpus", str(tmp_path / "two\nlines"), "who?")
     assert result.returncode == 2
-    assert result.stderr.decode().splitlines() == [
-        f"newsqa: error: corpus folder not found: {tmp_path}/two\\nlines (pass --corpus DIR with your articles)"
-    ]
+    [line] = result.stderr.decode().splitlines()
+    assert line.startswith(f"newsqa: error: corpus folder not found: {tmp_path}/two\\nlines (pass --corpus DIR with your articles)")

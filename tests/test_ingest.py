@@ -92,6 +92,13 @@ def test_unreadable_files_are_named_and_skipped(tmp_path: Path) -> None:
         ("11 Nov 2024", "2024-11-11"),
         ("sometime soon", None),
         ("2024-13-45", None),
+        ("11 ноября 2024", "2024-11-11"),
+        ("вторник, 5 марта 2024 г.", "2024-03-05"),
+        ("2024/11/11", "2024-11-11"),
+        ("Tue, 11 Nov 2024 09:00:00 GMT", "2024-11-11"),
+        ("Sept. 3, 2024", "2024-09-03"),
+        ("November 2024", None),  # no day: not a publication date
+        ("Tuesday", None),
     ],
 )
 def test_parse_date(value: str, expected: str | None) -> None:
@@ -104,3 +111,50 @@ def test_parse_date(value: str, expected: str | None) -> None:
 )
 def test_safe_file_name(name: str, expected: str) -> None:
     assert safe_file_name(name) == expected
+
+
+def test_markdown_is_read_as_plain_text_with_headings_as_context(tmp_path: Path) -> None:
+    path = write_article(
+        tmp_path,
+        "ferry.md",
+        "---\ntitle: Ferry news\n---\n"
+        "The **Harbor Line** ferry, [run by the city](https://example.org/ferry), carries _300_ passengers.\n\n"
+        "## Timetable\n\n"
+        "- The first boat leaves at 6 a.m. from pier four.\n"
+        "- The last boat leaves at 11 p.m.\n\n"
+        "2024. A year in which the ferry carried a million people.\n\n"
+        "<div class=\"ad\">Subscribe now</div>\n\n"
+        "![The ferry at dawn](ferry.jpg)\n",
+    )
+    article, passages = read_article(path)
+    assert [p.text for p in passages] == [
+        "The Harbor Line ferry, run by the city, carries 300 passengers.",
+        "The first boat leaves at 6 a.m. from pier four.",
+        "The last boat leaves at 11 p.m.",
+        "2024. A year in which the ferry carried a million people.",
+    ]
+    assert [p.heading for p in passages] == [None, "Timetable", "Timetable", "Timetable"]
+    assert all(article.text[p.start : p.end] == p.text for p in passages)
+    assert not any(mark in article.text for mark in ("**", "](", "- ", "<div", "Subscribe", "##"))
+
+
+def test_markdown_first_level_heading_is_the_title_without_front_matter(tmp_path: Path) -> None:
+    path = write_article(tmp_path, "bridge.md", "# Elm Street *bridge* opens\n\nThe bridge opened on *March 5, 2024*.\n")
+    article, passages = read_article(path)
+    assert article.title == "Elm Street bridge opens"
+    assert [p.text for p in passages] == ["The bridge opened on March 5, 2024."]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("date: 11 ноября 2024", "2024-11-11"), ("Published: Tue, 11 Nov 2024 09:00:00 GMT", "2024-11-11"), ("date 2024/11/11", "2024-11-11")],
+)
+def test_clipping_header_dates_in_other_formats(tmp_path: Path, header: str, expected: str) -> None:
+    path = write_article(tmp_path, "clip.txt", f"{header}\n\nFerry news\n\nThe Harbor Line ferry carries 300 passengers.\n")
+    article, _ = read_article(path)
+    assert (article.title, article.published) == ("Ferry news", expected)
+
+
+def test_markdown_front_matter_date_in_russian(tmp_path: Path) -> None:
+    path = write_article(tmp_path, "ru.md", "---\ntitle: Паром\ndate: 11 ноября 2024\n---\nПаром перевозит 300 пассажиров.\n")
+    assert read_article(path)[0].published == "2024-11-11"

@@ -11,7 +11,7 @@ from retrieval import rerank
 from retrieval.engine import Engine
 from retrieval.index import CorpusIndex
 from retrieval.models import Article, Passage
-from retrieval.question import analyze_question
+from retrieval.reader.question import analyze_question
 from retrieval.rerank import RERANK_DEPTH, passage_evidence, rank_passages
 
 
@@ -167,7 +167,9 @@ def test_an_article_mentions_a_term_of_any_of_its_passages(tmp_path: Path) -> No
         ("Who is the chief executive of Datenwerk?", "Thomas Brandt"),
     ],
 )
-def test_a_name_said_elsewhere_in_the_article_keeps_the_answer_in_that_article(tmp_path: Path, question: str, expected: str) -> None:
+def test_a_name_said_elsewhere_in_the_article_keeps_the_answer_in_that_article(
+    tmp_path: Path, question: str, expected: str, reader: str
+) -> None:
     for name, text in _FIRMS:
         write_article(tmp_path, name, text)
     assert Engine.open(tmp_path).ask(question).answer == expected

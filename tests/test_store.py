@@ -642,7 +642,7 @@ def test_a_loaded_index_makes_the_articles_and_passages_of_one_built_in_memory(c
     )
     age_all(corpus)
     engine = Engine.open(corpus, tmp_path / "idx")
-    for step in range(2):
+    for _step in range(2):
         loaded, built = engine.index, build_index(corpus)
         assert isinstance(loaded.passages, StoredPassages) and isinstance(loaded.articles, StoredArticles)
         assert sorted(_passages(loaded)) == sorted(_passages(built)) and any(p.heading for p in loaded.passages)

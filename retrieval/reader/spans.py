@@ -13,44 +13,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 from dataclasses import dataclass
 
-from retrieval.question import (
+from retrieval.reader.lexicon import BE_AND_HAVE, CHUNK_PREPOSITIONS
+from retrieval.reader.question import (
     AMOUNT, DATE, DEFINITION, DURATION, MANNER, NUMBER, PERSON, PLACE, REASON, SAY, SAY_VERBS, THING, Question,
 )
 from retrieval.tokens import _IRREGULAR_EN, Token, iter_tokens
-
-# --- sentences ----------------------------------------------------------------------------------
-
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st sr jr gen col lt sgt capt gov sen rep rev inc ltd co corp vs etc no nos fig "
-    "jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e u.s u.k u.n a.m p.m approx dept est c ca "
-    "г гг т.е т.д им ул".split()
-)
-_BOUNDARY = re.compile(
-    r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z\u0400-\u042F\d])"
-    r"|(?<=[a-z\u0430-\u044f]{3})\.(?=[A-Z\u0410-\u042F][a-z\u0430-\u044f])"  # "stories.Political": no space
-)
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a paragraph, not splitting after abbreviations, initials or inside brackets."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        before = text[start : m.start()]
-        words = before.split()
-        last_word = words[-1].lower().strip("(\"'“‘«") if words else ""
-        if m.group().startswith(".") and (last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z\u0430-\u044f]", last_word)):
-            continue
-        if before.count("(") > before.count(")") and ")" not in m.group():
-            continue  # "(c. 1455–1536)": a bracket is still open
-        spans.append((start, m.end()))
-        start = m.end()
-        while start < len(text) and text[start].isspace():
-            start += 1
-    if start < len(text) and text[start:].strip():
-        spans.append((start, len(text.rstrip())))
-    return spans
-
 
 # --- patterns -----------------------------------------------------------------------------------
 
@@ -175,13 +142,7 @@ _SUBORDINATE_OPENERS = ("in order to", "to ", "if ", "when ", "once ", "after ",
 
 # --- word classes for noun-phrase chunks --------------------------------------------------------
 
-_PREPOSITIONS = frozenset(
-    "of in on at by for with from to into onto upon over under about against between among amongst through "
-    "during before after above below across along around behind beyond near since until within without via "
-    "per toward towards throughout despite like unlike including except than whereas while because although "
-    "though if unless whether as so".split()
-)
-_BREAK_WORDS = _PREPOSITIONS | frozenset(
+_BREAK_WORDS = CHUNK_PREPOSITIONS | frozenset(
     "and or but nor yet is was are were be been being am has have had having do does did will would can "
     "could shall should may might must he she it they we i you him them us his her its their our my your "
     "this that these those there here who whom whose which what where when why how not no never also only "
@@ -191,7 +152,6 @@ _BREAK_WORDS = _PREPOSITIONS | frozenset(
     "numerous certain".split()
 )
 _DETERMINERS = frozenset("the a an".split())
-_AUXILIARIES = frozenset("is was are were be been being am has have had having".split())
 # Words ending in -ly that are not adverbs and may stand inside a noun phrase.
 _LY_NOUNS_AND_ADJECTIVES = frozenset(
     "family assembly supply monopoly anomaly ally rally italy july early elderly friendly daily weekly monthly "
@@ -357,7 +317,7 @@ def name_candidates(text: str, lo: int, hi: int, q: Question, kind: str) -> list
                 piece = piece[roles[-1] + 1 :]  # "Finance Minister Maria Olsen" -> "Maria Olsen"
             while piece and (
                 piece[0].group().lower().strip(".,") in (ROLE_WORDS if kind == PERSON else set()) | {"the", "of", "and", "for"}
-                or piece[0].group().lower() in _PREPOSITIONS
+                or piece[0].group().lower() in CHUNK_PREPOSITIONS
                 or piece[0].group().lower() in ("however", "but", "and", "when", "then", "meanwhile", "thus", "later",
                                                 "finally", "today")
             ):
@@ -511,7 +471,7 @@ def sentence_words(text: str, lo: int, hi: int, q: Question) -> list[Word]:
             re.search(r"[,;:()]", text[w.end : nxt.start])
         )
         prev = words[i - 1] if i > 0 else None
-        after_aux = prev is not None and prev.lower in _AUXILIARIES
+        after_aux = prev is not None and prev.lower in BE_AND_HAVE
         if w.lower in _IRREGULAR_FORMS and w.lower not in ("found", "left", "bound", "man", "men", "women", "children"):
             w.breaks = True
         elif w.lower.endswith("ly") and len(w.lower) > 4 and w.lower not in _LY_NOUNS_AND_ADJECTIVES:

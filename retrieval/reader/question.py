@@ -7,9 +7,12 @@ English and Russian questions are read; the type comes from the question phrase 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from retrieval.tokens import _IRREGULAR_EN, Token, iter_tokens
+from retrieval.reader.lexicon import AUXILIARY_VERBS, COPULAS, QUESTION_PREPOSITIONS
+from retrieval.synonyms import PARTS_OF_SPEECH, SENSES, synonyms, wordnet
+from retrieval.tokens import _IRREGULAR_EN, Token, _word_term, iter_tokens
 
 MAX_QUESTION_CHARS = 1000  # longer questions are answered from their first 1000 characters
 
@@ -79,8 +82,6 @@ _DEFINITION = re.compile(r"^\s*(who|what|кто|что)\s+(?:is|was|are|were|т�
 _YESNO = re.compile(r"\s*(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|shall|may|might|must)\b")
 _RECENCY = re.compile(r"\b(?:last|latest|most recent(?:ly)?|newest|most up-to-date)\b|последн")
 _LAST_ADJECTIVE = re.compile(r"\b(?:the|its|his|her|their|our|this|that|these|those|a)\s+$|'s\s+$")
-_AUX = frozenset("did does do will would can could should shall might must may has have had".split())
-_COPULA = frozenset("is was are were be been".split())
 _HEAD_SKIP = frozenset(
     "kind kinds type types sort sorts form forms name names surname surnames part parts portion example examples term".split()
 )
@@ -88,7 +89,7 @@ _HEAD_SKIP = frozenset(
 _HEAD = re.compile(
     r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+(?:the|a|an)\s+)?((?:[a-z][\w-]*\s+of\s+(?:the\s+|a\s+)?)?[a-z][\w-]*)"
 )
-_NOT_HEAD = _AUX | _COPULA | frozenset("of the a an he she it they this that these those".split())
+_NOT_HEAD = AUXILIARY_VERBS | COPULAS | frozenset("of the a an he she it they this that these those".split())
 
 
 # "What is the name of the quarterback who ...": the name of a person or a place is a person or a place.
@@ -132,11 +133,7 @@ class Question:
     stranded: str | None = None  # "What was the plague blamed on?": the preposition the answer follows
 
 
-_PREPOSITIONS = frozenset(
-    "in on at by for from to with into about than after before during since under over between among against "
-    "through across along around near within without upon toward towards behind beyond".split()
-)
-_HEAD_STOP = _AUX | _COPULA | _PREPOSITIONS | frozenset("that who which when where while as".split())
+_HEAD_STOP = AUXILIARY_VERBS | COPULAS | QUESTION_PREPOSITIONS | frozenset("that who which when where while as".split())
 _ADJECTIVE = re.compile(r"\w+(?:ful|ous|ive|able|ible|al|ic|ly)")
 
 
@@ -145,7 +142,7 @@ def _looks_like_verb(words: list[str], i: int) -> bool:
     w = words[i]
     nxt = words[i + 1] if i + 1 < len(words) else ""
     verbish = bool(re.fullmatch(r"\w+(?:ed|s)", w)) or w in _IRREGULAR_EN
-    return verbish and not w.endswith("ss") and (nxt in _PREPOSITIONS or nxt in ("the", "a", "an", "its", "their", "his", "her", "") or i > 0)
+    return verbish and not w.endswith("ss") and (nxt in QUESTION_PREPOSITIONS or nxt in ("the", "a", "an", "its", "their", "his", "her", "") or i > 0)
 
 
 def _head_noun(lower: str) -> tuple[str | None, bool]:
@@ -191,9 +188,9 @@ def _role(lower: str) -> str:
     if m.group(0).startswith("who ") and words and (re.fullmatch(r"\w+(?:ed|es)", words[0]) or words[0] in _IRREGULAR_EN):
         return SUBJECT  # "Who suggested ...?", "Who led ...?": who is the subject
     for i, w in enumerate(words):
-        if w in _AUX:
+        if w in AUXILIARY_VERBS:
             return OBJECT
-        if w in _COPULA:
+        if w in COPULAS:
             after = words[i + 1] if i + 1 < len(words) else ""
             if re.fullmatch(r"\w+(?:ed|en|wn)", after) or after in ("made", "built", "held", "found", "known", "called"):
                 return SUBJECT  # "What was used by ...": a passive, the wh-word is its subject
@@ -298,3 +295,26 @@ def analyze_question(text: str) -> Question:
         text, kind, tokens, terms, proper, recency, focus_verbs, subject, head, _role(lower), plural, name_part,
         stranded.group(1) if stranded else None,
     )
+
+
+def question_synonyms(q: Question, exclude: Iterable[str] = ()) -> dict[str, str]:
+    """Index term of a synonym -> the question term it stands for, for the question's key words that are not names.
+
+    Terms the question has itself, and those in `exclude` (the corpus spellings already standing in
+    for a question term), are left out; the first question word to claim a synonym keeps it.
+    """
+    out: dict[str, str] = {}
+    if wordnet() is None:
+        return out
+    excluded = set(exclude)
+    for tok in q.tokens:
+        term = tok.term
+        if tok.stop or term not in q.terms or term in q.proper or not term.isalpha():
+            continue
+        word = q.text[tok.start : tok.end].lower()
+        for pos in PARTS_OF_SPEECH:
+            for lemma in synonyms(word, pos, SENSES):
+                syn, stop = _word_term(lemma)
+                if not stop and syn not in q.terms and syn not in excluded:
+                    out.setdefault(syn, term)
+    return out

@@ -1,0 +1,69 @@
+"""fp32 against int8: the exported reader before and after quantisation, on the validation questions.
+
+    python -m bench.reader_precision [--work .train/reader]
+
+Reads every new-Wikipedia validation question against its own paragraph with both ONNX files that
+`bench/train_reader.py --export` wrote into the work folder, the same windows and span search as
+newsqa, and prints EM / F1 and the median milliseconds per question for each, side by side. Writes
+bench/results/reader_precision.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.train_reader import SHARED, VALIDATION_EVERY, VALIDATION_FROM, sha256
+from retrieval.evaluate import load_eval_file, score_answer
+from retrieval.reader.neural import MODEL_DIR, NeuralReader
+
+RESULTS = Path(__file__).with_name("results") / "reader_precision.json"
+
+
+def reader_for(onnx: Path, folder: Path) -> NeuralReader:
+    """A reader over `onnx` with the shipped tokenizer and window settings."""
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = json.loads((MODEL_DIR / "MANIFEST.json").read_text(encoding="utf-8"))
+    shutil.copy(onnx, folder / "reader.onnx")
+    shutil.copy(MODEL_DIR / "tokenizer.json", folder / "tokenizer.json")
+    manifest["model_sha256"] = sha256(folder / "reader.onnx")
+    (folder / "MANIFEST.json").write_text(json.dumps(manifest))
+    return NeuralReader(folder)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--work", default=".train/reader", help="bench/train_reader.py's work folder")
+    args = ap.parse_args()
+    data = load_eval_file(SHARED / "squadshifts" / "new_wiki.dev.json")
+    val = {a.id for i, a in enumerate(data.articles) if i % VALIDATION_EVERY == VALIDATION_FROM}
+    passages = {p.id: p for p in data.passages}
+    questions = [q for q in data.questions if q.passage_id.rpartition("#")[0] in val]
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("fp32", "int8"):
+            reader = reader_for(Path(args.work) / f"reader.{name}.onnx", Path(tmp) / name)
+            em = f1 = 0.0
+            times = []
+            for q in questions:
+                text = passages[q.passage_id].text
+                t0 = time.perf_counter()
+                r = reader.read(q.question, [text])[0]
+                times.append(1000 * (time.perf_counter() - t0))
+                e, f = score_answer(text[r.start : r.end] if r else None, q.answers, True)
+                em += e
+                f1 += f
+            n = len(questions)
+            out[name] = {"em": round(100 * em / n, 1), "f1": round(100 * f1 / n, 1), "median_ms": round(statistics.median(times), 2),
+                         "bytes": (Path(args.work) / f"reader.{name}.onnx").stat().st_size}
+            print(f"{name}: EM {out[name]['em']} F1 {out[name]['f1']} median {out[name]['median_ms']} ms, {out[name]['bytes'] / 1e6:.1f} MB")
+    RESULTS.write_text(json.dumps({"questions": len(questions), "setting": "closed, span always given", **out}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

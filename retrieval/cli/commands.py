@@ -1,0 +1,278 @@
+"""What each `newsqa` command does: validate its arguments, call the engine, print the result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from retrieval.cli.render import (
+    describe_report,
+    render_answer,
+    render_search,
+    render_sources,
+    skipped_notice,
+    update_notice,
+    use_colour,
+)
+from retrieval.admission import printable
+from retrieval.cli.watch import notice, terminal_progress, watch
+from retrieval.config import default_corpus_dir
+from retrieval.errors import NewsqaError, UsageError
+
+if TYPE_CHECKING:
+    from retrieval.engine import Engine
+    from retrieval.models import IndexReport
+
+CHAT_COMMANDS = """Commands:
+  :sources   list the indexed articles
+  :json      toggle JSON output
+  :help      show this help
+  :quit      leave (Ctrl-D and Ctrl-C leave too)"""
+CHAT_HELP = "Type a question and press Enter. " + CHAT_COMMANDS
+
+
+def corpus_dir(args: argparse.Namespace) -> Path:
+    """--corpus, else `$NEWSQA_CORPUS_DIR`, else the bundled corpus."""
+    return args.corpus if args.corpus is not None else default_corpus_dir()
+
+
+def open_engine(args: argparse.Namespace, need_articles: bool = False, mention_skipped: bool = True) -> Engine:
+    """Open the saved index (updating it if the corpus changed), saying in one line what changed."""
+    from retrieval.engine import Engine
+
+    engine = Engine.open(
+        corpus_dir(args),
+        args.index_dir,
+        lock_timeout=120.0 if getattr(args, "wait", None) is None else args.wait,
+        progress=terminal_progress(),
+        on_wait=notice,
+    )
+    print_update_notice(engine.last_report)
+    if need_articles and not engine.index.articles:
+        for skipped in engine.skipped:  # nothing else to go on: every reason, now
+            notice(f"skipped {printable(skipped.path)}: {skipped.reason}")
+        raise UsageError(f"no readable articles in {engine.corpus_dir}: add .txt, .md or .html article files to it")
+    if mention_skipped and (line := skipped_notice(len(engine.skipped))):
+        notice(line)
+    return engine
+
+
+def print_update_notice(report: IndexReport | None) -> None:
+    """One line when the index had to be updated (and any notice, such as a rebuild)."""
+    if report is None:
+        return
+    for note in report.notes:
+        notice(note)
+    if line := update_notice(report):
+        notice(line)
+
+
+# --- asking and searching -----------------------------------------------------------------------
+
+
+def ask(args: argparse.Namespace) -> int:
+    """`newsqa ask QUESTION` (or `-`: one question per line of standard input)."""
+    if args.question == ["-"]:
+        engine = open_engine(args, need_articles=True)
+        return _ask_stream(engine, sys.stdin, sys.stdout, as_json=args.json)
+    question = " ".join(args.question).strip()
+    if not question:
+        raise UsageError('the question is empty: newsqa ask "when was the last Putin–Biden call?"')
+    engine = open_engine(args, need_articles=True)
+    answer = engine.ask(question)
+    print(answer.model_dump_json() if args.json else render_answer(answer, use_colour(sys.stdout)))
+    return 0
+
+
+def _ask_stream(engine: Engine, stream: TextIO, out: TextIO, as_json: bool) -> int:
+    """One question per input line, one answer per output line, in order."""
+    from retrieval.models import Answer
+
+    for line in stream:
+        question = line.rstrip("\n")
+        if question.strip():
+            answer = engine.ask(question)
+        else:
+            answer = Answer(question=question, note="The question is empty.")
+        out.write((answer.model_dump_json() if as_json else render_answer(answer) + "\n") + "\n")
+        out.flush()
+    return 0
+
+
+def search(args: argparse.Namespace) -> int:
+    """`newsqa search QUERY` (or `-`: one query per line of standard input): BM25 passages alone."""
+    from retrieval.search import search as search_index
+
+    if args.k < 1:
+        raise UsageError(f"-k must be at least 1, not {args.k}")
+    if args.query == ["-"]:
+        engine = open_engine(args, need_articles=True)
+        for line in sys.stdin:
+            result = search_index(engine.index, line.rstrip("\n"), args.k)
+            sys.stdout.write((result.model_dump_json() if args.json else render_search(result) + "\n") + "\n")
+            sys.stdout.flush()
+        return 0
+    query = " ".join(args.query).strip()
+    if not query:
+        raise UsageError('the query is empty: newsqa search "ferry passengers"')
+    engine = open_engine(args, need_articles=True)
+    result = search_index(engine.index, query, args.k)
+    print(result.model_dump_json() if args.json else render_search(result, use_colour(sys.stdout)))
+    return 0
+
+
+def chat(args: argparse.Namespace) -> int:
+    """`newsqa chat`: questions one after another until :quit, Ctrl-D or Ctrl-C."""
+    engine = open_engine(args, need_articles=True)
+    infos = engine.sources()
+    print(f"newsqa: {len(infos)} articles, {sum(i.passages for i in infos)} passages. Ask a question, or :help.")
+    as_json = False
+    colour = use_colour(sys.stdout)
+    while True:
+        try:
+            line = input("newsqa> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        command = line.strip()
+        if not command:
+            continue
+        if not command.startswith(":") or command == ":sources":
+            print_update_notice(engine.refresh())  # articles added while we chat are answerable
+        if command in (":quit", ":q", ":exit"):
+            return 0
+        if command in (":help", ":h", "?"):
+            print(CHAT_HELP)
+        elif command == ":sources":
+            print(render_sources(engine.sources()))
+        elif command == ":json":
+            as_json = not as_json
+            print(f"JSON output {'on' if as_json else 'off'}.")
+        elif command.startswith(":"):
+            print(f"Unknown command {command}; :help lists the commands.")
+        else:
+            answer = engine.ask(command)
+            print(answer.model_dump_json(indent=2) if as_json else render_answer(answer, colour))
+
+
+def sources(args: argparse.Namespace) -> int:
+    """`newsqa sources`: the indexed articles."""
+    engine = open_engine(args)
+    infos = engine.sources()
+    if args.json:
+        print(json.dumps([i.model_dump() for i in infos], ensure_ascii=False))
+    else:
+        print(render_sources(infos))
+    return 0
+
+
+# --- the index and the corpus -------------------------------------------------------------------
+
+
+def index(args: argparse.Namespace) -> int:
+    """`newsqa index`: update the saved index and report; `--watch` keeps doing it."""
+    from retrieval.engine import Engine
+
+    engine = Engine.open(
+        corpus_dir(args), args.index_dir, lock_timeout=args.wait, progress=terminal_progress(), on_wait=notice
+    )
+    report = engine.last_report
+    for note in report.notes:
+        notice(note)
+    if args.json:
+        print(report.model_dump_json(), flush=True)
+    else:
+        for line in describe_report(report, verbose=args.verbose):
+            print(line, flush=True)
+        print(f"index: {engine.store.index_dir}" if engine.store else "index: in memory", flush=True)
+    if args.watch:
+        return watch(engine, args)
+    return 0
+
+
+def add(args: argparse.Namespace) -> int:
+    """`newsqa add PATH_OR_URL...`: store each article in the corpus, then update the index once."""
+    from retrieval.fetch import fetch_article, is_url
+    from retrieval.ingest import MAX_ARTICLE_BYTES, safe_file_name
+
+    for source in args.sources:  # a mistyped path is a usage error: say so before changing anything
+        if not is_url(source) and not Path(source).exists():
+            raise UsageError(f"no such file: {source} (give article files (.txt, .md, .html) or http(s) addresses)")
+    engine = open_engine(args, mention_skipped=False)
+    added, failed = [], []
+    for source in args.sources:
+        try:
+            if is_url(source):
+                name, data = fetch_article(source, timeout=args.timeout)
+            else:
+                name, data = _read_local(Path(source), MAX_ARTICLE_BYTES)
+            target = engine.store_article(name, data)
+        except NewsqaError as exc:
+            failed.append({"source": source, "error": str(exc)})
+            if not args.json:
+                print(f"newsqa: error: {exc}", file=sys.stderr)
+            continue
+        shown = source if is_url(source) else safe_file_name(source)
+        added.append({"source": source, "file": target.name})
+        if not args.json:
+            print(f"added {shown} as {target.name}", flush=True)
+    report = engine.reindex(on_wait=notice) if added else None
+    if report is not None:
+        for note in report.notes:
+            notice(note)
+    if args.json:
+        result = {"added": added, "failed": failed, "index": report.model_dump(mode="json") if report else None}
+        print(json.dumps(result, ensure_ascii=False))
+    elif report is not None:
+        print(
+            f"index updated: {len(report.added)} added, {len(report.updated)} updated, "
+            f"{len(report.skipped)} skipped ({report.seconds:.2f} s)"
+        )
+    return 1 if failed else 0
+
+
+def _read_local(path: Path, max_bytes: int) -> tuple[str, bytes]:
+    """A local article file's name and bytes, by the engine's rule: a pipe or a huge file is refused unread."""
+    from retrieval.engine import read_local_article
+
+    return read_local_article(path)
+
+
+def remove(args: argparse.Namespace) -> int:
+    """`newsqa remove ARTICLE_ID`: delete the article's file and update the index."""
+    engine = open_engine(args, mention_skipped=False)
+    removed = engine.index.articles.get(args.article_id)
+    report = engine.remove_article(args.article_id)
+    left = len(engine.index.articles)
+    path = removed.path if removed else None
+    if args.json:
+        data = {"removed": args.article_id, "file": path, "articles_left": left, "index": report.model_dump(mode="json")}
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        print(f"removed {args.article_id} ({path or '?'}); {left} article{'' if left == 1 else 's'} left")
+    return 0
+
+
+def cache(args: argparse.Namespace) -> int:
+    """`newsqa cache [--prune]`: the saved indexes in the cache folder."""
+    from retrieval.cache import prune, saved_indexes
+    from retrieval.cli.render import render_cache
+
+    entries = saved_indexes()
+    pruned = prune(entries) if args.prune else []
+    if args.json:
+        data = {"indexes": [e.model_dump(mode="json") for e in entries], "pruned": [str(e.path) for e in pruned]}
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        print(render_cache(entries, pruned, prune_asked=args.prune))
+    return 0
+
+
+def discord(args: argparse.Namespace) -> int:
+    """`newsqa discord`: run the bot."""
+    from bot.app import run  # the engine never imports discord; only this command does
+
+    return run(args.corpus, args.index_dir)

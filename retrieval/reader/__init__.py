@@ -1,0 +1,1 @@
+"""The readers: a fine-tuned neural span reader (`neural`), with the rule reader beside it in `retrieval.answer`."""

@@ -1,0 +1,27 @@
+"""The word lists the rule reader's question analysis and span rules share, defined once, by role."""
+
+from __future__ import annotations
+
+# Auxiliaries that stand before a question's subject: "When DID Putin call?", "What HAS he said?".
+AUXILIARY_VERBS = frozenset("did does do will would can could should shall might must may has have had".split())
+# Forms of "be" that make a question a copula question: "Who IS Bob Woodward?".
+COPULAS = frozenset("is was are were be been".split())
+# The finite forms of "be" beside a candidate that make it the subject or complement of a copula.
+FINITE_COPULAS = frozenset("is was are were".split())
+# Forms of "be" and "have" before a participle: "was built", "has been named".
+BE_AND_HAVE = frozenset("is was are were be been being am has have had having".split())
+# What may stand between a subject and its verb and is not the verb: auxiliaries, modals, a few adverbs.
+# Not the forms of "be": "X was listed by Y" makes X the object of "listed".
+VERB_LEAD_INS = frozenset("had has have did does do will would could can should may might must also then reportedly".split())
+# Prepositions a question's head noun phrase ends before ("What river IN ...").
+QUESTION_PREPOSITIONS = frozenset(
+    "in on at by for from to with into about than after before during since under over between among against "
+    "through across along around near within without upon toward towards behind beyond".split()
+)
+# Words that end a noun-phrase chunk in a passage: prepositions and subordinating conjunctions.
+CHUNK_PREPOSITIONS = frozenset(
+    "of in on at by for with from to into onto upon over under about against between among amongst through "
+    "during before after above below across along around behind beyond near since until within without via "
+    "per toward towards throughout despite like unlike including except than whereas while because although "
+    "though if unless whether as so".split()
+)

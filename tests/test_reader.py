@@ -1,0 +1,145 @@
+"""The neural reader with the shipped model: hashes, windows, offsets, abstention and the fallback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from retrieval import answer as answer_module
+from retrieval.answer import answer_question, choose_reader
+from retrieval.engine import Engine, build_index
+from retrieval.reader.neural import MODEL_DIR, NeuralReader, ReaderUnavailable, _whole_words, shipped_reader
+from tests.conftest import SEEDS, write_article
+
+
+@pytest.fixture(scope="module")
+def reader() -> NeuralReader:
+    return shipped_reader()
+
+
+@pytest.fixture(scope="module")
+def seeds() -> Engine:
+    return Engine.open(SEEDS)
+
+
+def test_the_shipped_model_matches_its_manifest() -> None:
+    manifest = json.loads((MODEL_DIR / "MANIFEST.json").read_text(encoding="utf-8"))
+    assert manifest["base_sha256"] == "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+    assert (MODEL_DIR / manifest["model"]).stat().st_size < 32 * 1024 * 1024  # the package's size budget
+    NeuralReader(MODEL_DIR)  # verifies both hashes
+
+
+@pytest.mark.parametrize("damaged", ["reader.onnx", "tokenizer.json"])
+def test_a_model_file_that_does_not_match_its_hash_is_refused(tmp_path: Path, damaged: str) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(MODEL_DIR, copy)
+    data = bytearray((copy / damaged).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / damaged).write_bytes(bytes(data))
+    with pytest.raises(ReaderUnavailable, match="SHA-256"):
+        NeuralReader(copy)
+
+
+def test_a_missing_manifest_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ReaderUnavailable, match="reinstall newsqa"):
+        NeuralReader(tmp_path)
+
+
+def test_spans_are_character_offsets_into_each_passage(reader: NeuralReader) -> None:
+    passages = [
+        "The ferry Nordlys leaves Tromsø at 11 p.m. every night.",
+        "Construction of the bridge cost 42 million dollars, the city said on Monday.",
+        "",
+    ]
+    readings = reader.read("How much did the bridge cost?", passages)
+    assert readings[2] is None
+    bridge = readings[1]
+    assert bridge is not None and bridge.passage == 1
+    assert passages[1][bridge.start : bridge.end] == "42 million dollars"
+    assert bridge.margin > readings[0].margin  # the ferry passage does not say what the bridge cost
+
+
+def test_a_long_passage_is_read_in_overlapping_windows(reader: NeuralReader) -> None:
+    filler = " ".join(f"The council met on day {n} and discussed the budget of the harbour." for n in range(60))
+    text = filler + " The new harbour master is Ingrid Solberg, the council announced."
+    reading = reader.read("Who is the new harbour master?", [text])[0]
+    assert reading is not None
+    assert len(reader.tokenizer.encode(text).ids) > 3 * reader.max_len  # several windows
+    assert text[reading.start : reading.end] == "Ingrid Solberg"
+
+
+@pytest.mark.parametrize(
+    "text, lo, hi, expected",
+    [("the unbelievable story", 7, 10, "unbelievable"), ("pay 42 dollars", 4, 6, "42"), ("a b", 0, 1, "a")],
+)
+def test_spans_are_widened_to_whole_words(text: str, lo: int, hi: int, expected: str) -> None:
+    start, end = _whole_words(text, lo, hi)
+    assert text[start:end] == expected
+
+
+def test_seed_answers_keep_the_contract(seeds: Engine) -> None:
+    answer = seeds.ask("When was the last phone call between Putin and Biden?")
+    assert answer.answer == "February 12, 2022"
+    first = answer.citations[0]
+    assert first.passage_text[first.start : first.end] == answer.answer
+    assert answer.sentence in first.passage_text
+    assert len({c.article_id for c in answer.citations}) == 2 and answer.note.startswith("Reported by 2 articles.")
+    assert answer.as_of == "2024-11-11"
+    assert 0.5 < answer.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of France?", "What is the population of Moscow?", "When did Putin last talk to Macron?"],
+)
+def test_questions_the_seeds_do_not_answer_get_no_answer(seeds: Engine, question: str) -> None:
+    answer = seeds.ask(question)
+    assert answer.answer is None, answer.answer
+    assert answer.note.startswith("Not found in the articles")
+    assert answer.hints
+
+
+def test_a_passage_nothing_in_the_question_is_about_is_not_quoted(tmp_path: Path) -> None:
+    write_article(tmp_path, "ferry.txt", "Ferry timetable changes\n\nThe night ferry to Tallinn now leaves at 11 p.m.")
+    index = build_index(tmp_path)
+    answer = answer_question(index, "When does the night ferry to Tallinn leave?")
+    assert answer.answer == "11 p.m."
+    assert answer_question(index, "Who won the chess championship in Tallinn?").answer is None
+
+
+def test_russian_questions_are_read_by_the_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert choose_reader(None, "Когда Путин говорил с Байденом?") is None
+    assert choose_reader("rules", "When did Putin call Biden?") is None
+    assert isinstance(choose_reader(None, "When did Putin call Biden?"), NeuralReader)
+    monkeypatch.setenv("NEWSQA_READER", "rules")
+    assert choose_reader(None, "When did Putin call Biden?") is None
+    with pytest.raises(ValueError, match="unknown reader"):
+        choose_reader("magic", "When?")
+
+
+def test_without_a_usable_model_the_rules_answer_and_say_so_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], seeds: Engine
+) -> None:
+    def broken() -> NeuralReader:
+        raise ReaderUnavailable("reader.onnx does not match its SHA-256 in MANIFEST.json; reinstall newsqa")
+
+    monkeypatch.setattr(answer_module, "shipped_reader", broken)
+    monkeypatch.setattr(answer_module, "_unavailable", [])
+    first = seeds.ask("Who is the Russian presidential spokesman?")
+    second = seeds.ask("Where did Putin and Trump meet in July 2018?")
+    assert first.answer is not None and second.answer is not None
+    err = capsys.readouterr().err
+    assert err.count("the neural reader is unavailable, answering with the rules") == 1
+
+
+def test_a_huge_or_empty_passage_is_read_in_bounded_work(reader: NeuralReader) -> None:
+    from retrieval.reader import neural
+
+    huge = "The ferry leaves at noon. " * 50_000  # 1.3 MB in one paragraph
+    readings = reader.read("When does the ferry leave?", ["", "   ", huge])
+    assert readings[0] is None and readings[1] is None
+    assert readings[2] is not None and readings[2].end <= neural.MAX_PASSAGE_CHARS
+    assert huge[readings[2].start : readings[2].end] == "noon"
