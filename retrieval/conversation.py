@@ -88,7 +88,13 @@ _ADVERBIAL_WH = frozenset("when where why how".split())
 # Questions whose answer names something a follow-up can refer to; a statement ("what did she say")
 # or a reason is not one.
 _ENTITY_ANSWERS = frozenset({PERSON, PLACE, DATE, NUMBER, AMOUNT, DURATION, THING, DEFINITION})
-_TIME_NOUNS = frozenset("year years month months day days date time decade century week hour season".split())
+_TIME_NOUNS = frozenset("year years month months day days date time decade century week weeks hour season".split())
+_NP_DETERMINERS = frozenset("the a an its his her their this that these those each".split())
+_CALENDAR = re.compile(rf"(?:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)", re.IGNORECASE)
+# "Which company ...", "What team ...": the answer is an organisation, "it" rather than "he".
+_ORGANISATION_WH = re.compile(
+    r"\s*(?:which|what)\s+(?:[a-z-]+\s+)?(?:company|companies|organi[sz]ation|group|newspaper|agency|team|party|"
+    r"institution|university|network|channel|firm|club|bank|union|court|government|body)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -181,9 +187,9 @@ def _names(text: str, words: list[_Word] | None = None) -> list[tuple[int, int, 
     out: list[tuple[int, int, Entity]] = []
     i = 0
     while i < len(words):
-        if not _is_capitalised(words[i], i) or words[i].text.isdigit():
+        if not _is_capitalised(words[i], i) or words[i].text.isdigit() or _CALENDAR.fullmatch(words[i].bare):
             i += 1
-            continue
+            continue  # "on Tuesday", "in July": times, not names
         j = i + 1
         # A name runs over capitalised words separated by spaces; "Putin–Biden" is two names.
         while j < len(words) and not words[j - 1].text.endswith(("'s", "’s")) and not text[words[j - 1].end : words[j].start].strip():
@@ -197,13 +203,13 @@ def _names(text: str, words: list[_Word] | None = None) -> list[tuple[int, int, 
         surface = re.sub(r"['’]s$", "", surface)
         before = words[i - 1].lower if i > 0 else ""
         kind = NAME_E
-        last = re.sub(r"['’]s$", "", words[j - 1].lower)
         joined = any(w.lower in _NAME_JOINERS for w in words[i:j])
+        thing_word = any(re.sub(r"['’]s$", "", w.lower) in _THING_HEADS for w in words[i:j])
         if before in _PERSON_TITLES:
             kind = PERSON_E
-        elif last in _THING_HEADS or before == "the" or joined:
-            kind = THING_E  # "the Aurora", "the Washington Post", "Bank of Russia"
-        elif before in ("in", "at", "near", "across") and j - i <= 2:
+        elif thing_word or before == "the" or joined:
+            kind = THING_E  # "the Aurora", "the Washington Post", "Bank of Russia", "Storm Elin"
+        elif before in ("in", "at", "on", "near", "across") and j - i <= 2:
             kind = PLACE_E
         elif j - i in (2, 3):
             kind = PERSON_E  # "Maria Lindqvist": a first and a last name
@@ -215,31 +221,55 @@ def _names(text: str, words: list[_Word] | None = None) -> list[tuple[int, int, 
 
 
 def _noun_phrases(text: str, words: list[_Word]) -> list[tuple[int, int, Entity]]:
-    """Lower-case noun phrases after a determiner ("the reports", "the ships"): things to refer back to."""
+    """Noun phrases after a determiner or a possessive ("the reports", "the Rotterdam dock strike",
+    "Vattenfall's spokeswoman"): things, or people when a role heads them ("the Russian president")."""
     out = []
     for i, w in enumerate(words):
-        if w.lower not in ("the", "a", "an", "its", "this", "that", "these", "those", "each"):
+        possessive = w.text.endswith(("'s", "’s")) and w.lower not in ("it's", "that's", "what's", "who's", "there's")
+        if w.lower not in _NP_DETERMINERS and not possessive:
             continue
         j = i + 1
-        while j < len(words) and j - i <= 3 and not _is_capitalised(words[j], j) and words[j].lower not in _FUNCTION:
+        while j < len(words) and _is_capitalised(words[j], j) and j - i <= 2:
+            j += 1  # names as modifiers: "the Kremlin spokesman"
+        names_end = j
+        while j < len(words) and j - i <= 4 and not _is_capitalised(words[j], j) and words[j].lower not in _FUNCTION \
+                and not words[j].text[:1].isdigit():
             j += 1
-            if words[j - 1].text.endswith(("'s", "’s")):
-                break
-        if j == i + 1 or (j < len(words) and _is_capitalised(words[j], j)):
+            last = words[j - 1].bare.lower()
+            if words[j - 1].text.endswith(("'s", "’s")) or (j - names_end > 1 and _is_plural(last)):
+                break  # "the ferries enter": a plural noun, then its verb
+        if j <= names_end:
             continue
         head = words[j - 1].bare.lower()
-        if head.endswith(("ed", "ing")) and j - i > 2:  # "the order cut", "the ships cost": stop before a verb
+        if head.endswith(("ed", "ing")) and j - names_end > 1:  # "the order cut", "the ships cost": stop before a verb
             j -= 1
-            head = words[j - 1].bare.lower()
-        if j == len(words) and i > 0 and words[i - 1].lower in AUXILIARY_VERBS | COPULAS and j - i > 2:
+        elif j == len(words) and j - i > 2 and _in_subject(words, i):
             j -= 1  # "How much will the ships cost?": the question's last word is its verb
-            head = words[j - 1].bare.lower()
-        if j == i + 1:
-            continue
-        plural = head.endswith("s") and not head.endswith(("ss", "us", "is"))
-        phrase = "the " + text[words[i + 1].start : words[j - 1].end]
-        out.append((i, j, Entity(phrase, THING_E, plural)))
+        head = words[j - 1].bare.lower()
+        if j <= names_end or head in _TIME_NOUNS:
+            continue  # "this season", "next year": a time, not a thing
+        if possessive:
+            phrase = text[w.start : words[j - 1].end]
+        else:
+            phrase = "the " + text[words[i + 1].start : words[j - 1].end]
+        kind = PERSON_E if head in _PERSON_TITLES else THING_E
+        out.append((i, j, Entity(phrase, kind, _is_plural(head))))
     return out
+
+
+def _in_subject(words: list[_Word], i: int) -> bool:
+    """Whether words[i] stands in the subject after the auxiliary: "did [Putin and] the leader speak"."""
+    for k in range(i - 1, -1, -1):
+        w = words[k]
+        if w.lower in AUXILIARY_VERBS | COPULAS:
+            return True
+        if not (_is_capitalised(w, k) or w.lower in ("and", "the", "a", "an")):
+            return False
+    return False
+
+
+def _is_plural(word: str) -> bool:
+    return word.endswith("s") and not word.endswith(("ss", "us", "is", "'s", "’s")) and len(word) > 3
 
 
 def turn_entities(question: str, answer: str | None, known: Iterable[Entity] = ()) -> list[Entity]:
@@ -248,14 +278,18 @@ def turn_entities(question: str, answer: str | None, known: Iterable[Entity] = (
     its kind: "Dmitry Peskov", a who-question's answer, is a person when a later question names him."""
     out: list[Entity] = []
     kinds = {e.text.lower(): e.kind for e in known if e.kind != NAME_E}
-    q = analyze_question(question)
+    # An acronym is no question word: "the WHO" must not make a which-question a who-question.
+    q = analyze_question(re.sub(r"\b[A-Z]{2,}\b", "X", question))
     if answer and len(answer.split()) <= SHORT_ANSWER_WORDS and q.kind in _ENTITY_ANSWERS:
+        answer = _without_title(answer.strip())
         kind = {PERSON: PERSON_E, PLACE: PLACE_E, DATE: TIME_E, NUMBER: QUANTITY_E, AMOUNT: QUANTITY_E,
                 DURATION: QUANTITY_E}.get(q.kind, THING_E)
         if kind == PERSON_E and not answer[:1].isupper():
             kind = THING_E  # "a Berlin court": an organisation, referred to as "it"
-        if q.kind == DEFINITION:
+        if q.kind == DEFINITION or (kind == PERSON_E and _ORGANISATION_WH.match(question)):
             kind = THING_E
+        if answer[:1].isdigit() and kind == THING_E:
+            kind = QUANTITY_E  # "6% pay rise": an amount, not a thing to call "it"
         head = _head_of_count(question)
         if kind == QUANTITY_E and head and head not in answer.lower():
             out.append(Entity(f"the {answer} {head}", THING_E, plural=True))
@@ -265,7 +299,9 @@ def turn_entities(question: str, answer: str | None, known: Iterable[Entity] = (
     found = _names(question, words)
     if q.kind == DEFINITION and question.lower().startswith(("who ", "кто ")):
         found = [(i, j, Entity(e.text, PERSON_E)) for i, j, e in found]
-    found += _noun_phrases(question, words)
+    phrases = _noun_phrases(question, words)
+    # A name that only modifies a noun phrase ("the Rotterdam dock strike") is part of that thing.
+    found = [n for n in found if not any(i < n[0] and n[1] < j for i, j, _ in phrases)] + phrases
     for m in _TIME.finditer(question):
         at = sum(1 for w in words if w.start < m.start())
         found.append((at, at + 1, Entity(m.group(), TIME_E)))
@@ -281,6 +317,14 @@ def turn_entities(question: str, answer: str | None, known: Iterable[Entity] = (
             seen.add(entity.text.lower())
             out.append(entity)
     return out
+
+
+def _without_title(name: str) -> str:
+    """'Striker Jonas Eriksen' -> 'Jonas Eriksen': a role before a name is no part of it."""
+    words = name.split()
+    if len(words) >= 3 and words[0].lower() in _PERSON_TITLES and all(w[:1].isupper() for w in words[1:]):
+        return " ".join(words[1:])
+    return name
 
 
 def _head_of_count(question: str) -> str | None:
@@ -397,7 +441,7 @@ def _rewrite_fragment(text: str, last: Turn) -> str | None:
         return None
     rest = parsed.rest
     first = rest[0].lower
-    answer = last.answer if last.answer and len(last.answer.split()) <= SHORT_ANSWER_WORDS else None
+    answer = _without_title(last.answer) if last.answer and len(last.answer.split()) <= SHORT_ANSWER_WORDS else None
     # What stood where the previous question phrase stood: its answer, else its noun.
     filler: str | None = None
     adverbial = parsed.wh in _ADVERBIAL_WH or parsed.wh in ("how long", "how often", "how old", "how far", "how soon") \
@@ -427,14 +471,31 @@ def _rewrite_fragment(text: str, last: Turn) -> str | None:
         after = rest[1]
         subject_next = after.lower in _DETERMINERS or _is_capitalised(after, 1) or after.lower in (
             "he", "she", "it", "they", "we", "you", "i") or after.text[:1].isdigit()
-        if first in COPULAS or not subject_next:
+        final = rest[-1].lower
+        passive = first in COPULAS and (final in _IRREGULAR_EN or re.fullmatch(r"\w+(?:ed|en)", final) is not None)
+        if (first in COPULAS and not passive) or not subject_next:
             # "Who is the spokesman?", "Who will lead the team?": the filler is the subject, after the verb.
             out = f"{phrase} {rest[0].text} {filler} {parsed.text[after.start:]}"
         else:
-            out = f"{phrase} {clause} {filler}"
+            return _question_mark(_capitalise(" ".join(_with_object_inside(phrase, parsed.text, rest, filler).split())))
         return _question_mark(_capitalise(" ".join(out.split())))
     out = f"{phrase} {clause}"
     return _question_mark(_capitalise(" ".join(out.split())))
+
+
+def _with_object_inside(phrase: str, text: str, rest: list[_Word], filler: str) -> str:
+    """The clause with the filler where the object stood: after the verb when a preposition follows
+    it ("When will Rovers face United in the final?"), else at the end ("Why was Datenwerk fined 12 million euros?")."""
+    if rest[-1].lower not in QUESTION_PREPOSITIONS:
+        for k in range(2, len(rest) - 1):
+            w, nxt = rest[k], rest[k + 1]
+            if nxt.lower in QUESTION_PREPOSITIONS and not _is_capitalised(w, k) and w.lower not in _FUNCTION \
+                    and (w.lower in _IRREGULAR_EN or _base_form(w.lower) == w.lower or w.lower.endswith("ed")):
+                if rest[k - 1].lower in _DETERMINERS or _is_capitalised(rest[k - 1], k - 1) and k - 1 == 1:
+                    if rest[k - 1].lower in _DETERMINERS:
+                        continue
+                return f"{phrase} {text[rest[0].start : w.end]} {filler} {text[nxt.start :]}"
+    return f"{phrase} {text[rest[0].start :]} {filler}"
 
 
 # "And Trump?", "What about in 2019?": the previous question with one entity swapped ---------------
@@ -491,12 +552,21 @@ def _rewrite_ellipsis(text: str, last: Turn) -> str | None:
         if i > 0 and pwords[i - 1].lower == "the" and core.lower().startswith("the "):
             core = core[4:]
         return previous[:start] + core + previous[end:]
+    noun = re.sub(r"^(?:the|a|an)\s+", "", core, flags=re.IGNORECASE)
     parsed = _parse(previous)
-    if parsed is not None and parsed.noun:  # "How many passengers ...?" "And cars?"
-        noun = re.sub(r"^(?:the|a|an)\s+", "", core, flags=re.IGNORECASE)
+    if parsed is not None and parsed.noun and parsed.wh in ("how many", "how much"):
+        # "How many passengers ...?" "And cars?": the count of the other thing
         m2 = re.search(rf"\b{re.escape(parsed.noun)}\b", previous, re.IGNORECASE)
         if m2:
             return previous[: m2.start()] + noun + previous[m2.end() :]
+    phrases = _noun_phrases(previous, pwords)
+    if phrases:  # "Which company built the lander's drill?" "And the solar panels?": the last thing named
+        i, j, _ = phrases[-1]
+        k = i + 1
+        while k < j and _is_capitalised(pwords[k], k):
+            k += 1
+        start = pwords[k].start if k < j else pwords[i + 1].start
+        return previous[:start] + noun + previous[pwords[j - 1].end :]
     return None
 
 
@@ -541,28 +611,33 @@ def _possessive(text: str) -> str:
 def _resolve_references(text: str, history: Sequence[Turn]) -> str | None:
     words = _words(text)
     names_here = _names(text, words)
+    phrases_here = _noun_phrases(text, words)
     out: list[tuple[int, int, str]] = []  # (start, end, replacement)
     for i, w in enumerate(words):
         lower = w.lower
-        prior_names = [n for n in names_here if n[0] < i]
+        # A pronoun whose antecedent stands earlier in the question itself is left alone:
+        # "What did Peskov say when he ...", "When will the bank hold its next meeting?"
+        prior = [n for n in names_here if n[0] < i] + [p for p in phrases_here if p[1] <= i]
+        prior_people = [e for _, _, e in prior if e.kind in (PERSON_E, NAME_E)]
+        prior_things = [e for _, _, e in prior if e.kind in (THING_E, NAME_E) and not e.plural]
         nxt = words[i + 1].lower if i + 1 < len(words) else ""
         entity_text: str | None = None
         role = "subject"
         if lower in _PERSON_PRONOUNS or lower == "her":
-            if prior_names:
+            if prior_people:
                 continue  # "What did Peskov say when he ...": the pronoun refers inside the question
             role = _PERSON_PRONOUNS.get(lower) or ("possessive" if nxt and nxt not in _FUNCTION else "object")
             entity = _find(history, ((PERSON_E, None), (NAME_E, False)))
             entity_text = entity.text if entity else None
         elif lower in _THING_PRONOUNS:
-            if prior_names:
+            if prior_things:
                 continue
             role = _THING_PRONOUNS[lower]
-            entity = _find(history, ((THING_E, False), (NAME_E, False), (PLACE_E, None)))
+            entity = _find(history, ((THING_E, False), (NAME_E, False))) or _find(history, ((PLACE_E, None),))
             entity_text = entity.text if entity else None
         elif lower in _PLURAL_PRONOUNS:
-            if prior_names:
-                continue
+            if len(prior_people) > 1 or any(_is_plural(v.lower) and v.lower not in _FUNCTION for v in words[1:i]):
+                continue  # "... most customers would have their electricity back": their customers
             role = _PLURAL_PRONOUNS[lower]
             group = _group(history)
             if group is None:
@@ -611,6 +686,8 @@ def _resolve_references(text: str, history: Sequence[Turn]) -> str | None:
 def _demonstrative(noun: _Word, history: Sequence[Turn]) -> str | None:
     """'that call' -> the latest phrase of the conversation about a call, or 'the Putin–Biden call'."""
     head = noun.bare.lower()
+    if head in _TIME_NOUNS:
+        return None  # "this season", "that day": a time the question names itself
     stem = head.rstrip("s")
     for entity in _candidates(history):
         if entity.kind == THING_E:
