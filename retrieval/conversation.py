@@ -479,6 +479,10 @@ def _rewrite_fragment(text: str, last: Turn) -> str | None:
         else:
             return _question_mark(_capitalise(" ".join(_with_object_inside(phrase, parsed.text, rest, filler).split())))
         return _question_mark(_capitalise(" ".join(out.split())))
+    if not adverbial and parsed.wh and (first in COPULAS or rest[-1].lower in QUESTION_PREPOSITIONS):
+        return None  # "What is the weather like?" "Why?": no answer to fill the gap "what" left
+    if not parsed.wh and rest[0].lower in AUXILIARY_VERBS | COPULAS:
+        clause = rest[0].lower + clause[len(rest[0].text) :]  # "Did Putin call?" -> "When did Putin call?"
     out = f"{phrase} {clause}"
     return _question_mark(_capitalise(" ".join(out.split())))
 
