@@ -142,14 +142,17 @@ class Conversation:
     def ask(self, answer: Callable[[str], Answer], question: str) -> ChatAnswer:
         """Resolve `question`, answer the standalone question with `answer`, and remember the turn."""
         resolved = self.resolve(question)
-        result = answer(resolved)
-        chat = ChatAnswer(**result.model_dump(), resolved_question=resolved)
-        chat.question = question
-        self.record(question, resolved, result.answer)
+        chat = chat_answer(answer(resolved), question, resolved)
+        self.record(question, resolved, chat.answer)
         return chat
 
     def clear(self) -> None:
         self.turns = []
+
+
+def chat_answer(answer: Answer, question: str, resolved_question: str) -> ChatAnswer:
+    """The engine's answer to `resolved_question`, as the answer to `question` in a conversation."""
+    return ChatAnswer(**(answer.model_dump() | {"question": question}), resolved_question=resolved_question)
 
 
 # --- entities ---------------------------------------------------------------------------------
