@@ -78,7 +78,7 @@ _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 # Question phrases a bare follow-up may consist of: "Why?", "In which month?", "How much?".
 _FRAGMENT_WH = re.compile(
     r"(?:(?P<prep>in|on|at|by|since|until|for|from|during|to)\s+)?"
-    r"(?P<wh>since\s+when|how\s+come|how(?:\s+(?:much|many|long|often|old|far|soon|big|large))?"
+    r"(?P<wh>since\s+when|how\s+come|how\s+(?:much|many)(?:\s+[a-z]+)?|how(?:\s+(?:long|often|old|far|soon|big|large))?"
     r"|(?:what|which)\s+[a-z][\w-]*|when|where|why)"
     r"(?:\s+(?:exactly|precisely|then|so|again|though))?",
     re.IGNORECASE,
@@ -284,7 +284,7 @@ def turn_entities(question: str, answer: str | None, known: Iterable[Entity] = (
     # An acronym is no question word: "the WHO" must not make a which-question a who-question.
     q = analyze_question(re.sub(r"\b[A-Z]{2,}\b", "X", question))
     if answer and len(answer.split()) <= SHORT_ANSWER_WORDS and q.kind in _ENTITY_ANSWERS:
-        answer = _without_title(answer.strip())
+        answer = _as_phrase(answer)
         kind = {PERSON: PERSON_E, PLACE: PLACE_E, DATE: TIME_E, NUMBER: QUANTITY_E, AMOUNT: QUANTITY_E,
                 DURATION: QUANTITY_E}.get(q.kind, THING_E)
         if kind == PERSON_E and not answer[:1].isupper():
@@ -320,6 +320,21 @@ def turn_entities(question: str, answer: str | None, known: Iterable[Entity] = (
             seen.add(entity.text.lower())
             out.append(entity)
     return out
+
+
+_LOWER_OPENERS = frozenset(
+    "the a an one two three four five six seven eight nine ten eleven twelve dozens hundreds thousands several "
+    "some most about around nearly almost over more less up".split()
+)
+
+
+def _as_phrase(answer: str) -> str:
+    """An answer as it reads inside another question: 'Two' (a sentence's first word) -> 'two', no role before a name."""
+    answer = _without_title(answer.strip())
+    first = answer.split()[0] if answer.split() else ""
+    if first.lower() in _LOWER_OPENERS and first[:1].isupper():
+        answer = first.lower() + answer[len(first) :]
+    return answer
 
 
 def _without_title(name: str) -> str:
@@ -444,7 +459,7 @@ def _rewrite_fragment(text: str, last: Turn) -> str | None:
         return None
     rest = parsed.rest
     first = rest[0].lower
-    answer = _without_title(last.answer) if last.answer and len(last.answer.split()) <= SHORT_ANSWER_WORDS else None
+    answer = _as_phrase(last.answer) if last.answer and len(last.answer.split()) <= SHORT_ANSWER_WORDS else None
     # What stood where the previous question phrase stood: its answer, else its noun.
     filler: str | None = None
     adverbial = parsed.wh in _ADVERBIAL_WH or parsed.wh in ("how long", "how often", "how old", "how far", "how soon") \
@@ -491,17 +506,18 @@ def _rewrite_fragment(text: str, last: Turn) -> str | None:
 
 
 def _with_object_inside(phrase: str, text: str, rest: list[_Word], filler: str) -> str:
-    """The clause with the filler where the object stood: after the verb when a preposition follows
-    it ("When will Rovers face United in the final?"), else at the end ("Why was Datenwerk fined 12 million euros?")."""
+    """The clause with the filler where the object stood: right after the verb when a preposition
+    follows the verb ("When will Rovers face United in the final?"), else at the end ("Why was
+    Datenwerk fined 12 million euros?", "Why did they focus on security?")."""
     if rest[-1].lower not in QUESTION_PREPOSITIONS:
+        # rest[0] is the auxiliary, rest[1] starts the subject: the verb comes after it.
         for k in range(2, len(rest) - 1):
-            w, nxt = rest[k], rest[k + 1]
-            if nxt.lower in QUESTION_PREPOSITIONS and not _is_capitalised(w, k) and w.lower not in _FUNCTION \
-                    and (w.lower in _IRREGULAR_EN or _base_form(w.lower) == w.lower or w.lower.endswith("ed")):
-                if rest[k - 1].lower in _DETERMINERS or _is_capitalised(rest[k - 1], k - 1) and k - 1 == 1:
-                    if rest[k - 1].lower in _DETERMINERS:
-                        continue
-                return f"{phrase} {text[rest[0].start : w.end]} {filler} {text[nxt.start :]}"
+            verb, nxt = rest[k], rest[k + 1]
+            if rest[k - 1].lower in _DETERMINERS or _is_capitalised(verb, k) or verb.lower in _FUNCTION:
+                continue  # still inside the subject ("the ferries", "Jonas Eriksen")
+            if nxt.lower in QUESTION_PREPOSITIONS and _base_form(verb.lower) == verb.lower:
+                return f"{phrase} {text[rest[0].start : verb.end]} {filler} {text[nxt.start :]}"
+            break
     return f"{phrase} {text[rest[0].start :]} {filler}"
 
 
@@ -603,6 +619,9 @@ def _find(history: Sequence[Turn], specs: Sequence[tuple[str, bool | None]]) -> 
 def _group(history: Sequence[Turn]) -> str | None:
     """'Putin and Biden' for 'they': two or more people or names of the latest turn that has them."""
     for turn in reversed(history[-LOOKBACK:]):
+        listed = [e.text for e in turn.entities if e.kind == PERSON_E and e.plural]
+        if listed:
+            return listed[0]  # an answer that lists people: "Jonas Eriksen and Marco Silva"
         people = [e.text for e in turn.entities if e.kind in (PERSON_E, NAME_E) and not e.plural]
         if len(people) >= 2:
             return " and ".join(people[:2]) if len(people) == 2 else ", ".join(people[:-1]) + " and " + people[-1]
@@ -643,7 +662,10 @@ def _resolve_references(text: str, history: Sequence[Turn]) -> str | None:
             entity = _find(history, ((THING_E, False), (NAME_E, False))) or _find(history, ((PLACE_E, None),))
             entity_text = entity.text if entity else None
         elif lower in _PLURAL_PRONOUNS:
-            if len(prior_people) > 1 or any(_is_plural(v.lower) and v.lower not in _FUNCTION for v in words[1:i]):
+            if len(prior_people) > 1 or any(
+                _is_plural(v.lower) and v.lower not in _FUNCTION and words[k - 1].lower not in _WH_WORDS | {"many"}
+                for k, v in enumerate(words[1:i], start=1)
+            ):
                 continue  # "... most customers would have their electricity back": their customers
             role = _PLURAL_PRONOUNS[lower]
             group = _group(history)

@@ -57,6 +57,10 @@ MEETING = ("Where did Putin and Trump meet in July 2018?", "Helsinki")
         ([("When did the port last see a longer strike?", "1979")], "How long did the dockers stay out then?",
          "How long did the dockers stay out in 1979?"),
         ([CALL], "What did Putin say then?", "What did Putin say on February 12, 2022?"),
+        ([("When did Trump's first term end?", "2021")], "Who won the election then?", "Who won the election in 2021?"),
+        ([("Where is the Serum Institute based?", "India")], "What else happened there?", "What else happened in India?"),
+        ([("Which players scored?", "Jonas Eriksen and Marco Silva")], "Which teams do they play for?",
+         "Which teams do Jonas Eriksen and Marco Silva play for?"),
         # that / those + noun: the phrase it refers to, else the names it was about
         ([("Who reported the phone call between Putin and Trump?", "the Washington Post")],
          "When did that call take place?", "When did the phone call take place?"),
@@ -81,6 +85,8 @@ def test_pronouns_and_demonstratives_are_replaced_by_what_they_refer_to(
         ([("To what level did the bank raise its key rate?", "21%")], "By how much?",
          "By how much did the bank raise its key rate?"),
         ([("Did Putin call Trump?", None)], "When?", "When did Putin call Trump?"),
+        ([("Did Eriksen score?", None)], "How many times?", "How many times did Eriksen score?"),
+        ([("How many people were injured?", "Two")], "Where?", "Where were two people injured?"),
         # ... with the previous answer where the previous question phrase stood
         ([FINE], "Why?", "Why was Datenwerk fined 12 million euros?"),
         ([FINAL], "When?", "When will Rovers face United in the final?"),
