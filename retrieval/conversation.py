@@ -35,6 +35,7 @@ from retrieval.reader.question import (
     AMOUNT, DATE, DEFINITION, DURATION, NUMBER, PERSON, PLACE, THING, analyze_question,
 )
 from retrieval.reader.lexicon import AUXILIARY_VERBS, COPULAS, QUESTION_PREPOSITIONS
+from retrieval.synonyms import wordnet
 from retrieval.tokens import _IRREGULAR_EN
 
 # Entity kinds. NAME is a capitalised name whose kind the question does not tell.
@@ -418,8 +419,6 @@ def _parse(question: str) -> _Parsed | None:
 
 def _base_form(verb: str) -> str:
     """'won' -> 'win', 'ordered' -> 'order', 'carries' -> 'carry' (WordNet's morphology when shipped)."""
-    from retrieval.synonyms import wordnet
-
     word = verb.lower()
     if word in _IRREGULAR_EN:
         return _IRREGULAR_EN[word]

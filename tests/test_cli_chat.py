@@ -82,3 +82,61 @@ def test_chat_shows_read_as_and_the_history_and_starts_over_on_new() -> None:
 def test_chat_help_names_new_and_history() -> None:
     result = run("chat", stdin=":help\n")
     assert ":new" in result.stdout and ":history" in result.stdout and "Ctrl-C clears the line" in result.stdout
+
+
+def test_on_a_terminal_ctrl_c_clears_the_line_and_ctrl_d_leaves() -> None:
+    """The real chat on a pseudo-terminal (its controlling terminal, so Ctrl-C is a SIGINT, as for a user)."""
+    import fcntl
+    import pty
+    import select
+    import termios
+    import time
+
+    master, slave = pty.openpty()
+
+    def controlling_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")} | {"NEWSQA_READER": "rules", "TERM": "dumb"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "retrieval.cli", "chat"], stdin=slave, stdout=slave, stderr=slave, cwd=REPO, env=env,
+        preexec_fn=controlling_terminal, close_fds=True,
+    )
+    os.close(slave)
+    seen = b""
+
+    def read_until(marker: bytes, count: int = 1, timeout: float = 30) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while seen.count(marker) < count:
+            left = deadline - time.monotonic()
+            assert left > 0, f"timed out waiting for {marker!r}; got {seen!r}"
+            if select.select([master], [], [], left)[0]:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the other end closed
+                    chunk = b""
+                if not chunk:
+                    break
+                seen += chunk
+        assert seen.count(marker) >= count, f"the chat ended before {marker!r}; got {seen!r}"
+
+    try:
+        read_until(b"newsqa> ")
+        os.write(master, b"Who is Bob Wood")
+        time.sleep(0.2)
+        os.write(master, b"\x03")  # Ctrl-C: the half-typed line is dropped, the chat goes on
+        read_until(b"newsqa> ", count=2)  # a fresh prompt
+        os.write(master, b"Who is the Kremlin spokesman?\r")
+        read_until(b"Dmitry Peskov")
+        read_until(b"newsqa> ", count=3)
+        os.write(master, b"\x04")  # Ctrl-D on an empty line: leave
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert b"Washington Post" not in seen  # the cleared question was never asked
+    assert b"Traceback" not in seen
