@@ -80,11 +80,13 @@ _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _FRAGMENT_WH = re.compile(
     r"(?:(?P<prep>in|on|at|by|since|until|for|from|during|to)\s+)?"
     r"(?P<wh>since\s+when|how\s+come|how\s+(?:much|many)(?:\s+[a-z]+)?|how(?:\s+(?:long|often|old|far|soon|big|large))?"
-    r"|(?:what|which)\s+[a-z][\w-]*|when|where|why)"
+    r"|(?:what|which)\s+[a-z][\w-]*|who\s+else|whom?|when|where|why)"
     r"(?:\s+(?:exactly|precisely|then|so|again|though))?",
     re.IGNORECASE,
 )
 _ELLIPSIS = re.compile(r"(?:and|but|also|so)?\s*(?:(?:what|how)\s+about\s+|and\s+)(?P<x>.+)", re.IGNORECASE)
+_PRONOUN_ELLIPSIS = re.compile(
+    r"(?:and|but|also|so)?\s*(?:(?:what|how)\s+about\s+|and\s+)(?:him|her|them|it|he|she|they|this|that|those)", re.IGNORECASE)
 _ADVERBIAL_WH = frozenset("when where why how".split())
 # Questions whose answer names something a follow-up can refer to; a statement ("what did she say")
 # or a reason is not one.
@@ -364,6 +366,8 @@ def rewrite_question(question: str, history: Sequence[Turn]) -> str:
     if not history or not text:
         return question
     last = history[-1]
+    if _PRONOUN_ELLIPSIS.fullmatch(text.rstrip(" ?!.")):
+        return question  # "What about her?", "And him?": no other entity to put in the previous question
     rewritten = _rewrite_fragment(text, last) or _rewrite_ellipsis(text, last) or _resolve_references(text, history)
     return rewritten if rewritten and rewritten != text else question
 
@@ -452,12 +456,20 @@ def _rewrite_fragment(text: str, last: Turn) -> str | None:
         wh = "why"
     if wh.split()[0] in ("what", "which") and m.group("wh").split()[1].lower() in AUXILIARY_VERBS | COPULAS | _FUNCTION:
         return None  # "What is?", "Which one?" say too little
+    if wh in ("who", "whom") and not m.group("prep"):
+        return None  # "Who?" alone says too little; "From whom?" does not
     phrase = ((m.group("prep") + " ") if m.group("prep") else "") + m.group("wh")
     parsed = _parse(last.resolved_question)
     if parsed is None:
         return None
     rest = parsed.rest
     first = rest[0].lower
+    words = wh.split()
+    if not m.group("prep") and (words[-1] == "else" or (words[0] in ("what", "which") and words[1] not in _TIME_NOUNS)):
+        # "What else?", "Who else?", "Which company?": another answer in the same slot.
+        if not parsed.wh or parsed.wh in _ADVERBIAL_WH or parsed.prep:
+            return None
+        return _question_mark(_capitalise(" ".join(f"{phrase} {parsed.text[rest[0].start :]}".split())))
     answer = _as_phrase(last.answer) if last.answer and len(last.answer.split()) <= SHORT_ANSWER_WORDS else None
     # What stood where the previous question phrase stood: its answer, else its noun.
     filler: str | None = None

@@ -86,6 +86,11 @@ def test_pronouns_and_demonstratives_are_replaced_by_what_they_refer_to(
          "By how much did the bank raise its key rate?"),
         ([("Did Putin call Trump?", None)], "When?", "When did Putin call Trump?"),
         ([("Did Eriksen score?", None)], "How many times?", "How many times did Eriksen score?"),
+        ([("What did Peskov say about the reports?", "pure fiction")], "What else?",
+         "What else did Peskov say about the reports?"),
+        ([("Who scored the winner?", "Jonas Eriksen")], "Who else?", "Who else scored the winner?"),
+        ([("What did Nordlinja order?", "two ferries")], "From whom?", "From whom did Nordlinja order two ferries?"),
+        ([("Which company built the drill?", "Leonardo")], "What year?", "What year did Leonardo build the drill?"),
         ([("How many people were injured?", "Two")], "Where?", "Where were two people injured?"),
         # ... with the previous answer where the previous question phrase stood
         ([FINE], "Why?", "Why was Datenwerk fined 12 million euros?"),
@@ -131,6 +136,9 @@ def test_elliptical_follow_ups_take_the_missing_parts_from_the_previous_question
         ([CALL], "How many goals has Eriksen scored this season?"),  # "this season" is a time of its own
         ([CALL], "What?"),  # a question phrase that says too little
         ([CALL], "Who?"),
+        ([KREMLIN], "What about her?"),  # no other entity to put in the previous question
+        ([KREMLIN], "And him?"),
+        ([CALL], "What else?"),  # "when" leaves no slot for another answer
         ([("What is the weather like?", None)], "Why?"),  # nothing to complete "why" with
         ([CALL], "And how many passengers will each ferry carry?"),  # a whole question after "and"
         ([("Who is the Kremlin spokesman?", None)], "What did she say?"),  # no answer, no person to refer to
