@@ -66,7 +66,7 @@ _THING_HEADS = frozenset(
     "post times institute institution organization organisation bank union court agency company group council "
     "party ministry government university college committee commission office service association federation "
     "fund league club corporation airlines news network house summit treaty act plan accord agreement deal "
-    "vaccine storm route bridge".split()
+    "storm hurricane typhoon cyclone bridge airport station stadium".split()
 )
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _TIME = re.compile(
@@ -482,8 +482,6 @@ def _rewrite_fragment(text: str, last: Turn) -> str | None:
                 filler = f"{answer} {parsed.noun}"
         elif parsed.noun:
             filler = f"the {parsed.noun}"
-    elif parsed.wh == "" and not parsed.prep:
-        filler = None
     clause = parsed.text[rest[0].start :]
     if parsed.wh and not adverbial and first not in AUXILIARY_VERBS | COPULAS:
         # The question phrase was the subject: "Who won the final?" -> "When did Rovers win the final?"
@@ -577,7 +575,7 @@ def _rewrite_ellipsis(text: str, last: Turn) -> str | None:
                 same = [n for n in names if n[0] > 0 and pwords[n[0] - 1].lower in QUESTION_PREPOSITIONS | {"of"}]
             if same:
                 i, j, _ = same[-1]
-                return previous[: pwords[i - 1].start] + f"{prep} {core}" + previous[pwords[j - 1].end :].replace("'s", "", 0)
+                return previous[: pwords[i - 1].start] + f"{prep} {core}" + previous[pwords[j - 1].end :]
         i, j, entity = names[-1]
         start, end = pwords[i].start, pwords[j - 1].end
         if pwords[j - 1].text.endswith(("'s", "’s")):
