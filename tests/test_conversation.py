@@ -207,3 +207,35 @@ def test_a_conversation_keeps_its_last_turns_only() -> None:
     for question, answer in (KREMLIN, CALL, FERRIES):
         conversation.record(question, question, answer)
     assert [t.question for t in conversation.turns] == [CALL[0], FERRIES[0]]
+
+
+def test_every_shipped_conversation_is_well_formed_and_its_answers_are_in_its_articles() -> None:
+    """bench/conversations: 3 to 5 turns each, a known corpus, and gold answers the articles say word for word."""
+    import json
+
+    from tests.conftest import REPO
+
+    corpora = {"seeds": REPO / "corpus", "news": REPO / "bench" / "news" / "corpus",
+               "mine": REPO / "bench" / "conversations" / "corpus"}
+    texts = {name: " ".join(" ".join(p.read_text(encoding="utf-8").split()) for p in sorted(folder.iterdir()))
+             for name, folder in corpora.items()}
+
+    def plain(text: str) -> str:
+        return text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
+
+    path = REPO / "bench" / "conversations" / "conversations.jsonl"
+    problems = []
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for line in lines:
+        conv = json.loads(line)
+        if conv.get("corpus") not in corpora or not 3 <= len(conv.get("turns", [])) <= 5:
+            problems.append(f"{conv.get('id')}: corpus or number of turns")
+            continue
+        for n, turn in enumerate(conv["turns"], start=1):
+            golds = turn.get("answers") or []
+            if not turn.get("question") or not any(plain(g) in plain(texts[conv["corpus"]]) for g in golds):
+                problems.append(f"{conv['id']}.{n}: no gold answer found in the {conv['corpus']} articles: {golds}")
+            if n == 1 and "standalone" in turn:
+                problems.append(f"{conv['id']}.1: a first turn needs no standalone question")
+    assert len(lines) >= 15
+    assert problems == []
