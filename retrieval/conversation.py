@@ -36,7 +36,7 @@ from retrieval.reader.question import (
 )
 from retrieval.reader.lexicon import AUXILIARY_VERBS, COPULAS, QUESTION_PREPOSITIONS
 from retrieval.synonyms import wordnet
-from retrieval.tokens import _IRREGULAR_EN
+from retrieval.tokens import _IRREGULAR_EN, STOP_WORDS_EN
 
 # Entity kinds. NAME is a capitalised name whose kind the question does not tell.
 PERSON_E, PLACE_E, THING_E, TIME_E, QUANTITY_E, NAME_E = "person", "place", "thing", "time", "quantity", "name"
@@ -190,6 +190,8 @@ def _is_capitalised(word: _Word, i: int) -> bool:
 def _names(text: str, words: list[_Word] | None = None) -> list[tuple[int, int, Entity]]:
     """Capitalised names in `text` (word index span and entity), typed where the words around tell."""
     words = _words(text) if words is None else words
+    if not any(c.isupper() for c in text):
+        return _lowercase_names(words)
     out: list[tuple[int, int, Entity]] = []
     i = 0
     while i < len(words):
@@ -223,6 +225,22 @@ def _names(text: str, words: list[_Word] | None = None) -> list[tuple[int, int, 
             surface = "the " + surface
         out.append((i, j, Entity(surface, kind)))
         i = j
+    return out
+
+
+def _lowercase_names(words: list[_Word]) -> list[tuple[int, int, Entity]]:
+    """Names in a question typed all in lower case, as chat often is: the words no dictionary knows
+    ("when did putin last speak to biden?" finds "biden"; WordNet knows "putin", so it is missed)."""
+    net = wordnet()
+    if net is None:
+        return []
+    out = []
+    for i, w in enumerate(words):
+        word = w.bare.lower()
+        if len(word) < 3 or not word.isalpha() or word in _FUNCTION or word in STOP_WORDS_EN or word in _IRREGULAR_EN:
+            continue
+        if not any(net.base_forms(word, pos) for pos in "nvar"):
+            out.append((i, i + 1, Entity(word, NAME_E)))
     return out
 
 

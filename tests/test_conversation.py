@@ -59,6 +59,11 @@ MEETING = ("Where did Putin and Trump meet in July 2018?", "Helsinki")
         ([CALL], "What did Putin say then?", "What did Putin say on February 12, 2022?"),
         ([("When did Trump's first term end?", "2021")], "Who won the election then?", "Who won the election in 2021?"),
         ([("Where is the Serum Institute based?", "India")], "What else happened there?", "What else happened in India?"),
+        # typed all in lower case, as chat often is: a word no dictionary knows is a name
+        ([("how many ferries did nordlinja order?", "two")], "who is its chief executive?",
+         "who is nordlinja's chief executive?"),
+        ([("who is the kremlin spokesman?", "Dmitry Peskov")], "what did he call the reports?",
+         "what did Dmitry Peskov call the reports?"),
         ([("Which players scored?", "Jonas Eriksen and Marco Silva")], "Which teams do they play for?",
          "Which teams do Jonas Eriksen and Marco Silva play for?"),
         # that / those + noun: the phrase it refers to, else the names it was about

@@ -2,6 +2,7 @@
 
     PYTHONHASHSEED=0 NEWSQA_READER=rules python -m bench.conversations.measure
     PYTHONHASHSEED=0 python -m bench.conversations.measure --reader neural --json bench/conversations/neural.json
+    PYTHONHASHSEED=0 NEWSQA_READER=rules python -m bench.conversations.measure --lowercase   # typed as chat often is
 
 Each line of `conversations.jsonl` is one conversation over one corpus (`seeds`: the bundled
 corpus/, `news`: bench/news/corpus, `mine`: bench/conversations/corpus) with 3-5 turns; each turn
@@ -55,7 +56,7 @@ def _normal(question: str) -> str:
     return " ".join(question.lower().replace("’", "'").rstrip(" ?").split())
 
 
-def measure(path: Path, reader: str | None, repeat: int) -> dict:
+def measure(path: Path, reader: str | None, repeat: int, lowercase: bool = False) -> dict:
     from retrieval.answer import choose_reader
     from retrieval.conversation import Conversation
     from retrieval.engine import Engine, build_index
@@ -66,6 +67,12 @@ def measure(path: Path, reader: str | None, repeat: int) -> dict:
     used = "rules" if choose_reader(None, "Who is the Kremlin spokesman?") is None else "neural"
     engines = {name: Engine(folder, build_index(folder)) for name, folder in CORPORA.items()}
     conversations = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if lowercase:  # as people type in chat: "what did he call the reports?"
+        for conv in conversations:
+            for turn in conv["turns"]:
+                turn["question"] = turn["question"].lower()
+                if "standalone" in turn:
+                    turn["standalone"] = turn["standalone"].lower()
     # (group, corpus) -> Scores; group: first / follow-up / follow-up needing context
     table: dict[tuple[str, str, str], Scores] = {}
     first_differs: list[str] = []
@@ -114,6 +121,7 @@ def measure(path: Path, reader: str | None, repeat: int) -> dict:
     needing = [r for r in rewrites if r["standalone"] != r["question"]]
     return {
         "reader": used,
+        "lowercase": lowercase,
         "conversations": len(conversations),
         "turns": sum(len(c["turns"]) for c in conversations),
         "rows": rows,
@@ -133,7 +141,8 @@ def measure(path: Path, reader: str | None, repeat: int) -> dict:
 def render(result: dict) -> str:
     """The report as Markdown tables."""
     lines = [
-        f"reader: {result['reader']}; {result['conversations']} conversations, {result['turns']} turns",
+        f"reader: {result['reader']}; {result['conversations']} conversations, {result['turns']} turns"
+        + ("; every question typed in lower case" if result.get("lowercase") else ""),
         "",
         "| turns | corpus | n | conversational EM / F1 | stateless EM / F1 | gold standalone EM / F1 |",
         "|---|---|---|---|---|---|",
@@ -173,9 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", nargs="?", type=Path, default=HERE / "conversations.jsonl")
     parser.add_argument("--reader", choices=("neural", "rules"), default=None, help="default: $NEWSQA_READER, else neural")
     parser.add_argument("--repeat", type=int, default=20, help="timing runs of every follow-up's rewrite (default: 20)")
+    parser.add_argument("--lowercase", action="store_true", help="ask every question in lower case, as chat often is")
     parser.add_argument("--json", type=Path, default=None, help="also write the full result to this file")
     args = parser.parse_args(argv)
-    result = measure(args.file, args.reader, args.repeat)
+    result = measure(args.file, args.reader, args.repeat, args.lowercase)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(render(result))
