@@ -138,3 +138,15 @@ def test_other_embeds_are_no_exchange() -> None:
     assert exchange_of(discord.Embed(title="Indexed articles: 2", description="**1.** Kremlin")) is None
     assert exchange_of(discord.Embed(title="Not found in the articles", description="nothing")) is None
     assert exchange_of(discord.Embed()) is None
+
+
+@pytest.mark.parametrize("found", [True, False])
+def test_a_long_read_as_stays_within_discord_limits(found: bool) -> None:
+    from discord_double import validate_message
+
+    long = "What did " + "the spokesman of the ministry of " * 200 + "say?"
+    answer = ChatAnswer(question=long, resolved_question=long + " (resolved)", answer="x" * 5000 if found else None,
+                        sentence="y" * 5000 if found else None, note="z" * 5000, confidence=0.5)
+    embed = answer_embed(answer)
+    assert validate_message({"embeds": [embed.to_dict()]}) is None
+    assert "read as: " in (embed.description or "")
