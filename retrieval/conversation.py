@@ -26,6 +26,7 @@ The module is pure: no index, no reader, no I/O; the bot rebuilds turns from its
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -71,7 +72,9 @@ _THING_HEADS = frozenset(
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _TIME = re.compile(
     rf"\b(?:(?:on|in|at|since|until|by|during|from)\s+)?(?:(?:(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}})|(?:\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}})"
-    rf"|(?:(?:early|late|mid-)?\s*(?:{_MONTHS})(?:\s+\d{{4}})?)|(?:1[5-9]\d\d|20\d\d)s?)\b",
+    rf"|(?:(?:early|late|mid-)?\s*(?:{_MONTHS})(?:\s+\d{{4}})?)|(?:1[5-9]\d\d|20\d\d)s?"
+    r"|(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:years?|months?|weeks?|days?|decades?)\s+(?:ago|earlier|later|before))"
+    r"|(?:(?:last|next|this|the\s+previous|the\s+following)\s+(?:year|month|week|season|summer|winter|spring|autumn|time)))\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
@@ -211,7 +214,7 @@ def _names(text: str, words: list[_Word] | None = None) -> list[tuple[int, int, 
         surface = re.sub(r"['’]s$", "", surface)
         before = words[i - 1].lower if i > 0 else ""
         kind = NAME_E
-        joined = any(w.lower in _NAME_JOINERS for w in words[i:j])
+        joined = any(w.lower == "of" for w in words[i:j])  # "Bank of Russia"; "Niels de Groot" is a person
         thing_word = any(re.sub(r"['’]s$", "", w.lower) in _THING_HEADS for w in words[i:j])
         if before in _PERSON_TITLES:
             kind = PERSON_E
@@ -267,8 +270,8 @@ def _noun_phrases(text: str, words: list[_Word]) -> list[tuple[int, int, Entity]
         head = words[j - 1].bare.lower()
         if head.endswith(("ed", "ing")) and j - names_end > 1:  # "the order cut", "the ships cost": stop before a verb
             j -= 1
-        elif j == len(words) and j - i > 2 and _in_subject(words, i):
-            j -= 1  # "How much will the ships cost?": the question's last word is its verb
+        elif j - i > 2 and _in_subject(words, i) and (j == len(words) or words[j].lower in QUESTION_PREPOSITIONS):
+            j -= 1  # "How much will the ships cost?", "does the lander weigh at launch": the verb ends it
         head = words[j - 1].bare.lower()
         if j <= names_end or head in _TIME_NOUNS:
             continue  # "this season", "next year": a time, not a thing
@@ -308,8 +311,8 @@ def turn_entities(question: str, answer: str | None, known: Iterable[Entity] = (
         answer = _as_phrase(answer)
         kind = {PERSON: PERSON_E, PLACE: PLACE_E, DATE: TIME_E, NUMBER: QUANTITY_E, AMOUNT: QUANTITY_E,
                 DURATION: QUANTITY_E}.get(q.kind, THING_E)
-        if kind == PERSON_E and not answer[:1].isupper():
-            kind = THING_E  # "a Berlin court": an organisation, referred to as "it"
+        if kind == PERSON_E and (not answer[:1].isupper() or _names_a_thing(answer)):
+            kind = THING_E  # "a Berlin court", "Serum Institute of India": an organisation, referred to as "it"
         if q.kind == DEFINITION or (kind == PERSON_E and _ORGANISATION_WH.match(question)):
             kind = THING_E
         if answer[:1].isdigit() and kind == THING_E:
@@ -364,6 +367,12 @@ def _without_title(name: str) -> str:
     if len(words) >= 3 and words[0].lower() in _PERSON_TITLES and all(w[:1].isupper() for w in words[1:]):
         return " ".join(words[1:])
     return name
+
+
+def _names_a_thing(name: str) -> bool:
+    """'Serum Institute of India', 'Bank of Russia', 'Vattenfall AB'...: a name an organisation or a thing has."""
+    words = [w.lower().rstrip("'s") for w in name.split()]
+    return any(w in _THING_HEADS for w in words) or "of" in words[1:-1]
 
 
 def _head_of_count(question: str) -> str | None:
@@ -430,13 +439,24 @@ def _parse(question: str) -> _Parsed | None:
     if first == "how" and j < len(words) and words[j].lower in ("much", "many", "long", "often", "old", "far", "soon"):
         wh, j = f"how {words[j].lower}", j + 1
     if wh in ("what", "which", "how many", "how much", "whose") and j < len(words):
-        nxt = words[j]
-        if nxt.lower not in AUXILIARY_VERBS | COPULAS and nxt.lower not in _FUNCTION and not _is_capitalised(nxt, j):
-            if not (wh in ("what", "which") and nxt.lower.endswith("ed")):
-                noun, j = nxt.lower, j + 1
+        k = j
+        while k < len(words) and k - j < 3 and words[k].lower not in _FUNCTION and not _is_capitalised(words[k], k):
+            k += 1
+        if k > j and k < len(words) and words[k].lower in AUXILIARY_VERBS | COPULAS:
+            noun, j = " ".join(w.lower for w in words[j:k]), k  # "How many affordable homes did ...", "What pay rise did ..."
+        else:
+            nxt = words[j]
+            if nxt.lower not in AUXILIARY_VERBS | COPULAS and nxt.lower not in _FUNCTION and not _is_capitalised(nxt, j):
+                if not (wh in ("what", "which") and nxt.lower.endswith("ed")):
+                    noun, j = nxt.lower, j + 1
     if j >= len(words):
         return None
     return _Parsed(prep, wh, noun, words[j:], text)
+
+
+def _last_word(text: str | None) -> str:
+    words = (text or "").split()
+    return words[-1] if words else ""
 
 
 def _base_form(verb: str) -> str:
@@ -492,7 +512,7 @@ def _rewrite_fragment(text: str, last: Turn) -> str | None:
     # What stood where the previous question phrase stood: its answer, else its noun.
     filler: str | None = None
     adverbial = parsed.wh in _ADVERBIAL_WH or parsed.wh in ("how long", "how often", "how old", "how far", "how soon") \
-        or bool(parsed.prep) or parsed.noun in _TIME_NOUNS
+        or bool(parsed.prep) or _last_word(parsed.noun) in _TIME_NOUNS
     if not adverbial:
         if answer:
             filler = answer
@@ -569,11 +589,12 @@ def _rewrite_ellipsis(text: str, last: Turn) -> str | None:
         prep = xwords[0].lower
     if _TIME.fullmatch(x):
         slots = list(_TIME.finditer(previous))
-        if not slots:
-            return None
+        if not slots:  # "What was the turnout?" "And four years ago?": the time goes at the end
+            return previous.rstrip(" ?!.") + " " + x + "?"
         slot = slots[-1]
         replacement = x
-        if not prep and re.match(r"(?:on|in|at|since|until|by|during|from)\s", slot.group(), re.IGNORECASE):
+        relative = re.search(r"\b(?:ago|earlier|later|before)$|^(?:last|next|this|the)\b", x, re.IGNORECASE)
+        if not prep and not relative and re.match(r"(?:on|in|at|since|until|by|during|from)\s", slot.group(), re.IGNORECASE):
             replacement = slot.group().split()[0] + " " + x
         return previous[: slot.start()] + replacement + previous[slot.end() :]
     if re.fullmatch(r"[\d,.]+%?", x):
@@ -649,11 +670,36 @@ def _group(history: Sequence[Turn]) -> str | None:
         listed = [e.text for e in turn.entities if e.kind == PERSON_E and e.plural]
         if listed:
             return listed[0]  # an answer that lists people: "Jonas Eriksen and Marco Silva"
+        named = [e.text for e in turn.entities if (e.kind in (PERSON_E, NAME_E, THING_E) and _is_name_text(e.text)
+                 or e.kind == PERSON_E) and "'s " not in e.text and "’s " not in e.text]
+        for a in named:  # named together: "the Washington Post and Reuters", "Putin and the US leader"
+            for b in named:
+                if a != b and f"{a} and {b}".lower() in turn.resolved_question.lower():
+                    return f"{a} and {b}"
         people = [e.text for e in turn.entities if e.kind in (PERSON_E, NAME_E) and not e.plural]
         if len(people) >= 2:
             return " and ".join(people[:2]) if len(people) == 2 else ", ".join(people[:-1]) + " and " + people[-1]
         if people or any(e.kind == THING_E and e.plural for e in turn.entities):
             return None  # the latest turn names one person or a plural thing: 'they' is not a group of names
+    return None
+
+
+def _is_name_text(text: str) -> bool:
+    return re.sub(r"^the\s+", "", text)[:1].isupper()
+
+
+def _still_referred_to(last: Turn, family: dict[str, str]) -> str | None:
+    """What the last question's pronoun of the same family stood for, when that question asked who did
+    something to it: "Who developed it?" (R21, answered "University of Oxford") "How effective was it?"
+    is still R21: the answer names who acted on the thing, not a new thing."""
+    if not re.match(r"\s*who(?:m|se)?\b", last.question, re.IGNORECASE) or last.question == last.resolved_question:
+        return None
+    asked, read = _words(last.question), _words(last.resolved_question)
+    matcher = difflib.SequenceMatcher(a=[w.lower for w in asked], b=[w.lower for w in read], autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "replace" and a1 - a0 == 1 and asked[a0].lower in family and b1 > b0:
+            text = last.resolved_question[read[b0].start : read[b1 - 1].end]
+            return re.sub(r"['’]s?$", "", text) if family[asked[a0].lower] == "possessive" else text
     return None
 
 
@@ -686,8 +732,10 @@ def _resolve_references(text: str, history: Sequence[Turn]) -> str | None:
             if prior_things:
                 continue
             role = _THING_PRONOUNS[lower]
-            entity = _find(history, ((THING_E, False), (NAME_E, False))) or _find(history, ((PLACE_E, None),))
-            entity_text = entity.text if entity else None
+            entity_text = _still_referred_to(history[-1], _THING_PRONOUNS)
+            if entity_text is None:
+                entity = _find(history, ((THING_E, False), (NAME_E, False))) or _find(history, ((PLACE_E, None),))
+                entity_text = entity.text if entity else None
         elif lower in _PLURAL_PRONOUNS:
             if len(prior_people) > 1 or any(
                 _is_plural(v.lower) and v.lower not in _FUNCTION and words[k - 1].lower not in _WH_WORDS | {"many"}

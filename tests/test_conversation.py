@@ -59,6 +59,17 @@ MEETING = ("Where did Putin and Trump meet in July 2018?", "Helsinki")
         ([CALL], "What did Putin say then?", "What did Putin say on February 12, 2022?"),
         ([("When did Trump's first term end?", "2021")], "Who won the election then?", "Who won the election in 2021?"),
         ([("Where is the Serum Institute based?", "India")], "What else happened there?", "What else happened in India?"),
+        ([("How much does the lander weigh at launch?", "8.5 tonnes")], "How long is it designed to work?",
+         "How long is the lander designed to work?"),
+        ([("Who makes the R21 vaccine?", "Serum Institute of India")], "How many doses can it produce a year?",
+         "How many doses can Serum Institute of India produce a year?"),  # an institute is an "it"
+        ([("Which vaccine did the agency approve?", "R21"), ("Who developed it?", "University of Oxford")],
+         "How effective was it?", "How effective was R21?"),  # still the thing the last question was about
+        ([("Which outlets reported the call?", "the Washington Post and Reuters"),
+          ("How did Peskov describe their reports?", "as remarkable")], "What had they said?",
+         "What had the Washington Post and Reuters said?"),  # named together
+        ([("Who is its leader?", "Niels de Groot")], "What did he call the agreement?",
+         "What did Niels de Groot call the agreement?"),
         # typed all in lower case, as chat often is: a word no dictionary knows is a name
         ([("how many ferries did nordlinja order?", "two")], "who is its chief executive?",
          "who is nordlinja's chief executive?"),
@@ -91,6 +102,11 @@ def test_pronouns_and_demonstratives_are_replaced_by_what_they_refer_to(
          "By how much did the bank raise its key rate?"),
         ([("Did Putin call Trump?", None)], "When?", "When did Putin call Trump?"),
         ([("Did Eriksen score?", None)], "How many times?", "How many times did Eriksen score?"),
+        ([("How many affordable homes did Sousa promise?", "5,000")], "By when?",
+         "By when did Sousa promise 5,000 affordable homes?"),
+        ([("What was the turnout in the election?", "58%")], "And four years ago?",
+         "What was the turnout in the election four years ago?"),
+        ([("What was the turnout in 2021?", "49%")], "And last year?", "What was the turnout last year?"),
         ([("What did Peskov say about the reports?", "pure fiction")], "What else?",
          "What else did Peskov say about the reports?"),
         ([("Who scored the winner?", "Jonas Eriksen")], "Who else?", "Who else scored the winner?"),
@@ -244,3 +260,21 @@ def test_every_shipped_conversation_is_well_formed_and_its_answers_are_in_its_ar
                 problems.append(f"{conv['id']}.1: a first turn needs no standalone question")
     assert len(lines) >= 15
     assert problems == []
+
+
+def test_no_question_after_any_conversation_prefix_makes_the_rewrite_fail() -> None:
+    """Every question of the shipped conversations and of these tests, after every conversation so far."""
+    import json
+
+    from tests.conftest import REPO
+
+    folder = REPO / "bench" / "conversations"
+    conversations = [json.loads(line) for name in ("conversations.jsonl", "later.jsonl")
+                     for line in (folder / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = {t["question"] for c in conversations for t in c["turns"]}
+    questions |= {q.lower() for q in questions} | {"", "?", "And?", "Why", "what about", "In which?", "And the?", "Who else"}
+    prefixes = [history(*[(t["question"], t["answers"][0]) for t in c["turns"][:n]])
+                for c in conversations for n in range(1, len(c["turns"]) + 1)]
+    for turns in prefixes:
+        for question in sorted(questions):
+            assert isinstance(rewrite_question(question, turns), str)
