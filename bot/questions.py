@@ -11,9 +11,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import AskCooldown
+from bot.conversation import chain_turns
 from bot.replies import NO_MENTIONS, OOPS
 from bot.render import answer_embed, message_text, sources_pages
 from bot.views import PagesView, PassagesView, passages_view
+from retrieval.conversation import Conversation, chat_answer
 
 if TYPE_CHECKING:
     from bot.client import NewsqaBot
@@ -69,9 +71,14 @@ class QuestionsCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """A message that mentions the bot is a question; the reply is the same answer as `/ask`."""
+        """A message that mentions the bot is a question; the reply is the same answer as `/ask`.
+
+        Discord's Reply to one of the bot's answers mentions the bot without writing `<@id>` in the
+        text, so the mentions Discord parsed decide, not the text; such a reply continues the
+        conversation of the answer it replies to.
+        """
         me = self.bot.user
-        if me is None or message.author.bot or me.id not in message.raw_mentions:
+        if me is None or message.author.bot or not any(user.id == me.id for user in message.mentions):
             return
         question = question_from_mention(message.content, me.id)
         try:
@@ -88,7 +95,10 @@ class QuestionsCog(commands.Cog):
                 await message.reply(str(exc), mention_author=False, allowed_mentions=NO_MENTIONS, delete_after=10)
                 return
             async with message.channel.typing():
-                answer = await self.bot.answer(question[:QUESTION_MAX_LENGTH])
+                question = question[:QUESTION_MAX_LENGTH]
+                conversation = Conversation(await chain_turns(message, me.id))
+                resolved = conversation.resolve(question)
+                answer = chat_answer(await self.bot.answer(resolved), question, resolved)
             view = passages_view(answer, timeout=self.bot.settings.button_timeout_seconds)
             sent = await message.reply(
                 embed=answer_embed(answer), view=view or discord.utils.MISSING, mention_author=False, allowed_mentions=NO_MENTIONS

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import discord
 
 from retrieval.config import confidence_level
-from retrieval.models import Answer, ArticleInfo, Citation, IndexReport, group_by_article
+from retrieval.models import Answer, ArticleInfo, ChatAnswer, Citation, IndexReport, group_by_article
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
@@ -33,6 +33,7 @@ URL_LIMIT = 2048
 ANSWER_BUDGET = 600
 SENTENCE_BUDGET = 1200
 NOTE_BUDGET = 300
+READ_AS_BUDGET = 600  # "read as: ..." when a follow-up was rewritten
 MAX_SOURCES = 5
 SOURCES_PER_PAGE = 10
 
@@ -186,6 +187,8 @@ def answer_embed(answer: Answer) -> discord.Embed:
         return not_found_embed(answer)
     title = fit(answer.question, TITLE_LIMIT) or "Answer"
     parts = [f"**{fit(answer.answer or '', ANSWER_BUDGET)}**"]
+    if read_as := _read_as(answer):
+        parts.insert(0, read_as)
     if answer.sentence and squash(answer.sentence) != squash(answer.answer or ""):
         parts.append("> " + fit(answer.sentence, SENTENCE_BUDGET))
     if answer.note:
@@ -201,11 +204,10 @@ def answer_embed(answer: Answer) -> discord.Embed:
 def not_found_embed(answer: Answer) -> discord.Embed:
     """'Not found in the articles', with the closest passages as hints."""
     note = answer.note or "The articles don't answer this question."
-    embed = discord.Embed(
-        title="Not found in the articles",
-        description=f"{fit(note, NOTE_BUDGET)}\nYou asked: *{fit(answer.question, ANSWER_BUDGET)}*",
-        colour=NOT_FOUND_COLOUR,
-    )
+    description = f"{fit(note, NOTE_BUDGET)}\nYou asked: *{fit(answer.question, ANSWER_BUDGET)}*"
+    if read_as := _read_as(answer):
+        description += "\n" + read_as
+    embed = discord.Embed(title=NOT_FOUND_TITLE, description=description, colour=NOT_FOUND_COLOUR)
     if answer.hints:
         shown = answer.hints[:MAX_SOURCES]
         each = FIELD_VALUE_LIMIT // len(shown) - 1
@@ -217,6 +219,50 @@ def not_found_embed(answer: Answer) -> discord.Embed:
         embed.add_field(name="Closest passages", value=clip("\n".join(lines), FIELD_VALUE_LIMIT), inline=False)
         embed.set_footer(text="These passages are the nearest the articles come; they may not answer it.")
     return embed
+
+
+def _read_as(answer: Answer) -> str | None:
+    """'*read as: What did Dmitry Peskov call the reports?*' for a follow-up that was rewritten."""
+    if isinstance(answer, ChatAnswer) and answer.rewritten:
+        return f"*{READ_AS_PREFIX}{fit(answer.resolved_question, READ_AS_BUDGET)}*"
+    return None
+
+
+# --- reading our own answers back (a reply continues the conversation they are part of) ----------------
+
+NOT_FOUND_TITLE = "Not found in the articles"
+READ_AS_PREFIX = "read as: "
+_CONFIDENCE_FOOTER = re.compile(r"(?:Low confidence|Confidence) \d+%")
+_BOLD_LINE = re.compile(r"\*\*(.*)\*\*")
+_ITALIC_LINE = re.compile(r"\*(.*)\*")
+_YOU_ASKED = re.compile(r"You asked: \*(.*)\*")
+
+
+def unescape(text: str) -> str:
+    """The text `escape` escaped: each backslash-escaped character as itself."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def exchange_of(embed: discord.Embed) -> tuple[str, str, str | None] | None:
+    """(question, the question it was read as, answer or None) from one of our answer embeds; None for
+    any other embed. The inverse of `answer_embed`, up to what was cut to fit Discord's limits."""
+    lines = (embed.description or "").split("\n")
+    read_as = next((m.group(1) for line in lines if (m := _ITALIC_LINE.fullmatch(line))
+                    and m.group(1).startswith(READ_AS_PREFIX)), None)
+    resolved = unescape(read_as[len(READ_AS_PREFIX) :]) if read_as else None
+    if embed.title == NOT_FOUND_TITLE:
+        asked = next((m.group(1) for line in lines if (m := _YOU_ASKED.fullmatch(line))), None)
+        if asked is None:
+            return None
+        question = unescape(asked)
+        return question, resolved or question, None
+    if not embed.title or not _CONFIDENCE_FOOTER.fullmatch(embed.footer.text or ""):
+        return None
+    answer = next((m.group(1) for line in lines if (m := _BOLD_LINE.fullmatch(line))), None)
+    if answer is None:
+        return None
+    question = unescape(embed.title)
+    return question, resolved or question, unescape(answer)
 
 
 def _numbered(citations: Sequence[Citation]) -> str:

@@ -165,3 +165,16 @@ class SearchResult(BaseModel):
 
     query: str
     hits: list[SearchHit] = Field(default_factory=list)
+
+
+class ChatAnswer(Answer):
+    """An answer in a conversation (`newsqa chat --json`): `ask --json`'s object plus the standalone
+    question that was answered, which is `question` itself when the question needed no context."""
+
+    resolved_question: str = Field(
+        description="The question as it was understood and answered, its references to earlier turns resolved."
+    )
+
+    @property
+    def rewritten(self) -> bool:
+        return self.resolved_question != self.question

@@ -148,6 +148,7 @@ class DiscordDouble:
         self.bot_user = self._user(self.application_id, "newsqa", bot=True)
         self.guild_id = self.snowflake()
         self.channel_id = self.snowflake()
+        self.thread_id = self.snowflake()  # a public thread under the channel
         self.owner = self._user(self.snowflake(), "owner")
         self.commands: dict[tuple[int | None, str], dict[str, Any]] = {}
         self.sync_calls: list[tuple[int | None, list[dict[str, Any]]]] = []
@@ -159,6 +160,7 @@ class DiscordDouble:
         self.attachments: dict[str, bytes] = {}
         self.identifies: list[dict[str, Any]] = []
         self.typing: int = 0
+        self.fetched: list[int] = []  # message ids the bot read back with GET
         self._sockets: list[tuple[web.WebSocketResponse, list[int]]] = []
         self._seq = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -189,21 +191,30 @@ class DiscordDouble:
                 "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None, "last_message_id": None,
                 "rate_limit_per_user": 0, "flags": 0}
 
+    def _thread(self) -> dict[str, Any]:
+        return {"id": str(self.thread_id), "type": 11, "guild_id": str(self.guild_id), "name": "follow-ups",
+                "parent_id": str(self.channel_id), "owner_id": self.owner["id"], "last_message_id": None,
+                "rate_limit_per_user": 0, "message_count": 0, "member_count": 1, "flags": 0,
+                "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": _now_iso(),
+                                    "locked": False}}
+
     def _guild(self) -> dict[str, Any]:
         everyone = {"id": str(self.guild_id), "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS), "position": 0,
                     "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}
         return {"id": str(self.guild_id), "name": "Newsroom", "icon": None, "owner_id": self.owner["id"],
                 "roles": [everyone], "emojis": [], "stickers": [], "features": [], "channels": [self._channel()],
-                "threads": [], "members": [self._member(self.bot_user)], "member_count": 1, "voice_states": [],
+                "threads": [self._thread()], "members": [self._member(self.bot_user)], "member_count": 1, "voice_states": [],
                 "presences": [], "large": False, "unavailable": False, "verification_level": 0,
                 "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "afk_timeout": 300,
                 "premium_tier": 0, "preferred_locale": "en-US", "nsfw_level": 0, "system_channel_flags": 0,
                 "joined_at": _now_iso(), "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": []}
 
     def _message(self, payload: dict[str, Any], *, author: dict[str, Any] | None = None, webhook: bool = False,
-                 reference: dict[str, Any] | None = None, message_id: int | None = None) -> dict[str, Any]:
+                 reference: dict[str, Any] | None = None, message_id: int | None = None,
+                 channel_id: int | None = None) -> dict[str, Any]:
         message = {
-            "id": str(message_id or self.snowflake()), "channel_id": str(self.channel_id), "guild_id": str(self.guild_id),
+            "id": str(message_id or self.snowflake()), "channel_id": str(channel_id or self.channel_id),
+            "guild_id": str(self.guild_id),
             "author": author or self.bot_user, "content": payload.get("content") or "", "timestamp": _now_iso(),
             "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
             "attachments": [], "embeds": payload.get("embeds") or [], "components": payload.get("components") or [],
@@ -305,14 +316,30 @@ class DiscordDouble:
 
     # --- what a test does as a member ------------------------------------------------------------
 
-    async def post_message(self, content: str, author: dict[str, Any], mention_bot: bool = True) -> int:
-        """A member writes in the channel; `mention_bot` adds the bot to the parsed mentions."""
-        message = self._message({"content": content}, author=author)
+    async def post_message(self, content: str, author: dict[str, Any], mention_bot: bool = True,
+                           reply_to: int | None = None, channel_id: int | None = None) -> int:
+        """A member writes in the channel (or `channel_id`, e.g. the thread); `mention_bot` adds the bot
+        to the parsed mentions. With `reply_to`, Discord's Reply: the message refers to that one and
+        Discord sends it along (`referenced_message`); with the mention left on, the replied-to author is
+        in `mentions` though the text has no `<@id>`."""
+        reference = None
+        if reply_to is not None:
+            target = self.messages[reply_to]
+            reference = {"message_id": str(reply_to), "channel_id": target["channel_id"], "guild_id": str(self.guild_id)}
+        message = self._message({"content": content}, author=author, reference=reference, channel_id=channel_id)
         if mention_bot:
             message["mentions"] = [self.bot_user]
         message["member"] = self._member(author)
-        await self.dispatch("MESSAGE_CREATE", message)
+        event = dict(message)
+        if reply_to is not None:
+            event["referenced_message"] = self._without_reference(self.messages[reply_to])
+        await self.dispatch("MESSAGE_CREATE", event)
         return int(message["id"])
+
+    @staticmethod
+    def _without_reference(message: dict[str, Any]) -> dict[str, Any]:
+        """A referenced message as Discord nests it: one level deep, without its own referenced message."""
+        return {k: v for k, v in message.items() if k != "referenced_message"}
 
     async def invoke(self, name: str, user: dict[str, Any], permissions: int = MEMBER_PERMISSIONS,
                      attachment: tuple[str, bytes] | None = None, **options: Any) -> int:
@@ -466,13 +493,22 @@ class DiscordDouble:
             if errors:
                 return self._reject("channel", _form_error(errors))
             reference = body.get("message_reference")
-            message = self._message(body, reference=reference)
+            message = self._message(body, reference=reference, channel_id=int(parts[1]))
             self.sent.append(Sent("reply" if reference else "channel", body, message))
             return _json(message)
         if len(parts) == 4 and parts[2] == "messages":
             message_id = int(parts[3])
-            if message_id not in self.messages:
+            if message_id not in self.messages or self.messages[message_id]["channel_id"] != parts[1]:
                 return _json({"message": "Unknown Message", "code": 10008}, status=404)
+            if method == "GET":
+                self.fetched.append(message_id)
+                message = dict(self.messages[message_id])
+                ref = message.get("message_reference")
+                if ref and int(ref["message_id"]) in self.messages:
+                    message["referenced_message"] = self._without_reference(self.messages[int(ref["message_id"])])
+                elif ref:
+                    message["referenced_message"] = None  # deleted
+                return _json(message)
             if method == "DELETE":
                 del self.messages[message_id]
                 return web.Response(status=204)

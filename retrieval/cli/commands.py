@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, TextIO
 from retrieval.cli.render import (
     describe_report,
     render_answer,
+    render_chat_answer,
+    render_history,
     render_search,
     render_sources,
     skipped_notice,
@@ -27,11 +29,16 @@ if TYPE_CHECKING:
     from retrieval.models import IndexReport
 
 CHAT_COMMANDS = """Commands:
+  :new       start a new conversation (follow-ups no longer refer to earlier questions)
+  :history   show this conversation's questions, how each was read, and the answers
   :sources   list the indexed articles
   :json      toggle JSON output
   :help      show this help
-  :quit      leave (Ctrl-D and Ctrl-C leave too)"""
-CHAT_HELP = "Type a question and press Enter. " + CHAT_COMMANDS
+  :quit      leave (Ctrl-D leaves too; Ctrl-C clears the line)"""
+CHAT_HELP = (
+    "Type a question and press Enter. Follow-ups may lean on the conversation (\"What did he say?\", "
+    "\"And Trump?\", \"Why?\"); the answer says how such a question was read.\n\n" + CHAT_COMMANDS
+)
 
 
 def corpus_dir(args: argparse.Namespace) -> Path:
@@ -125,18 +132,30 @@ def search(args: argparse.Namespace) -> int:
 
 
 def chat(args: argparse.Namespace) -> int:
-    """`newsqa chat`: questions one after another until :quit, Ctrl-D or Ctrl-C."""
+    """`newsqa chat`: a conversation, questions one after another until :quit or Ctrl-D.
+
+    With --json: one question per line of standard input, one JSON answer per question.
+    """
+    from retrieval.conversation import Conversation
+
     engine = open_engine(args, need_articles=True)
+    if args.json:
+        return _chat_stream(engine, sys.stdin, sys.stdout)
+    _line_editing()
     infos = engine.sources()
     print(f"newsqa: {len(infos)} articles, {sum(i.passages for i in infos)} passages. Ask a question, or :help.")
+    conversation = Conversation()
     as_json = False
     colour = use_colour(sys.stdout)
     while True:
         try:
             line = input("newsqa> ")
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             print()
             return 0
+        except KeyboardInterrupt:  # Ctrl-C clears the line, as in a shell; Ctrl-D leaves
+            print()
+            continue
         command = line.strip()
         if not command:
             continue
@@ -146,6 +165,11 @@ def chat(args: argparse.Namespace) -> int:
             return 0
         if command in (":help", ":h", "?"):
             print(CHAT_HELP)
+        elif command == ":new":
+            conversation.clear()
+            print("New conversation.")
+        elif command == ":history":
+            print(render_history(conversation.turns))
         elif command == ":sources":
             print(render_sources(engine.sources()))
         elif command == ":json":
@@ -154,8 +178,42 @@ def chat(args: argparse.Namespace) -> int:
         elif command.startswith(":"):
             print(f"Unknown command {command}; :help lists the commands.")
         else:
-            answer = engine.ask(command)
-            print(answer.model_dump_json(indent=2) if as_json else render_answer(answer, colour))
+            answer = conversation.ask(engine.ask, command)
+            print(answer.model_dump_json(indent=2) if as_json else render_chat_answer(answer, colour))
+
+
+def _chat_stream(engine: Engine, stream: TextIO, out: TextIO) -> int:
+    """`chat --json`: one JSON answer per input line, in order, keeping the conversation; `:new`
+    starts a new one and prints nothing, `:quit` stops."""
+    from retrieval.conversation import Conversation
+    from retrieval.models import ChatAnswer
+
+    conversation = Conversation()
+    for line in stream:
+        question = line.rstrip("\n")
+        command = question.strip()
+        if command == ":new":
+            conversation.clear()
+            continue
+        if command in (":quit", ":q", ":exit"):
+            break
+        if command:
+            answer = conversation.ask(engine.ask, question)
+        else:
+            answer = ChatAnswer(question=question, resolved_question=question, note="The question is empty.")
+        out.write(answer.model_dump_json() + "\n")
+        out.flush()
+    return 0
+
+
+def _line_editing() -> None:
+    """Line editing and history for `input()` on a terminal (readline, where Python has it)."""
+    if not sys.stdin.isatty():
+        return
+    try:
+        import readline  # noqa: F401 - importing it is what turns line editing on
+    except ImportError:  # Windows' Python has no readline: plain input still works
+        pass
 
 
 def sources(args: argparse.Namespace) -> int:

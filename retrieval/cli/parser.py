@@ -120,9 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser(
         "chat", parents=common,
         help="ask questions one after another in the terminal",
-        description="A chat-style session: type questions, get answers.",
-        epilog="Example:\n  newsqa chat --corpus ~/articles\n\n" + CHAT_HELP,
+        description="A chat-style session: type questions, get answers. A follow-up is read against the "
+        "conversation so far (pronouns such as 'he' or 'it', 'And Trump?', 'Why?') and the answer says how "
+        "it was read. With --json, one question per line of standard input and one JSON object per question "
+        "(ask --json's, plus resolved_question); a line ':new' starts a new conversation and prints nothing.",
+        epilog="Examples:\n  newsqa chat --corpus ~/articles\n"
+        "  printf 'who is the Kremlin spokesman?\\nwhat did he call the reports?\\n' | newsqa chat --json\n\n" + CHAT_HELP,
     )
+    chat.add_argument("--json", action="store_true", help="read questions from stdin, print one JSON object per question")
     chat.set_defaults(func=commands.chat)
 
     sources = sub.add_parser(

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, TextIO
 
 from retrieval.admission import printable
 from retrieval.config import confidence_level
-from retrieval.models import Answer, ArticleInfo, Citation, IndexReport, SearchResult, group_by_article
+from retrieval.models import Answer, ArticleInfo, ChatAnswer, Citation, IndexReport, SearchResult, group_by_article
 
 if TYPE_CHECKING:
     from retrieval.cache import SavedIndex
+    from retrieval.conversation import Turn
 
 # ANSI colours, used only on a terminal that wants them (see `use_colour`).
 GREEN, AMBER, BOLD, RESET = "\033[32m", "\033[33m", "\033[1m", "\033[0m"
@@ -59,6 +60,27 @@ def render_answer(answer: Answer, colour: bool = False) -> str:
     lines.append("Sources:")
     for i, group in enumerate(group_by_article(answer.citations), start=1):
         lines.append(f"  [{i}] {source_line(group)}")
+    return "\n".join(lines)
+
+
+def render_chat_answer(answer: ChatAnswer, colour: bool = False) -> str:
+    """An answer in `newsqa chat`: how the question was read, when it was rewritten, then the answer."""
+    text = render_answer(answer, colour)
+    if answer.rewritten:
+        return f"(read as: {answer.resolved_question})\n{text}"
+    return text
+
+
+def render_history(turns: Sequence[Turn]) -> str:
+    """`:history` in `newsqa chat`: each question, how it was read, and its answer."""
+    if not turns:
+        return "No questions yet in this conversation."
+    lines = []
+    for i, turn in enumerate(turns, start=1):
+        lines.append(f"{i}. {turn.question}")
+        if turn.resolved_question != turn.question:
+            lines.append(f"   (read as: {turn.resolved_question})")
+        lines.append(f"   -> {shorten(turn.answer, 160) if turn.answer else 'not found in the articles'}")
     return "\n".join(lines)
 
 
