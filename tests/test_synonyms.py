@@ -10,8 +10,12 @@ import pytest
 
 from retrieval import synonyms as wn
 from retrieval.answer import analyze_question
+from retrieval.reader.question import question_synonyms
 from retrieval.engine import Engine
 from tests.conftest import write_article
+
+# Synonyms serve the rule reader: its answers are what these tests check.
+pytestmark = pytest.mark.usefixtures("rules_reader")
 
 
 # Two sentences that share the question's words but its verb; only the second says it, with a synonym
@@ -75,7 +79,7 @@ def test_the_sentence_with_the_questions_verb_as_a_synonym_is_quoted(tmp_path: P
 def test_without_wordnet_there_are_no_synonyms_and_no_error(tmp_path: Path, no_wordnet: None) -> None:
     assert wn.wordnet() is None
     assert wn.synonyms("led", "v") == ()
-    assert wn.question_synonyms(analyze_question("When did the council build the new dam?")) == {}
+    assert question_synonyms(analyze_question("When did the council build the new dam?")) == {}
     write_article(tmp_path / "corpus", "council.txt", _COUNCIL)
     answer = Engine.open(tmp_path / "corpus").ask("When did the council build the new dam?")
     assert answer.answer == "1990"  # only the synonym "constructed" points to the other sentence
