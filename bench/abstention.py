@@ -76,11 +76,11 @@ def main() -> int:
     try:
         for t in THRESHOLDS:
             answer_module.ABSTAIN_COVERAGE = t
-            dev = evaluate(full_index, full.questions)
-            cross = [evaluate(odd_index, even.questions), evaluate(even_index, odd.questions)]
+            dev = evaluate(full_index, full.questions, reader="rules")  # the rule reader's threshold
+            cross = [evaluate(odd_index, even.questions, reader="rules"), evaluate(even_index, odd.questions, reader="rules")]
             wrongly = sum(sum(r.predicted is not None for r in c.results) for c in cross)
             asked = sum(len(c.results) for c in cross)
-            seed_report = evaluate(seed_index, seed.questions)
+            seed_report = evaluate(seed_index, seed.questions, reader="rules")
             unanswerable = [r for r in seed_report.results if not r.answerable]
             rows.append({
                 "threshold": t,

@@ -70,7 +70,7 @@ def collect() -> Data:
     for asked, corpus, answerable in runs:
         index = CorpusIndex.build(corpus.articles or [], corpus.passages or [])
         for item in asked.questions:
-            answer, x = answer_with_features(index, item.question)
+            answer, x = answer_with_features(index, item.question, "rules")  # the rules' own confidence model
             if answer.answer is None or x is None:
                 continue
             typed = dict(zip(confidence.FEATURES, x))["typed"]

@@ -42,7 +42,8 @@ TARGETS = [
 
 def run_eval(args: list[str]) -> dict:
     """One `newsqa eval ... --json` run from the repository root; its parsed report."""
-    cmd = [sys.executable, "-m", "retrieval.cli", "eval", *args, "--json"]
+    # QUALITY.md follows the rule reader; bench/reader_quality.py sets the neural one beside it (READER.md).
+    cmd = [sys.executable, "-m", "retrieval.cli", "eval", *args, "--reader", "rules", "--json"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
     # The engine sums float weights over sets of terms, so near-ties can break differently under
     # another string-hash seed (one XQuAD question of 612 flipped): pin it so reruns compare.
@@ -207,7 +208,7 @@ def render(reports: list[tuple[str, list[str], dict]], host: list[str]) -> str:
         "",
         "```sh",
     ]
-    out += [f"PYTHONHASHSEED={HASH_SEED} " + shlex.join(["newsqa", "eval", *args, "--json"]) for _, args, _ in reports]
+    out += [f"PYTHONHASHSEED={HASH_SEED} " + shlex.join(["newsqa", "eval", *args, "--reader", "rules", "--json"]) for _, args, _ in reports]
     out += [
         "```",
         "",

@@ -28,7 +28,7 @@ from retrieval.index import CorpusIndex
 REPO = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).with_name("READER.md")
 RESULTS = Path(__file__).with_name("results") / "reader.json"
-READERS = ("neural", "rules")
+READERS = ("neural", "rules", "both")
 
 
 def squad_runs() -> list[tuple[str, CorpusIndex, list, bool]]:
@@ -48,7 +48,7 @@ def squad_runs() -> list[tuple[str, CorpusIndex, list, bool]]:
 def corpus_runs() -> list[tuple[str, CorpusIndex, list, bool]]:
     runs = []
     for name, file, folder in (
-        ("seed_dev", SHARED / "qa" / "seed_dev.jsonl", REPO / "corpus"),
+        ("seed_dev", SHARED.parent / "qa" / "seed_dev.jsonl", REPO / "corpus"),
         ("bench/news", REPO / "bench" / "news" / "news_dev.jsonl", REPO / "bench" / "news" / "corpus"),
     ):
         data = load_eval_file(file)
@@ -112,24 +112,27 @@ def render(results: list[dict], start: float) -> str:
         "answerable questions (SQuAD v1.1 scoring; an abstention scores 0); *abstained* is the share of the "
         "unanswerable questions given no answer; latency is per question, whole answer path, median.",
         "",
-        "| question set | setting | neural EM / F1 | rules EM / F1 | neural abstained | rules abstained | neural ms | rules ms |",
+        "| question set | setting | neural EM / F1 | rules EM / F1 | both EM / F1 | answered (neural / rules / both) | abstained on unanswerable (n / r / b) | ms (n / r / b) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        n, u = r["neural"], r["rules"]
+        n, u, b = r["neural"], r["rules"], r["both"]
         lines.append(
-            f"| {r['set']} | {r['setting']} | {fmt(n['em'])} / {fmt(n['f1'])} | {fmt(u['em'])} / {fmt(u['f1'])} "
-            f"| {fmt(n['unanswerable_abstained'])} | {fmt(u['unanswerable_abstained'])} | {n['median_ms']:.1f} | {u['median_ms']:.1f} |"
+            f"| {r['set']} | {r['setting']} | {fmt(n['em'])} / {fmt(n['f1'])} | {fmt(u['em'])} / {fmt(u['f1'])} | {fmt(b['em'])} / {fmt(b['f1'])} "
+            f"| {fmt(n['answered'])} / {fmt(u['answered'])} / {fmt(b['answered'])} "
+            f"| {fmt(n['unanswerable_abstained'])} / {fmt(u['unanswerable_abstained'])} / {fmt(b['unanswerable_abstained'])} "
+            f"| {n['median_ms']:.1f} / {u['median_ms']:.1f} / {b['median_ms']:.1f} |"
         )
     lines += ["", f"`newsqa ask` cold start over the seeds (saved index, fresh process, median of 5): {start:.2f} s.", ""]
-    lines += ["## By question type (XQuAD, open)", "", "| type | questions | neural EM / F1 | rules EM / F1 |", "|---|---|---|---|"]
+    lines += ["## By question type (XQuAD, open)", "", "| type | questions | neural EM / F1 | rules EM / F1 | both EM / F1 |", "|---|---|---|---|---|"]
     x = next(r for r in results if r["set"].startswith("XQuAD") and r["setting"] == "open")
     for t, (count, em, f1) in x["neural"]["by_type"].items():
         _, rem, rf1 = x["rules"]["by_type"].get(t, (0, 0.0, 0.0))
-        lines.append(f"| {t} | {count} | {em:.1f} / {f1:.1f} | {rem:.1f} / {rf1:.1f} |")
+        _, bem, bf1 = x["both"]["by_type"].get(t, (0, 0.0, 0.0))
+        lines.append(f"| {t} | {count} | {em:.1f} / {f1:.1f} | {rem:.1f} / {rf1:.1f} | {bem:.1f} / {bf1:.1f} |")
     lines += [
         "",
-        "## Confidence, held out (XQuAD open: answer only at confidence >= threshold)",
+        "## The neural reader's confidence, held out (XQuAD open: answer only at confidence >= threshold)",
         "",
         "The neural reader's confidence model was fitted on the new-Wikipedia validation articles "
         "(`python -m bench.tune_reader --write`); XQuAD is not in its data.",

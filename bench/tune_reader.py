@@ -38,9 +38,9 @@ from retrieval.reader.neural import shipped_reader
 from retrieval.rerank import query_expansions, rank_passages
 
 READ_CHOICES = (1, 3, 5, 8)
-WEIGHT_CHOICES = (0.0, 1.0, 2.0, 4.0, 8.0)
+WEIGHT_CHOICES = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 MARGIN_CHOICES = tuple(x / 2 for x in range(-8, 13))
-COVERAGE_CHOICES = (0.0, 0.2, 0.3, 0.4, 0.5)
+COVERAGE_CHOICES = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 RESULTS = Path(__file__).with_name("results") / "reader_tuning.json"
 
 
@@ -59,10 +59,10 @@ def readings_for(index: CorpusIndex, questions, reader, depth: int):
 
 def decide(item, k: int, weight: float):
     """(answer text or None, top reading, lead, first passage) at these settings, abstention aside."""
-    q, hits, readings, _, _, coverage = item
+    q, hits, readings, _, aq, coverage = item
     if not readings:
         return None
-    found = A.rank_readings(hits[:k], readings[:k], weight)
+    found = A.rank_readings(hits[:k], readings[:k], aq, weight)
     if not found:
         return None
     combined, top, passage, _ = found[0]

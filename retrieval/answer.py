@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from retrieval.reader.lexicon import FINITE_COPULAS, VERB_LEAD_INS
@@ -25,7 +25,7 @@ from retrieval.reader.neural import NeuralReader, Reading, ReaderUnavailable, sh
 from retrieval.rerank import article_says, query_expansions as _expansions, rank_passages
 from retrieval.sentences import split_sentences
 from retrieval.timeaware import time_notes
-from retrieval.tokens import Token, iter_tokens
+from retrieval.tokens import Token, _word_term, iter_tokens
 
 from retrieval.reader.question import (  # noqa: F401 - re-exported: the answer module is the public face
     AMOUNT, COPULA, DATE, DEFINITION, DURATION, MANNER, NUMBER, OBJECT, PERSON, PLACE, REASON, SAY, SUBJECT, THING,
@@ -66,9 +66,9 @@ CONFLICT_LOGITS = 2.0
 # For "last / latest" questions the latest article's answer wins when the reader scores it within this
 # many logits of the best (the rules' RECENCY_MARGIN in reader units). Not tuned, as CONFLICT_LOGITS.
 RECENCY_LOGITS = 3.0
-RETRIEVAL_WEIGHT = 2.0
+RETRIEVAL_WEIGHT = 8.0
 NULL_MARGIN = 0.0
-READER_COVERAGE = 0.0  # and no answer from a passage saying less than this share of the question's key terms
+READER_COVERAGE = 0.6  # and no answer from a passage saying less than this share of the question's key terms
 ABSTAIN_COVERAGE = 0.40  # chosen by the rule in bench/abstention.py: see bench/QUALITY.md, "Abstention threshold"
 
 # --- choosing -----------------------------------------------------------------------------------
@@ -128,9 +128,23 @@ def answer_with_features(
     if missing_names:
         names = ", ".join(sorted(_surface(q, t) for t in missing_names))
         return _not_found(question, hits, index, f"Not found in the articles: they never mention {names}."), None
-    model = choose_reader(reader, question)
-    if model is not None:
-        return _read_with_model(model, question, q, index, hits, expansions)
+    name = reader_name(reader)
+    model = choose_reader(name, question)
+    if model is None:
+        return _read_with_rules(question, q, index, hits, expansions)
+    neural = _read_with_model(model, question, q, index, hits, expansions)
+    if name != BOTH:
+        return neural
+    # Both readers: the answer the calibrated confidences rate higher; either one when the other abstains.
+    rules = _read_with_rules(question, q, index, hits, expansions)
+    found = [a for a in (neural, rules) if a[0].found]
+    return max(found, key=lambda a: a[0].confidence) if found else rules
+
+
+def _read_with_rules(
+    question: str, q: Question, index: CorpusIndex, hits: list[tuple[Passage, float]], expansions: dict[str, str]
+) -> tuple[Answer, tuple[float, ...] | None]:
+    """The rule reader: the best-scoring sentence of the passages and the span of the asked type in it."""
     weights = _weights(q, index)
     total = math.fsum(weights.values())
     synonyms = question_synonyms(q, exclude=expansions.keys())
@@ -217,18 +231,26 @@ def answer_with_features(
 
 # --- the neural reader ------------------------------------------------------------------------
 
-NEURAL, RULES = "neural", "rules"
-READERS = (NEURAL, RULES)
+NEURAL, RULES, BOTH = "neural", "rules", "both"
+READERS = (NEURAL, RULES, BOTH)
+DEFAULT_READER = NEURAL
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _unavailable: list[str] = []  # why the shipped model could not be loaded, once per process
 
 
-def choose_reader(reader: str | None, question: str) -> NeuralReader | None:
-    """The model to read with, or None for the rules: when asked for them (`reader`, else the
-    NEWSQA_READER environment variable), for a Russian question (the encoder is English-only), or
-    when the shipped model cannot be loaded (said once on stderr)."""
+def reader_name(reader: str | None) -> str:
+    """The reader asked for: `reader`, else the NEWSQA_READER environment variable, else DEFAULT_READER."""
     if reader is None:
-        reader = os.environ.get("NEWSQA_READER", "").strip().lower() or NEURAL
+        reader = os.environ.get("NEWSQA_READER", "").strip().lower() or DEFAULT_READER
+    if reader not in READERS:
+        raise ValueError(f"unknown reader {reader!r}: use one of {', '.join(READERS)}")
+    return reader
+
+
+def choose_reader(reader: str | None, question: str) -> NeuralReader | None:
+    """The model to read with, or None for the rules alone: when asked for them, for a Russian question
+    (the encoder is English-only), or when the shipped model cannot be loaded (said once on stderr)."""
+    reader = reader_name(reader)
     if reader not in READERS:
         raise ValueError(f"unknown reader {reader!r}: use one of {', '.join(READERS)}")
     if reader == RULES or _CYRILLIC.search(question):
@@ -248,14 +270,14 @@ def _read_with_model(
 ) -> tuple[Answer, tuple[float, ...] | None]:
     """The best span the reader finds in the retrieved passages, its score combined with retrieval's."""
     read = hits[:READ_PASSAGES]
-    found = rank_readings(read, model.read(question, [p.text for p, _ in read]))
+    found = rank_readings(read, model.read(question, [p.text for p, _ in read]), q)
     if not found or max(r.margin for _, r, _, _ in found) < NULL_MARGIN:
         return _not_found(question, hits, index, "Not found in the articles: no passage answers the question."), None
     if passage_coverage(index, q, found[0][2], expansions) < READER_COVERAGE:
         return _not_found(question, hits, index, "Not found in the articles: no passage covers the question's key terms."), None
     if q.recency:
         # "When did they last meet?": the latest article's statement, among those the reader rates close.
-        close = [f for f in found if f[0] >= found[0][0] - RECENCY_LOGITS and f[1].margin >= NULL_MARGIN]
+        close = found[:1] + [f for f in found[1:] if f[0] >= found[0][0] - RECENCY_LOGITS and f[1].margin >= NULL_MARGIN]
         latest = max(close, key=lambda f: index.articles[f[2].article_id].published or "")
         found.remove(latest)
         found.insert(0, latest)
@@ -272,14 +294,15 @@ def _read_with_model(
         close = [
             _Choice(p, s, _sentence_around(p.text, r.start, r.end), (r.start, r.end), 1.0, 1.0, True)
             for c, r, p, s in found
-            if r.margin >= NULL_MARGIN and c >= combined - CONFLICT_LOGITS
+            if r is top or (r.margin >= NULL_MARGIN and c >= combined - CONFLICT_LOGITS)
         ]
         _add_conflicts(answer, index, close[0], close)
     return answer, features
 
 
 def passage_coverage(index: CorpusIndex, q: Question, passage: Passage, expansions: dict[str, str]) -> float:
-    """The idf-weighted share of the question's key terms that the passage, its heading or its article's title says."""
+    """The idf-weighted share of the question's key terms that the passage, its heading or its article's
+    title says; a question name that only another paragraph of the article says counts ARTICLE_NAMES."""
     weights = _weights(q, index)
     total = math.fsum(weights.values())
     terms = {t.term for t in iter_tokens(passage.text)}
@@ -288,21 +311,41 @@ def passage_coverage(index: CorpusIndex, q: Question, passage: Passage, expansio
     article = index.articles.get(passage.article_id)
     if article is not None and article.title:
         terms |= {t.term for t in iter_tokens(article.title)}
-    return _weight(_matched(terms, q, expansions), weights) / total if total else 0.0
+    matched = _matched(terms, q, expansions)
+    elsewhere = {t for t in q.proper if t in weights and t not in matched and article_says(index, passage.article_id, t, expansions)}
+    return (_weight(matched, weights) + ARTICLE_NAMES * _weight(elsewhere, weights)) / total if total else 0.0
+
+
+def tidy_span(text: str, start: int, end: int, q: Question) -> tuple[int, int]:
+    """The reader's span with what its WordPiece tokens cut off or added: the currency sign before an
+    amount ("$55 million"), the last period of an abbreviation ("11 p.m."), and the noun a how-many
+    question counts ("300", not "300 passengers": SQuAD's answers are the number)."""
+    if start > 0 and text[start - 1] in "$€£¥₽" and text[start : start + 1].isdigit():
+        start -= 1
+    if end < len(text) and text[end] == "." and re.search(r"[^\W\d]\.[^\W\d]{1,3}$", text[start:end]):
+        end += 1
+    if q.kind == NUMBER and q.head:
+        words = list(re.finditer(r"\S+", text[start:end]))
+        if len(words) >= 2 and any(ch.isdigit() for ch in words[-2].group()) and _word_term(words[-1].group().strip(".,;:"))[0] == q.head:
+            end = start + words[-2].end()
+    return start, end
 
 
 def rank_readings(
-    hits: list[tuple[Passage, float]], readings: list[Reading | None], retrieval_weight: float | None = None
+    hits: list[tuple[Passage, float]], readings: list[Reading | None], q: Question, retrieval_weight: float | None = None
 ) -> list[tuple[float, Reading, Passage, float]]:
     """(combined score, reading, passage, retrieval score) for the passages with a span, best first:
-    the span's logits plus `retrieval_weight` times its passage's retrieval score over the best one's."""
+    the span's logits plus `retrieval_weight` times its passage's retrieval score over the best one's.
+    Spans are tidied (`tidy_span`)."""
     weight = RETRIEVAL_WEIGHT if retrieval_weight is None else retrieval_weight
     best = hits[0][1] if hits and hits[0][1] > 0 else 1.0
-    found = [
-        (r.score + weight * score / best, r, passage, score)
-        for (passage, score), r in zip(hits, readings)
-        if r is not None and passage.text[r.start : r.end].strip()
-    ]
+    found = []
+    for (passage, score), r in zip(hits, readings):
+        if r is None:
+            continue
+        start, end = tidy_span(passage.text, r.start, r.end, q)
+        if passage.text[start:end].strip():
+            found.append((r.score + weight * score / best, replace(r, start=start, end=end), passage, score))
     found.sort(key=lambda f: -f[0])
     return found
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from retrieval.answer import answer_question
+from retrieval.answer import answer_question, reader_name
 from retrieval.errors import UsageError
 from retrieval.index import CorpusIndex
 from retrieval.models import Article, Passage, SkippedFile
@@ -410,7 +410,7 @@ class EvalReport(BaseModel):
     calibration: list[CalibrationRow]
     miss_kinds: list[MissCount]
     skipped: list[SkippedFile] = Field(default_factory=list)
-    reader: str = Field(default="neural", description="The reader that chose the spans: neural or rules.")
+    reader: str = Field(default="neural", description="The reader that chose the spans: neural, rules or both.")
     closed: bool = Field(default=False, description="Each question asked against its own paragraph only.")
     results: list[QuestionResult] = Field(default_factory=list)
 
@@ -582,7 +582,7 @@ def run_evaluation(
         closed=closed,
     )
     report.skipped = list(index.skipped)
-    report.reader = reader or "neural"
+    report.reader = reader_name(reader)
     report.closed = closed
     return report
 

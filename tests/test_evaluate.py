@@ -525,8 +525,8 @@ def test_xquad_dev_loads_whole_with_valid_offsets() -> None:
 
 
 @pytest.mark.skipif(not SEED_DEV.is_file(), reason=f"seed question set not found at {SEED_DEV}")
-def test_seed_dev_over_the_bundled_corpus(capsys: pytest.CaptureFixture[str]) -> None:
-    report = run_evaluation(load_eval_file(SEED_DEV), REPO / "corpus")
+def test_seed_dev_over_the_bundled_corpus(capsys: pytest.CaptureFixture[str], reader: str) -> None:
+    report = run_evaluation(load_eval_file(SEED_DEV), REPO / "corpus", reader=reader)
     with capsys.disabled():
         print(
             f"\nseed_dev: EM {report.overall.exact_match} F1 {report.overall.f1} "
@@ -539,7 +539,9 @@ def test_seed_dev_over_the_bundled_corpus(capsys: pytest.CaptureFixture[str]) ->
     # (Moscow's population, a Putin–Macron call) must get no answer.
     assert report.top5 == 100.0
     assert report.abstained_unanswerable == 100.0
-    assert report.overall.f1 >= 60.0 and report.sentence_contains >= 85.0
+    # Floors a little under what each reader scores (bench/READER.md): the rules were tuned on these.
+    floor_f1, floor_sentence = (60.0, 85.0) if reader == "rules" else (70.0, 75.0)
+    assert report.overall.f1 >= floor_f1 and report.sentence_contains >= floor_sentence
 
 
 def test_the_abstention_rule_takes_the_most_lenient_threshold_within_one_percent_of_the_best() -> None:
@@ -557,13 +559,12 @@ def test_the_abstention_rule_takes_the_most_lenient_threshold_within_one_percent
 
 
 def test_eval_closed_reads_each_question_against_its_own_paragraph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # Two paragraphs that answer the same question differently: open, retrieval picks one for both
-    # questions; closed, each question is read against its own.
+    # Two paragraphs that answer the same kind of question: closed, each is read against its own.
     doc = {"version": "1.1", "data": [{"title": "Ferries", "paragraphs": [
         {"context": "The ferry to Tallinn leaves at 9 a.m.", "qas": [
             {"id": "t", "question": "When does the ferry to Tallinn leave?", "answers": [{"text": "9 a.m.", "answer_start": 31}]}]},
         {"context": "The ferry to Riga leaves at 6 p.m.", "qas": [
-            {"id": "r", "question": "When does the ferry leave?", "answers": [{"text": "6 p.m.", "answer_start": 28}]}]},
+            {"id": "r", "question": "When does the ferry to Riga leave?", "answers": [{"text": "6 p.m.", "answer_start": 28}]}]},
     ]}]}
     path = tmp_path / "ferries.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
