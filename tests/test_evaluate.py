@@ -443,7 +443,7 @@ def test_eval_text_report_and_misses(squad_v2_file: Path, capsys: pytest.Capture
     assert main(["eval", str(squad_v2_file), "--misses", "--limit", "3"]) == 0
     out = capsys.readouterr().out
     first = out.splitlines()[0]
-    assert first == "tiny-v2.json (squad-v2.0): 3 questions against the file's own 3 paragraphs (3 passages in 2 articles), neural reader"
+    assert first == "tiny-v2.json (squad-v2.0): 3 questions against the file's own 3 paragraphs (3 passages in 2 articles), reader: both"
     for heading in ("abstention accuracy", "top passage contains the answer", "latency per question",
                     "By question type:", "Calibration (answer only at confidence >= threshold):", "Misses ("):
         assert heading in out
