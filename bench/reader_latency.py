@@ -3,8 +3,8 @@
     python -m bench.reader_latency [--sizes 100000] [--questions 100]
 
 The seeds are the bundled corpus, asked the seed_dev questions; the large corpus is bench/synthetic.py's
-(fixed seed), asked its own questions. Each question is answered by both readers in turn (neural,
-then rules), so that both see the same machine load; the first question of each is a warm-up and
+(fixed seed), asked its own questions. Each question is answered by every reader in turn (neural,
+then rules, then both), so that all see the same machine load; the first question of each is a warm-up and
 not counted. Prints medians and 95th percentiles, and writes bench/results/reader_latency.json.
 """
 
@@ -27,7 +27,7 @@ RESULTS = Path(__file__).with_name("results") / "reader_latency.json"
 
 
 def side_by_side(index: CorpusIndex, questions: list[str]) -> dict:
-    times: dict[str, list[float]] = {"neural": [], "rules": []}
+    times: dict[str, list[float]] = {"neural": [], "rules": [], "both": []}
     for reader in times:
         answer_question(index, questions[0], reader)
     for q in questions[1:]:

@@ -1,7 +1,7 @@
 """Conversations: exact match and F1 on first turns and on follow-ups, conversational beside stateless.
 
     PYTHONHASHSEED=0 NEWSQA_READER=rules python -m bench.conversations.measure
-    PYTHONHASHSEED=0 python -m bench.conversations.measure --reader neural --json bench/conversations/neural.json
+    PYTHONHASHSEED=0 python -m bench.conversations.measure --reader both --json bench/conversations/both.json
     PYTHONHASHSEED=0 NEWSQA_READER=rules python -m bench.conversations.measure --lowercase   # typed as chat often is
 
 Each line of `conversations.jsonl` is one conversation over one corpus (`seeds`: the bundled
@@ -57,14 +57,14 @@ def _normal(question: str) -> str:
 
 
 def measure(path: Path, reader: str | None, repeat: int, lowercase: bool = False) -> dict:
-    from retrieval.answer import choose_reader
+    from retrieval.answer import choose_reader, reader_name
     from retrieval.conversation import Conversation
     from retrieval.engine import Engine, build_index
     from retrieval.evaluate import score_answer
 
     if reader:
         os.environ["NEWSQA_READER"] = reader
-    used = "rules" if choose_reader(None, "Who is the Kremlin spokesman?") is None else "neural"
+    used = "rules" if choose_reader(None, "Who is the Kremlin spokesman?") is None else reader_name(None)
     engines = {name: Engine(folder, build_index(folder)) for name, folder in CORPORA.items()}
     conversations = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if lowercase:  # as people type in chat: "what did he call the reports?"
@@ -180,7 +180,7 @@ def render(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("file", nargs="?", type=Path, default=HERE / "conversations.jsonl")
-    parser.add_argument("--reader", choices=("neural", "rules"), default=None, help="default: $NEWSQA_READER, else neural")
+    parser.add_argument("--reader", choices=("neural", "rules", "both"), default=None, help="default: $NEWSQA_READER, else both")
     parser.add_argument("--repeat", type=int, default=20, help="timing runs of every follow-up's rewrite (default: 20)")
     parser.add_argument("--lowercase", action="store_true", help="ask every question in lower case, as chat often is")
     parser.add_argument("--json", type=Path, default=None, help="also write the full result to this file")
