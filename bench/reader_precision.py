@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.train_reader import SHARED, VALIDATION_EVERY, VALIDATION_FROM, sha256
+from bench.train_reader import SHARED, VALIDATION_EVERY, VALIDATION_FROM
 from retrieval.evaluate import load_eval_file, score_answer
-from retrieval.reader.neural import MODEL_DIR, NeuralReader
+from retrieval.reader.neural import MODEL_DIR, NeuralReader, file_sha256
 
 RESULTS = Path(__file__).with_name("results") / "reader_precision.json"
 
@@ -31,7 +31,7 @@ def reader_for(onnx: Path, folder: Path) -> NeuralReader:
     manifest = json.loads((MODEL_DIR / "MANIFEST.json").read_text(encoding="utf-8"))
     shutil.copy(onnx, folder / "reader.onnx")
     shutil.copy(MODEL_DIR / "tokenizer.json", folder / "tokenizer.json")
-    manifest["model_sha256"] = sha256(folder / "reader.onnx")
+    manifest["model_sha256"] = file_sha256(folder / "reader.onnx")
     (folder / "MANIFEST.json").write_text(json.dumps(manifest))
     return NeuralReader(folder)
 

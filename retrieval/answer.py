@@ -252,8 +252,6 @@ def choose_reader(reader: str | None, question: str) -> NeuralReader | None:
     """The model to read with, or None for the rules alone: when asked for them, for a Russian question
     (the encoder is English-only), or when the shipped model cannot be loaded (said once on stderr)."""
     reader = reader_name(reader)
-    if reader not in READERS:
-        raise ValueError(f"unknown reader {reader!r}: use one of {', '.join(READERS)}")
     if reader == RULES or _CYRILLIC.search(question):
         return None
     if _unavailable:
@@ -694,19 +692,7 @@ def _fit(
 
 def citation(index: CorpusIndex, passage: Passage, start: int, end: int, score: float) -> Citation:
     """A citation of `passage_text[start:end]` with its article's title, date and address."""
-    article = index.articles[passage.article_id]
-    return Citation(
-        article_id=article.id,
-        title=article.title,
-        published=article.published,
-        url=article.url,
-        passage_id=passage.id,
-        paragraph=passage.number,
-        passage_text=passage.text,
-        start=start,
-        end=end,
-        score=round(score, 4),
-    )
+    return Citation(**index.reference(passage), start=start, end=end, score=round(score, 4))
 
 
 def _normalize(text: str) -> str:

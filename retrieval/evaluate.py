@@ -410,7 +410,7 @@ class EvalReport(BaseModel):
     calibration: list[CalibrationRow]
     miss_kinds: list[MissCount]
     skipped: list[SkippedFile] = Field(default_factory=list)
-    reader: str = Field(default="neural", description="The reader that chose the spans: neural, rules or both.")
+    reader: str = Field(default="both", description="The reader that chose the spans: both, neural or rules.")
     closed: bool = Field(default=False, description="Each question asked against its own paragraph only.")
     results: list[QuestionResult] = Field(default_factory=list)
 

@@ -108,6 +108,19 @@ class CorpusIndex:
         j = int(np.searchsorted(ids, start))
         return j < len(ids) and int(ids[j]) < end
 
+    def reference(self, passage: Passage) -> dict[str, object]:
+        """The fields of a `PassageRef` to `passage`: its article's title, date and address, where it stands."""
+        article = self.articles[passage.article_id]
+        return {
+            "article_id": article.id,
+            "title": article.title,
+            "published": article.published,
+            "url": article.url,
+            "passage_id": passage.id,
+            "paragraph": passage.number,
+            "passage_text": passage.text,
+        }
+
     def passage(self, passage_id: str) -> Passage | None:
         """The passage with this id ('<article-id>#<n>'), or None when the index has no such passage."""
         article_id, _, number = passage_id.rpartition("#")

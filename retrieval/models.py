@@ -33,8 +33,8 @@ class Passage(BaseModel):
     heading: str | None = Field(default=None, description="The section heading the paragraph sits under.")
 
 
-class Citation(BaseModel):
-    """A passage that supports an answer; `passage_text[start:end]` is the answer for the first one."""
+class PassageRef(BaseModel):
+    """A passage with its article's title, date and address: what a citation and a search hit share."""
 
     article_id: str
     title: str
@@ -43,6 +43,11 @@ class Citation(BaseModel):
     passage_id: str
     paragraph: int = Field(ge=1)
     passage_text: str
+
+
+class Citation(PassageRef):
+    """A passage that supports an answer; `passage_text[start:end]` is the answer for the first one."""
+
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     score: float
@@ -144,16 +149,9 @@ def group_by_article(citations: list[Citation]) -> list[list[Citation]]:
     return list(groups.values())
 
 
-class SearchHit(BaseModel):
+class SearchHit(PassageRef):
     """One passage `newsqa search` found: where it is, its BM25 score and the query words it matches."""
 
-    article_id: str
-    title: str
-    published: str | None = None
-    url: str | None = None
-    passage_id: str
-    paragraph: int = Field(ge=1)
-    passage_text: str
     score: float
     matches: list[tuple[int, int]] = Field(
         default_factory=list, description="[start, end) of each word in passage_text that matches a query term."

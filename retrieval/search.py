@@ -21,19 +21,6 @@ def search(index: CorpusIndex, query: str, k: int = SEARCH_K) -> SearchResult:
     for passage, score in index.search(terms, k):
         if score <= 0:
             continue
-        article = index.articles[passage.article_id]
         matches = [(t.start, t.end) for t in iter_tokens(passage.text) if not t.stop and t.term in wanted]
-        hits.append(
-            SearchHit(
-                article_id=article.id,
-                title=article.title,
-                published=article.published,
-                url=article.url,
-                passage_id=passage.id,
-                paragraph=passage.number,
-                passage_text=passage.text,
-                score=round(score, 4),
-                matches=matches,
-            )
-        )
+        hits.append(SearchHit(**index.reference(passage), score=round(score, 4), matches=matches))
     return SearchResult(query=query, hits=hits)

@@ -49,7 +49,7 @@ def rules_reader(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSQA_READER", "rules")
 
 
-@pytest.fixture(params=["neural", "rules"])
+@pytest.fixture(params=["both", "neural", "rules"])
 def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """A test of what a user sees that must hold with either reader: it runs once with each."""
     monkeypatch.setenv("NEWSQA_READER", request.param)

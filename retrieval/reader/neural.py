@@ -56,7 +56,8 @@ class Reading:
         return self.score - self.null
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -76,7 +77,7 @@ class NeuralReader:
             model_path = model_dir / manifest["model"]
             tokenizer_path = model_dir / manifest["tokenizer"]
             for path, digest in ((model_path, manifest["model_sha256"]), (tokenizer_path, manifest["tokenizer_sha256"])):
-                if _sha256(path) != digest:
+                if file_sha256(path) != digest:
                     raise ReaderUnavailable(f"{path} does not match its SHA-256 in MANIFEST.json; reinstall newsqa")
             self.max_len = int(manifest["max_len"])
             self.stride = int(manifest["stride"])
