@@ -4,7 +4,7 @@ Usage, from the repository root (with `../shared` beside it):
 
     PYTHONHASHSEED=0 python -m bench.abstention
 
-For each candidate value of `retrieval.answer.ABSTAIN_COVERAGE` it measures, in one process:
+For each candidate value of `retrieval.reader.rules.ABSTAIN_COVERAGE` it measures, in one process:
 
 - XQuAD en dev as in QUALITY.md (every question answerable): the share answered, EM and F1;
 - questions nobody can answer: XQuAD dev's articles at even positions asked against a corpus of only
@@ -26,7 +26,7 @@ import json
 import sys
 from pathlib import Path
 
-import retrieval.answer as answer_module
+import retrieval.reader.rules as rules_module
 from retrieval.engine import build_index
 from retrieval.evaluate import evaluate, load_eval_file, parse_squad
 from retrieval.index import CorpusIndex
@@ -71,11 +71,11 @@ def main() -> int:
     odd_index = CorpusIndex.build(odd.articles or [], odd.passages or [])
     seed = load_eval_file(SEED)
     seed_index = build_index(REPO / "corpus")
-    chosen = answer_module.ABSTAIN_COVERAGE
+    chosen = rules_module.ABSTAIN_COVERAGE
     rows = []
     try:
         for t in THRESHOLDS:
-            answer_module.ABSTAIN_COVERAGE = t
+            rules_module.ABSTAIN_COVERAGE = t
             dev = evaluate(full_index, full.questions, reader="rules")  # the rule reader's threshold
             cross = [evaluate(odd_index, even.questions, reader="rules"), evaluate(even_index, odd.questions, reader="rules")]
             wrongly = sum(sum(r.predicted is not None for r in c.results) for c in cross)
@@ -98,7 +98,7 @@ def main() -> int:
                 "seed_unanswerable": len(unanswerable),
             })
     finally:
-        answer_module.ABSTAIN_COVERAGE = chosen
+        rules_module.ABSTAIN_COVERAGE = chosen
     json.dump({"in_code": chosen, "by_rule": choose(rows), "rows": rows}, sys.stdout, indent=1)
     print()
     return 0

@@ -133,7 +133,7 @@ def render_abstention(sweep: dict) -> str:
             f"{r['dev_right']} of {r['dev_questions']} | {r['cross_answered']}% ({r['cross_answered_n']} of {r['cross_questions']}) | {r['net']} | "
             f"{r['seed_unanswerable_abstained']} of {r['seed_unanswerable']} |"
         )
-    agree = "the value in use" if sweep["by_rule"] == sweep["in_code"] else f"not the value in use ({sweep['in_code']}): change `ABSTAIN_COVERAGE` in `retrieval/answer.py`"
+    agree = "the value in use" if sweep["by_rule"] == sweep["in_code"] else f"not the value in use ({sweep['in_code']}): change `ABSTAIN_COVERAGE` in `retrieval/reader/rules.py`"
     out += [
         "",
         "The rule (`bench/abstention.py`, `choose`): a right answer counts +1, an answer to an unanswerable",

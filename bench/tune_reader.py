@@ -30,6 +30,10 @@ import numpy as np
 
 from bench.train_reader import SHARED, VALIDATION_EVERY, VALIDATION_FROM
 from retrieval import answer as A
+from retrieval.assemble import assemble_answer
+from retrieval.reader import readings as R
+from retrieval.reader.choice import sentence_around
+from retrieval.reader.coverage import passage_coverage
 from retrieval.confidence import READER_FEATURES, READER_WEIGHTS_FILE, reader_features
 from retrieval.evaluate import load_eval_file, score_answer
 from retrieval.index import CorpusIndex
@@ -52,7 +56,7 @@ def readings_for(index: CorpusIndex, questions, reader, depth: int):
         missing = [t for t in aq.proper if index.bm25.doc_freq(t) == 0 and t not in exp.values()]
         hits = rank_passages(index, aq, A.TOP_PASSAGES, exp) if aq.terms else []
         readings = reader.read(q.question, [p.text for p, _ in hits[:depth]]) if hits and not missing else []
-        coverage = [A.passage_coverage(index, aq, p, exp) for p, _ in hits[:depth]]
+        coverage = [passage_coverage(index, aq, p, exp) for p, _ in hits[:depth]]
         out.append((q, hits, readings, index, aq, coverage))
     return out
 
@@ -62,15 +66,12 @@ def decide(item, k: int, weight: float):
     q, hits, readings, _, aq, coverage = item
     if not readings:
         return None
-    found = A.rank_readings(hits[:k], readings[:k], aq, weight)
+    found = R.rank_readings(hits[:k], readings[:k], aq, weight)
     if not found:
         return None
-    combined, top, passage, _ = found[0]
-    said = A._normalize(passage.text[top.start : top.end])
-    runner = next((c for c, r, p, _ in found[1:] if A._normalize(p.text[r.start : r.end]) != said), None)
-    lead = combined - runner if runner is not None else A.LEAD_CAP
+    _, top, passage, _ = found[0]
     best_margin = max(r.margin for _, r, _, _ in found)
-    return passage.text[top.start : top.end], top, lead, passage.id == hits[0][0].id, best_margin, coverage[top.passage]
+    return passage.text[top.start : top.end], top, R.lead(found), passage.id == hits[0][0].id, best_margin, coverage[top.passage]
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
@@ -146,7 +147,7 @@ def main() -> None:
         text, top, lead, first, _, _ = d
         q, hits, _, index, aq, _ = item
         passage = hits[top.passage][0]
-        built = A.assemble_answer(q.question, aq, index, passage, A._sentence_around(passage.text, top.start, top.end), (top.start, top.end), 1.0, hits)
+        built = assemble_answer(q.question, aq, index, passage, sentence_around(passage.text, top.start, top.end), (top.start, top.end), 1.0, hits)
         x = reader_features(top.margin, top.probability, lead, first, len(built.citations) - 1, text)
         em, f1 = score_answer(text, item[0].answers, True) if answerable_copy else (0.0, 0.0)
         xs.append(x)
@@ -178,8 +179,8 @@ def main() -> None:
             + "\n"
         )
         print(f"wrote {READER_WEIGHTS_FILE}")
-    if (k, weight, m, cov) != (A.READ_PASSAGES, A.RETRIEVAL_WEIGHT, A.NULL_MARGIN, A.READER_COVERAGE):
-        print("note: retrieval/answer.py has other settings; set them to the chosen ones", file=sys.stderr)
+    if (k, weight, m, cov) != (R.READ_PASSAGES, R.RETRIEVAL_WEIGHT, R.NULL_MARGIN, R.READER_COVERAGE):
+        print("note: retrieval/reader/readings.py has other settings; set them to the chosen ones", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from retrieval.answer import answer_question, citation
+from retrieval.answer import answer_question
+from retrieval.assemble import citation
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.index import CorpusIndex
 from retrieval.admission import (

@@ -411,19 +411,19 @@ def test_a_list_ends_in_and_or_or() -> None:
 
 
 def test_a_modifier_cut_off_from_a_question_noun_is_a_weak_answer() -> None:
-    from retrieval import answer
+    from retrieval.reader import rules, spans
     from retrieval.tokens import iter_tokens
 
     text = "Regulation based on the Montreal Protocol has been successful; on climate change, the Kyoto Protocol failed."
     q = analyze_question("What did the Kyoto Protocol try to address?")
-    words = answer.sentence_words(text, 0, len(text), q)
+    words = spans.sentence_words(text, 0, len(text), q)
     tokens = iter_tokens(text)
     weights = {t: 1.0 for t in q.terms}
     matched = {t.term for t in tokens} & set(q.terms)
 
     def fit(span: str) -> float:
-        c = answer.Candidate(text.index(span), text.index(span) + len(span), "thing", 0.5)
-        return answer._fit(c, q, words, tokens, matched, weights)
+        c = spans.Candidate(text.index(span), text.index(span) + len(span), "thing", 0.5)
+        return rules._fit(c, q, words, tokens, matched, weights)
 
     assert fit("climate change") > fit("Montreal")
 

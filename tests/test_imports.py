@@ -56,3 +56,25 @@ def test_no_bot_module_imports_another_inside_a_function() -> None:
 @pytest.mark.parametrize("module", sorted(p.stem for p in (REPO / "bot").glob("*.py") if p.stem != "__main__"))
 def test_each_bot_module_imports_on_its_own(module: str) -> None:
     subprocess.run([sys.executable, "-c", f"import bot.{module}"], cwd=REPO, check=True, timeout=60)
+
+
+# A question's way through the engine reads straight down: `answer` analyses, retrieves, reads with the
+# readers and assembles; no reader and no assembly step reaches back up for it.
+_NEVER_UP = {
+    "retrieval/reader": ("retrieval.answer", "retrieval.assemble", "retrieval.engine", "retrieval.evaluate", "retrieval.cli"),
+    "retrieval/assemble.py": ("retrieval.answer", "retrieval.reader.rules", "retrieval.reader.readings", "retrieval.reader.neural"),
+    "retrieval/rerank.py": ("retrieval.answer", "retrieval.assemble", "retrieval.reader.rules", "retrieval.reader.spans"),
+}
+
+
+@pytest.mark.parametrize("where", sorted(_NEVER_UP))
+def test_the_answer_steps_import_downwards_only(where: str) -> None:
+    root = REPO / where
+    paths = sorted(root.rglob("*.py")) if root.is_dir() else [root]
+    upward = [
+        f"{path.relative_to(REPO)}: {module}"
+        for path in paths
+        for module, _ in _imports(path)
+        if module.startswith(_NEVER_UP[where])
+    ]
+    assert paths and upward == []

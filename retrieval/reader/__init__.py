@@ -1,1 +1,2 @@
-"""The readers: a fine-tuned neural span reader (`neural`), with the rule reader beside it in `retrieval.answer`."""
+"""The readers: the fine-tuned neural span reader (`neural`, its spans weighed in `readings`) and the rule
+reader (`rules`, over `question`, `spans` and `lexicon`), with what both share (`choice`, `coverage`)."""
