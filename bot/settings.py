@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Annotated
 
@@ -88,6 +90,31 @@ class BotSettings(BaseSettings):
         return self.discord_token.get_secret_value().strip()
 
 
+ENV_FILE = Path(".env")
+MAX_ENV_BYTES = 64 * 1024  # a settings file is a few lines; anything larger is not one
+
+
+def check_env_file(path: Path = ENV_FILE) -> None:
+    """Refuse a `.env` that reading would hang on or choke on (a pipe, a device, a folder, a huge or
+    undecodable file) with one line that says what to do; a missing one is fine."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc.strerror}); fix its permissions or remove it") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{path} is not a plain file (a pipe, a device or a folder): make it a file of KEY=value lines (see .env.example) or remove it")
+    if info.st_size > MAX_ENV_BYTES:
+        raise UsageError(f"{path} is {info.st_size:,} bytes, not a settings file: keep its KEY=value lines (see .env.example) or remove it")
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text: save it as UTF-8 (see .env.example) or remove it") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc.strerror}); fix its permissions or remove it") from None
+
+
 def env_name(field: str) -> str:
     """The environment variable that sets `field`."""
     if field == "discord_token":
@@ -97,6 +124,8 @@ def env_name(field: str) -> str:
 
 def load_settings(**overrides: object) -> BotSettings:
     """Read the settings, turning a bad value into one line that names the variable to fix."""
+    if overrides.get("_env_file", ENV_FILE) is not None:
+        check_env_file(Path(str(overrides.get("_env_file", ENV_FILE))))
     try:
         return BotSettings(**overrides)
     except ValidationError as exc:

@@ -94,6 +94,34 @@ def test_starting_without_a_token_is_one_line_and_exit_status_2(tmp_path: Path, 
     assert "Traceback" not in result.stderr
 
 
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _folder(path: Path) -> None:
+    path.mkdir()
+
+
+def _huge(path: Path) -> None:
+    path.write_bytes(b"# padding\n" * 20_000)
+
+
+def _binary(path: Path) -> None:
+    path.write_bytes(b"DISCORD_TOKEN=\xff\xfe\n")
+
+
+@pytest.mark.parametrize("make, says", [(_fifo, "not a plain file"), (_folder, "not a plain file"), (_huge, "not a settings file"), (_binary, "not UTF-8")])
+def test_a_dotenv_that_is_no_settings_file_is_one_line_not_a_hang(tmp_path: Path, make, says: str) -> None:
+    """A .env that is a pipe used to block the bot's start for ever (reading it waits for a writer)."""
+    make(tmp_path / ".env")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSQA_", "DISCORD_"))}
+    env["PYTHONPATH"] = str(REPO)
+    result = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert ".env" in line and says in line and "remove it" in line
+
+
 def test_discord_is_a_documented_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         cli_main(["discord", "--help"])
