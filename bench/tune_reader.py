@@ -45,6 +45,8 @@ READ_CHOICES = (1, 3, 5, 8)
 WEIGHT_CHOICES = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 MARGIN_CHOICES = tuple(x / 2 for x in range(-8, 13))
 COVERAGE_CHOICES = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+ALONE_CHOICES = tuple(round(x / 20, 2) for x in range(0, 20))  # 0 = the rules answer whenever the model abstains
+LEAD_CHOICES = tuple(round(x / 20, 2) for x in range(-6, 7))
 RESULTS = Path(__file__).with_name("results") / "reader_tuning.json"
 
 
@@ -74,6 +76,59 @@ def decide(item, k: int, weight: float):
     return passage.text[top.start : top.end], top, R.lead(found), passage.id == hits[0][0].id, best_margin, coverage[top.passage]
 
 
+def neural_answer(item, k: int, weight: float, margin: float, coverage: float, w: tuple[float, ...]) -> tuple[str | None, float]:
+    """The neural reader's answer (None when it abstains) and its confidence under weights `w`, offline."""
+    d = decide(item, k, weight)
+    if not d or d[4] < margin or d[5] < coverage:
+        return None, 0.0
+    text, top, lead, first, _, _ = d
+    q, hits, _, index, aq, _ = item
+    passage = hits[top.passage][0]
+    built = assemble_answer(q.question, aq, index, passage, sentence_around(passage.text, top.start, top.end), (top.start, top.end), 1.0, hits)
+    x = reader_features(top.margin, top.probability, lead, first, len(built.citations) - 1, text)
+    return text, float(1 / (1 + np.exp(-np.dot(x, w))))
+
+
+def combine(neural: tuple[str | None, float], rules: tuple[str | None, float], rules_alone: float, rules_lead: float) -> str | None:
+    """Both readers' answers as `retrieval.answer` combines them: the rules' answer when it is the more
+    confident by `rules_lead`, or when the neural reader abstains and it is at least `rules_alone` sure."""
+    (n_text, n_conf), (r_text, r_conf) = neural, rules
+    if r_text is None:
+        return n_text
+    if n_text is None:
+        return r_text if r_conf >= rules_alone else None
+    return r_text if r_conf > n_conf + rules_lead else n_text
+
+
+def tune_combination(answerable, unanswerable, k, weight, margin, coverage, w) -> dict:
+    """RULES_ALONE and RULES_LEAD by accuracy over both copies of the validation questions (answerable:
+    exact match; unanswerable: abstaining), then F1 on the answerable ones; the rules answer through
+    `answer_with_features`, the neural reader offline at the chosen settings."""
+    pairs = []
+    for items, answerable_copy in ((answerable, True), (unanswerable, False)):
+        for item in items:
+            q, _, _, index, _, _ = item
+            rules, _ = A.answer_with_features(index, q.question, "rules")
+            pairs.append((item[0], answerable_copy, neural_answer(item, k, weight, margin, coverage, w), (rules.answer, rules.confidence)))
+    grid = []
+    for alone in ALONE_CHOICES:
+        for lead in LEAD_CHOICES:
+            right = f1 = 0.0
+            for q, answerable_copy, neural, rules in pairs:
+                pred = combine(neural, rules, alone, lead)
+                e, f = score_answer(pred, q.answers, answerable_copy)
+                right += e
+                f1 += f if answerable_copy else 0.0
+            n = len(pairs)
+            grid.append({"rules_alone": alone, "rules_lead": lead, "accuracy": 100 * right / n, "f1_answerable": 200 * f1 / n})
+    best = max(grid, key=lambda g: (round(g["accuracy"], 1), round(g["f1_answerable"], 1), -g["rules_alone"], -abs(g["rules_lead"])))
+    print(f"combination chosen: RULES_ALONE = {best['rules_alone']}, RULES_LEAD = {best['rules_lead']} "
+          f"(accuracy {best['accuracy']:.1f}, answerable F1 {best['f1_answerable']:.1f})")
+    current = next(g for g in grid if (g["rules_alone"], g["rules_lead"]) == (0.0, 0.0))
+    print(f"  the plain more-confident rule (0, 0): accuracy {current['accuracy']:.1f}, answerable F1 {current['f1_answerable']:.1f}")
+    return {"grid": grid, "chosen": {k2: best[k2] for k2 in ("rules_alone", "rules_lead", "accuracy", "f1_answerable")}}
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
     """Maximum-likelihood logistic weights by Newton's method, with a small ridge (not on the bias)."""
     w = np.zeros(x.shape[1])
@@ -93,11 +148,14 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--write", action="store_true", help="write the fitted confidence weights")
+    ap.add_argument("--limit", type=int, default=0, help="the first N validation questions only (a smoke run: nothing is written)")
     args = ap.parse_args()
     data = load_eval_file(SHARED / "squadshifts" / "new_wiki.dev.json")
     titles = [a.id for a in data.articles]
     val_ids = {t for i, t in enumerate(titles) if i % VALIDATION_EVERY == VALIDATION_FROM}
     questions = [q for q in data.questions if q.passage_id.rpartition("#")[0] in val_ids]
+    if args.limit:
+        questions = questions[: args.limit]
     full = CorpusIndex.build(data.articles, data.passages)
     others = CorpusIndex.build([a for a in data.articles if a.id not in val_ids], [p for p in data.passages if p.article_id not in val_ids])
     reader = shipped_reader()
@@ -157,6 +215,7 @@ def main() -> None:
     p = 1 / (1 + np.exp(-(x @ w)))
     brier = float(np.mean((p - y) ** 2))
     print("weights:", dict(zip(READER_FEATURES, np.round(w, 4))), f"in-sample Brier {brier:.3f} on {len(y)} answers")
+    combination = tune_combination(answerable, unanswerable, k, weight, m, cov, tuple(w))
     result = {
         "validation_articles": sorted(val_ids),
         "questions": len(questions),
@@ -164,7 +223,10 @@ def main() -> None:
         "margins": margins,
         "chosen": {"read_passages": k, "retrieval_weight": weight, "null_margin": m, "reader_coverage": cov},
         "confidence": {"answers": len(y), "right": int(y.sum()), "brier_in_sample": round(brier, 4)},
+        "combination": combination,
     }
+    if args.limit:
+        return
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")
     if args.write:
         READER_WEIGHTS_FILE.write_text(
@@ -181,6 +243,9 @@ def main() -> None:
         print(f"wrote {READER_WEIGHTS_FILE}")
     if (k, weight, m, cov) != (R.READ_PASSAGES, R.RETRIEVAL_WEIGHT, R.NULL_MARGIN, R.READER_COVERAGE):
         print("note: retrieval/reader/readings.py has other settings; set them to the chosen ones", file=sys.stderr)
+    chosen_pair = (combination["chosen"]["rules_alone"], combination["chosen"]["rules_lead"])
+    if chosen_pair != (A.RULES_ALONE, A.RULES_LEAD):
+        print("note: retrieval/answer.py has other RULES_ALONE / RULES_LEAD; set them to the chosen ones", file=sys.stderr)
 
 
 if __name__ == "__main__":

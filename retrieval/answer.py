@@ -30,6 +30,11 @@ TOP_PASSAGES = 8  # passages retrieved for the readers (the neural reader reads 
 NEURAL, RULES, BOTH = "neural", "rules", "both"
 READERS = (NEURAL, RULES, BOTH)
 DEFAULT_READER = BOTH  # best on the held-out validation articles: bench/READER.md
+# With both readers the rules' answer is given when its confidence beats the model's by RULES_LEAD, or
+# when the model abstains and it is at least RULES_ALONE sure. Chosen on the new-Wikipedia validation
+# articles by `python -m bench.tune_reader` (accuracy over answerable and unanswerable copies).
+RULES_ALONE = 0.0
+RULES_LEAD = 0.0
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _unavailable: list[str] = []  # why the shipped model could not be loaded, once per process
 
@@ -65,8 +70,7 @@ def answer_with_features(
     if missing:
         names = ", ".join(sorted(_surface(q, t) for t in missing))
         return not_found(question, hits, index, f"Not found in the articles: they never mention {names}."), None
-    # 3 and 4. Read, and assemble each reader's answer; with both readers the more confident one wins,
-    # either one when the other abstains (the neural one on a tie).
+    # 3 and 4. Read, and assemble each reader's answer; with both readers, see `_combine`.
     name = reader_name(reader)
     model = choose_reader(name, question)
     if model is None:
@@ -74,9 +78,18 @@ def answer_with_features(
     neural = _model_answer(model, question, q, index, hits, expansions)
     if name != BOTH:
         return neural
-    rules = _rules_answer(question, q, index, hits, expansions)
-    found = [a for a in (neural, rules) if a[0].found]
-    return max(found, key=lambda a: a[0].confidence) if found else rules
+    return _combine(neural, _rules_answer(question, q, index, hits, expansions))
+
+
+def _combine(neural: tuple[Answer, Features], rules: tuple[Answer, Features]) -> tuple[Answer, Features]:
+    """The model's answer unless the rules' is more confident by RULES_LEAD; when one reader abstains, the
+    other's answer (the rules' only when at least RULES_ALONE sure); when both do, the rules' reason."""
+    n, r = neural[0], rules[0]
+    if not r.found:
+        return neural if n.found else rules
+    if not n.found:
+        return rules if r.confidence >= RULES_ALONE else neural
+    return rules if r.confidence > n.confidence + RULES_LEAD else neural
 
 
 def reader_name(reader: str | None) -> str:

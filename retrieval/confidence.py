@@ -91,8 +91,8 @@ def reader_features(margin: float, probability: float, lead: float, first_passag
 
 @lru_cache(maxsize=1)
 def reader_weights() -> tuple[float, ...]:
-    """The neural reader's fitted confidence weights (bench/calibrate_reader.py), checked against `READER_FEATURES`."""
-    return _load_weights(READER_WEIGHTS_FILE, READER_FEATURES, "bench/calibrate_reader.py --write")
+    """The neural reader's fitted confidence weights (bench/tune_reader.py), checked against `READER_FEATURES`."""
+    return _load_weights(READER_WEIGHTS_FILE, READER_FEATURES, "python -m bench.tune_reader --write")
 
 
 def _load_weights(path: Path, names: tuple[str, ...], refit: str) -> tuple[float, ...]:
