@@ -380,7 +380,12 @@ def export(args) -> None:
         "stride": meta["args"]["stride"],
         "base": "sentence-transformers/all-MiniLM-L6-v2",
         "base_sha256": BASE_SHA256,
-        "training": {k: meta["args"][k] for k in ("seed", "epochs", "lr", "batch_size", "negatives", "max_len", "stride")},
+        "training": {
+            **{k: meta["args"][k] for k in ("seed", "epochs", "lr", "batch_size", "negatives", "max_len", "stride")},
+            "bf16": meta["args"].get("bf16", False),  # the checkpoint's last run; see the README for the history
+            "steps": meta["step"],
+            "schedule_steps": meta["total"],
+        },
     }
     (MODEL_DIR / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")
     for p in (fp32, int8):

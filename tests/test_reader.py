@@ -147,7 +147,8 @@ def test_a_huge_or_empty_passage_is_read_in_bounded_work(reader: NeuralReader) -
     readings = reader.read("When does the ferry leave?", ["", "   ", huge])
     assert readings[0] is None and readings[1] is None
     assert readings[2] is not None and readings[2].end <= neural.MAX_PASSAGE_CHARS
-    assert huge[readings[2].start : readings[2].end] == "noon"
+    span = huge[readings[2].start : readings[2].end]
+    assert span.endswith("noon") and len(span) < 100  # a span of the text read, not the whole window
 
 
 def test_a_number_question_whose_best_span_is_not_its_best_passage_still_answers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
