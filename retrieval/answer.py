@@ -33,8 +33,8 @@ DEFAULT_READER = BOTH  # best on the held-out validation articles: bench/READER.
 # With both readers the rules' answer is given when its confidence beats the model's by RULES_LEAD, or
 # when the model abstains and it is at least RULES_ALONE sure. Chosen on the new-Wikipedia validation
 # articles by `python -m bench.tune_reader` (accuracy over answerable and unanswerable copies).
-RULES_ALONE = 0.0
-RULES_LEAD = 0.0
+RULES_ALONE = 0.7
+RULES_LEAD = 0.25
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _unavailable: list[str] = []  # why the shipped model could not be loaded, once per process
 

@@ -20,10 +20,13 @@ from retrieval.engine import Engine
 
 FERRY = "Harbor ferry returns\n\nThe Harbor Line ferry carries 300 passengers between the two piers, the operator said.\n"
 BRIDGE = "Bridge opens\n\nThe Elm Street bridge cost 42 million dollars, city officials said on Tuesday.\n"
+# The right answers, as the readers may cut them (the neural reader says "42 million", the rules
+# "42 million dollars"): these tests are about the index, not about where a span ends.
 QUESTIONS = {
-    "how many passengers does the Harbor Line ferry carry?": "300",
-    "how much did the Elm Street bridge cost?": "42 million dollars",
+    "how many passengers does the Harbor Line ferry carry?": ("300",),
+    "how much did the Elm Street bridge cost?": ("42 million dollars", "42 million"),
 }
+BRIDGE_ANSWER = tuple(QUESTIONS["how much did the Elm Street bridge cost?"])
 
 
 @pytest.fixture
@@ -135,7 +138,7 @@ def test_damage_of_any_shape_is_rebuilt_with_a_one_line_notice(
         out, err = capsys.readouterr()
         assert code == 0, err
         if command[0] == "ask":
-            assert out.startswith("42 million dollars\n")
+            assert out.startswith(tuple(a + "\n" for a in BRIDGE_ANSWER))
             notices = [line for line in err.splitlines() if "rebuilding it" in line]
             assert len(notices) == 1 and f"the saved index in {index_dir} is damaged (" in notices[0], err
         else:
@@ -233,7 +236,7 @@ def test_random_bytes_and_shapes_in_any_index_file_give_a_right_answer_or_a_rebu
             rebuilt += 1
             assert len(notices) == 1 and "\n" not in notices[0]
             for question, expected in QUESTIONS.items():
-                assert engine.ask(question).answer == expected, (trial, name)
+                assert engine.ask(question).answer in expected, (trial, name)
         else:
             served += 1
             assert after == before or forged, (trial, name, "a change the checksums should have caught")
@@ -297,7 +300,7 @@ def test_a_full_disk_answers_from_the_previous_index_and_leaves_nothing_behind(
                 f"newsqa: warning: cannot save the updated index in {index_dir} (No space left on device); "
                 "answering from the previous index: free some space and run the command again"
             ]
-            assert out.startswith("42 million dollars") if command[0] == "ask" else "2 articles" in out
+            assert out.startswith(BRIDGE_ANSWER) if command[0] == "ask" else "2 articles" in out
         source = write_article(tmp_path / "in", "quay.txt", "Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
         assert main(["add", str(source), *args]) == 0
         out, err = capsys.readouterr()
@@ -328,7 +331,7 @@ def test_a_full_disk_before_any_index_answers_from_one_in_memory(
     index_dir = tmp_path / "idx"
     code = main(["ask", "how much did the Elm Street bridge cost?", "--corpus", str(corpus), "--index-dir", str(index_dir)])
     out, err = capsys.readouterr()
-    assert code == 0 and out.startswith("42 million dollars")
+    assert code == 0 and out.startswith(BRIDGE_ANSWER)
     assert err.splitlines()[0] == (
         f"newsqa: warning: cannot save the index in {index_dir} (No space left on device) and there is no previous one: "
         "free some space or pass --index-dir DIR; answering from an index in memory for now"

@@ -167,7 +167,9 @@ def test_an_article_mentions_a_term_of_any_of_its_passages(tmp_path: Path) -> No
         ("Who is the chief executive of Datenwerk?", "Thomas Brandt"),
     ],
 )
-@pytest.mark.parametrize("reader", ["both", "rules"])  # the neural reader alone abstains: 60% coverage is not met
+# The rule reader's re-ranked passages. The neural reader abstains (its passage says less than 60% of
+# the question), and so `both` does too unless the rules are RULES_ALONE sure, which they are not here.
+@pytest.mark.parametrize("reader", ["rules"])
 def test_a_name_said_elsewhere_in_the_article_keeps_the_answer_in_that_article(
     tmp_path: Path, question: str, expected: str, reader: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

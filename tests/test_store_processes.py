@@ -201,7 +201,7 @@ def test_watch_indexes_a_file_that_arrived_before_the_watcher_started(
         watch.watch(engine, argparse.Namespace(json=False))
     assert "ferry" in engine.index.articles
     assert any(line.startswith("1 added, ") for line in printed[:-1]), printed
-    assert answer_question(engine.index, "When does the night ferry to Tallinn leave?").answer == "11 p.m."
+    assert answer_question(engine.index, "When does the night ferry to Tallinn leave?").answer.startswith("11 p.m.")
 
 
 @pytest.mark.parametrize("command", ["index", "add", "remove", "ask", "search", "chat", "sources", "eval", "discord"])

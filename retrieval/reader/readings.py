@@ -21,7 +21,7 @@ from retrieval.tokens import _word_term
 # The neural reader reads the best READ_PASSAGES passages; a span's score is its start + end logit plus
 # RETRIEVAL_WEIGHT times its passage's retrieval score over the best one's, and no passage answers when
 # no span beats its passage's [CLS] ("not here") score by NULL_MARGIN. Tuned on the new-Wikipedia
-# validation articles (bench/tune_reader.py; see bench/QUALITY.md, "Neural reader settings").
+# validation articles by `python -m bench.tune_reader` (its grid: bench/results/reader_tuning.json).
 READ_PASSAGES = 5
 # Another article's different date or number is shown as a conflict when the reader scores it within
 # this many logits of the answer (odds within a factor e²). Not tuned: there is no conflict data set.
@@ -29,8 +29,8 @@ CONFLICT_LOGITS = 2.0
 # For "last / latest" questions the latest article's answer wins when the reader scores it within this
 # many logits of the best (the rules' RECENCY_MARGIN in reader units). Not tuned, as CONFLICT_LOGITS.
 RECENCY_LOGITS = 3.0
-RETRIEVAL_WEIGHT = 8.0
-NULL_MARGIN = 0.0
+RETRIEVAL_WEIGHT = 16.0
+NULL_MARGIN = 0.5
 READER_COVERAGE = 0.6  # and no answer from a passage saying less than this share of the question's key terms
 NO_SPAN = "Not found in the articles: no passage answers the question."
 UNCOVERED = "Not found in the articles: no passage covers the question's key terms."
