@@ -44,7 +44,7 @@ Features = tuple[float, ...] | None  # the confidence model's inputs (None when 
 def answer_question(index: CorpusIndex, question: str, reader: str | None = None, within: list[Passage] | None = None) -> Answer:
     """Answer one question from the index: a span of a passage with citations, or a reasoned None.
 
-    `reader` is "both" (the default: each reader answers, the more confident answer is given), "neural"
+    `reader` is "both" (the default: each reader answers and `_combine` chooses), "neural"
     (the shipped model alone) or "rules" (the hand-written span rules alone).
     `within`: read only these passages instead of the ones retrieval finds (a gold paragraph, say).
     """

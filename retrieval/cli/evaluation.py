@@ -48,7 +48,7 @@ def add_parser(sub: argparse._SubParsersAction, common: list[Parser]) -> None:
     ev.add_argument("--json", action="store_true", help="print the report as one JSON object")
     ev.add_argument("--misses", action="store_true", help="also list the questions not answered exactly right")
     ev.add_argument("--limit", metavar="N", type=int, default=None, help="ask only the first N questions")
-    ev.add_argument("--reader", choices=("neural", "rules", "both"), default=None, help="the span reader: neural, rules, or both (the more confident answer); default: NEWSQA_READER, else both")
+    ev.add_argument("--reader", choices=("neural", "rules", "both"), default=None, help="the span reader: neural, rules, or both (the model, unless the rules are clearly surer); default: NEWSQA_READER, else both")
     ev.add_argument("--closed", action="store_true", help="read each question against its own paragraph only (SQuAD files)")
     ev.set_defaults(func=run)
 
