@@ -76,16 +76,24 @@ def decide(item, k: int, weight: float):
     return passage.text[top.start : top.end], top, R.lead(found), passage.id == hits[0][0].id, best_margin, coverage[top.passage]
 
 
-def neural_answer(item, k: int, weight: float, margin: float, coverage: float, w: tuple[float, ...]) -> tuple[str | None, float]:
-    """The neural reader's answer (None when it abstains) and its confidence under weights `w`, offline."""
+def answer_features(item, k: int, weight: float, margin: float, coverage: float) -> tuple[str, tuple[float, ...]] | None:
+    """The neural reader's answer and its confidence inputs at these settings, offline; None when it abstains."""
     d = decide(item, k, weight)
     if not d or d[4] < margin or d[5] < coverage:
-        return None, 0.0
+        return None
     text, top, lead, first, _, _ = d
     q, hits, _, index, aq, _ = item
     passage = hits[top.passage][0]
     built = assemble_answer(q.question, aq, index, passage, sentence_around(passage.text, top.start, top.end), (top.start, top.end), 1.0, hits)
-    x = reader_features(top.margin, top.probability, lead, first, len(built.citations) - 1, text)
+    return text, reader_features(top.margin, top.probability, lead, first, len(built.citations) - 1, text)
+
+
+def neural_answer(item, k: int, weight: float, margin: float, coverage: float, w: tuple[float, ...]) -> tuple[str | None, float]:
+    """The neural reader's answer (None when it abstains) and its confidence under weights `w`, offline."""
+    found = answer_features(item, k, weight, margin, coverage)
+    if found is None:
+        return None, 0.0
+    text, x = found
     return text, float(1 / (1 + np.exp(-np.dot(x, w))))
 
 
@@ -199,14 +207,10 @@ def main() -> None:
     print(f"chosen: READ_PASSAGES = {k}, RETRIEVAL_WEIGHT = {weight}, NULL_MARGIN = {m}, READER_COVERAGE = {cov}")
     xs, ys = [], []
     for item, answerable_copy in [(i, True) for i in answerable] + [(i, False) for i in unanswerable]:
-        d = decide(item, k, weight)
-        if not d or d[4] < m or d[5] < cov:
+        found = answer_features(item, k, weight, m, cov)
+        if found is None:
             continue
-        text, top, lead, first, _, _ = d
-        q, hits, _, index, aq, _ = item
-        passage = hits[top.passage][0]
-        built = assemble_answer(q.question, aq, index, passage, sentence_around(passage.text, top.start, top.end), (top.start, top.end), 1.0, hits)
-        x = reader_features(top.margin, top.probability, lead, first, len(built.citations) - 1, text)
+        text, x = found
         em, f1 = score_answer(text, item[0].answers, True) if answerable_copy else (0.0, 0.0)
         xs.append(x)
         ys.append(float(em == 1 or f1 >= 0.5))
