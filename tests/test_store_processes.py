@@ -204,6 +204,19 @@ def test_watch_indexes_a_file_that_arrived_before_the_watcher_started(
     assert answer_question(engine.index, "When does the night ferry to Tallinn leave?").answer.startswith("11 p.m.")
 
 
+def test_ctrl_c_during_a_watch_reindex_ends_the_watch_cleanly(
+    seed_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C is how `--watch` stops; it may land inside a re-index rather than in the wait.
+    engine = Engine.open(seed_corpus, tmp_path / "idx")
+
+    def interrupted(**_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "reindex", interrupted)
+    assert watch.watch(engine, argparse.Namespace(json=False)) == 0
+
+
 @pytest.mark.parametrize("command", ["index", "add", "remove", "ask", "search", "chat", "sources", "eval", "discord"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     proc = subprocess.run(

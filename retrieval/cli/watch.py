@@ -42,18 +42,23 @@ def watch(engine: Engine, args: argparse.Namespace) -> int:
         return not Path(path).name.startswith(".")  # our own temporary files, editors' swap files
 
     started = False
-    for changes in watch_changes(
-        engine.corpus_dir, watch_filter=relevant, step=WATCH_QUIET_MS, debounce=WATCH_MAX_MS,
-        raise_interrupt=False, recursive=False, rust_timeout=WATCH_READY_MS, yield_on_timeout=True,
-    ):
-        if not started:
-            # The watcher is running now (its first yield comes from it). A file that arrived between
-            # the first index and this moment raised no event, so look once more before saying so.
-            started = True
-            reindex_and_report(engine, args, quiet_if_unchanged=True)
-            print(f"watching {engine.corpus_dir} for changes (Ctrl-C stops)", flush=True)
-        elif changes:
-            reindex_and_report(engine, args)
+    try:
+        for changes in watch_changes(
+            engine.corpus_dir, watch_filter=relevant, step=WATCH_QUIET_MS, debounce=WATCH_MAX_MS,
+            raise_interrupt=False, recursive=False, rust_timeout=WATCH_READY_MS, yield_on_timeout=True,
+        ):
+            if not started:
+                # The watcher is running now (its first yield comes from it). A file that arrived between
+                # the first index and this moment raised no event, so look once more before saying so.
+                started = True
+                reindex_and_report(engine, args, quiet_if_unchanged=True)
+                print(f"watching {engine.corpus_dir} for changes (Ctrl-C stops)", flush=True)
+            elif changes:
+                reindex_and_report(engine, args)
+    except KeyboardInterrupt:
+        # Ctrl-C is how a watch ends, whenever it comes: while waiting (watchfiles returns) or in
+        # the middle of a re-index, which leaves the saved index as it was before that re-index.
+        pass
     return 0
 
 
