@@ -149,7 +149,9 @@ def test_a_huge_or_empty_passage_is_read_in_bounded_work(reader: NeuralReader) -
     assert readings[0] is None and readings[1] is None
     assert readings[2] is not None and readings[2].end <= neural.MAX_PASSAGE_CHARS
     span = huge[readings[2].start : readings[2].end]
-    assert span.endswith("noon") and len(span) < 100  # a span of the text read, not the whole window
+    # A span of the text read, at most MAX_ANSWER_TOKENS long, not the whole window. Where it starts
+    # among the identical sentences is a near-tie that thread timing may settle either way.
+    assert span.endswith("noon") and len(reader.tokenizer.encode(span, add_special_tokens=False).ids) <= neural.MAX_ANSWER_TOKENS
 
 
 def test_a_number_question_whose_best_span_is_not_its_best_passage_still_answers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
