@@ -186,6 +186,49 @@ def make_model(base: Path):
     return model
 
 
+def weights_from_onnx(path: Path) -> dict:
+    """The torch state of an exported reader (fp32, or int8 dequantised), to train on from a shipped model.
+
+    Named initializers keep their torch names (`m.<name>`); each Linear's weight, which the exporter
+    renamed `onnx::MatMul_N` and stored transposed, is named by the bias its MatMul output is added to.
+    """
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+
+    def dequantised(name: str) -> np.ndarray:
+        if name + "_quantized" not in inits:
+            return inits[name].astype(np.float32)
+        q = inits[name + "_quantized"].astype(np.float32)
+        return (q - inits[name + "_zero_point"].astype(np.float32)) * inits[name + "_scale"]
+
+    users: dict[str, list] = {}
+    for node in graph.node:
+        for name in node.input:
+            users.setdefault(name, []).append(node)
+    state = {}
+    for name in {n.removesuffix("_quantized") for n in inits if not n.endswith(("_scale", "_zero_point"))}:
+        if name.startswith("m."):
+            state[name.removeprefix("m.")] = dequantised(name)
+    for node in graph.node:
+        if node.op_type not in ("MatMul", "MatMulInteger") or node.input[1] not in inits:
+            continue
+        weight, out, bias = node.input[1].removesuffix("_quantized"), node.output[0], None
+        for _ in range(3):  # MatMulInteger -> Cast -> Mul (the scales) -> Add (the bias)
+            nxt = users[out][0]
+            bias = next((i for i in nxt.input if i.startswith("m.") and i.endswith(".bias")), None) if nxt.op_type == "Add" else None
+            if bias:
+                break
+            out = nxt.output[0]
+        if not bias:
+            sys.exit(f"{path}: no bias follows {weight}; not an exported reader")
+        state[bias.removeprefix("m.").removesuffix("bias") + "weight"] = dequantised(weight).T
+    return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}
+
+
 def save_checkpoint(path: Path, model, optimizer, scheduler, meta: dict) -> None:
     """Weights and AdamW moments as safetensors, counters as JSON; written aside, then renamed."""
     from safetensors.torch import save_file
@@ -298,13 +341,21 @@ def train(args) -> None:
         plan.extend(batches(feats, args.batch_size, random.Random(args.seed + epoch)))
     if args.max_steps:
         plan = plan[: args.max_steps]  # a random share of the features (the plan is shuffled); decay ends here
-    total = len(plan)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(0.06 * total), total)
+    total, step = len(plan), args.first_step
+    # Warm-up then decay to zero over the batches this run trains: plan[first_step:total].
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(0.06 * (total - step)), total - step)
     ckpt = out / "ckpt"
-    step = 0
+    meta = {"total": total, "args": vars(args)}
     if ckpt.exists():
         step = load_checkpoint(ckpt, model, optimizer, scheduler)["step"]
         print(f"resumed at step {step} of {total}", flush=True)
+    elif args.from_model:
+        missing, _ = model.load_state_dict(weights_from_onnx(Path(args.from_model)), strict=False)
+        if [k for k in missing if not k.endswith("position_ids")]:
+            sys.exit(f"{args.from_model} lacks {missing[:5]}")
+        print(f"starting from {args.from_model} at step {step} of {total}", flush=True)
+    if args.from_model:
+        meta["from_model_sha256"] = sha256(Path(args.from_model))
     t0 = time.time()
     seen = 0
     loss_avg = None
@@ -327,7 +378,7 @@ def train(args) -> None:
             rate = seen / (time.time() - t0)
             print(f"step {step}/{total} loss {loss_avg:.3f} {rate:.1f} features/s eta {(total - step) * args.batch_size / rate / 60:.0f} min", flush=True)
         if step % args.ckpt_every == 0 or step == total:
-            save_checkpoint(ckpt, model, optimizer, scheduler, {"step": step, "total": total, "args": vars(args)})
+            save_checkpoint(ckpt, model, optimizer, scheduler, {**meta, "step": step})
     print(f"done: {total} steps", flush=True)
 
 
@@ -385,6 +436,8 @@ def export(args) -> None:
             "bf16": meta["args"].get("bf16", False),  # the checkpoint's last run; see the README for the history
             "steps": meta["step"],
             "schedule_steps": meta["total"],
+            # A run that went on from an exported model: its first batch and that model's SHA-256.
+            **({"first_step": meta["args"]["first_step"], "from_model_sha256": meta["from_model_sha256"]} if "from_model_sha256" in meta else {}),
         },
     }
     (MODEL_DIR / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")
@@ -408,6 +461,8 @@ def main() -> None:
     ap.add_argument("--max-steps", type=int, default=400, help="stop the schedule after N batches (a time budget on two cores)")
     ap.add_argument("--limit", type=int, default=0, help="train on the first N features only (a smoke run)")
     ap.add_argument("--ckpt-every", type=int, default=50)
+    ap.add_argument("--from-model", help="start from the weights of an exported reader (ONNX, int8 or fp32) instead of the base encoder")
+    ap.add_argument("--first-step", type=int, default=0, help="begin at this batch of the plan (with --from-model: the batches it was trained on)")
     ap.add_argument("--export", action="store_true", help="export the checkpoint to ONNX and quantise it")
     ap.add_argument("--ship", choices=("int8", "fp32"), default="int8")
     args = ap.parse_args()
