@@ -3,8 +3,8 @@
     python -m bench.reader_precision [--work .train/reader]
 
 Reads every new-Wikipedia validation question against its own paragraph with both ONNX files that
-`bench/train_reader.py --export` wrote into the work folder, the same windows and span search as
-newsqa, and prints EM / F1 and the median milliseconds per question for each, side by side. Writes
+`bench/train_reader.py --export` wrote into the work folder (and `--previous FILE`, say the model
+shipped before, in the same run), the same windows and span search as newsqa, and prints EM / F1 and the median milliseconds per question for each, side by side. Writes
 bench/results/reader_precision.json.
 """
 
@@ -39,15 +39,19 @@ def reader_for(onnx: Path, folder: Path) -> NeuralReader:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--work", default=".train/reader", help="bench/train_reader.py's work folder")
+    ap.add_argument("--previous", type=Path, help="also read with this ONNX file (say, the model shipped before), in the same run")
     args = ap.parse_args()
+    files = {name: Path(args.work) / f"reader.{name}.onnx" for name in ("fp32", "int8")}
+    if args.previous:
+        files["previous"] = args.previous
     data = load_eval_file(SHARED / "squadshifts" / "new_wiki.dev.json")
     val = {a.id for i, a in enumerate(data.articles) if i % VALIDATION_EVERY == VALIDATION_FROM}
     passages = {p.id: p for p in data.passages}
     questions = [q for q in data.questions if q.passage_id.rpartition("#")[0] in val]
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name in ("fp32", "int8"):
-            reader = reader_for(Path(args.work) / f"reader.{name}.onnx", Path(tmp) / name)
+        for name, onnx in files.items():
+            reader = reader_for(onnx, Path(tmp) / name)
             em = f1 = 0.0
             times = []
             for q in questions:
@@ -60,7 +64,7 @@ def main() -> None:
                 f1 += f
             n = len(questions)
             out[name] = {"em": round(100 * em / n, 1), "f1": round(100 * f1 / n, 1), "median_ms": round(statistics.median(times), 2),
-                         "bytes": (Path(args.work) / f"reader.{name}.onnx").stat().st_size}
+                         "bytes": onnx.stat().st_size, "sha256": file_sha256(onnx)}
             print(f"{name}: EM {out[name]['em']} F1 {out[name]['f1']} median {out[name]['median_ms']} ms, {out[name]['bytes'] / 1e6:.1f} MB")
     RESULTS.write_text(json.dumps({"questions": len(questions), "setting": "closed, span always given", **out}, indent=1) + "\n")
 

@@ -306,10 +306,22 @@ def collate(feats: list, idx: list[int]):
     return ids, mask, types, starts, ends
 
 
+def cpu_lacks_bf16() -> bool:
+    """True where /proc/cpuinfo shows neither AVX512-BF16 nor AMX: there bfloat16 is emulated, and slow."""
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:
+        return False  # not Linux: we can't tell, so don't stand in the way
+    return not flags & {"avx512_bf16", "amx_bf16"}
+
+
 def train(args) -> None:
     import torch
     from transformers import PreTrainedTokenizerFast, get_linear_schedule_with_warmup
 
+    if args.bf16 and cpu_lacks_bf16():
+        sys.exit("--bf16: this CPU has neither AVX512-BF16 nor AMX, so bfloat16 is emulated and far slower than fp32 "
+                 "(bench/results/train_step_speed.json); train without --bf16")
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
@@ -457,7 +469,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on CPUs with AVX512-BF16)")
+    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster only on CPUs with AVX512-BF16 or AMX; refused elsewhere)")
     ap.add_argument("--max-steps", type=int, default=400, help="stop the schedule after N batches (a time budget on two cores)")
     ap.add_argument("--limit", type=int, default=0, help="train on the first N features only (a smoke run)")
     ap.add_argument("--ckpt-every", type=int, default=50)

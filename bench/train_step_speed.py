@@ -23,7 +23,7 @@ RESULTS = Path(__file__).with_name("results") / "train_step_speed.json"
 def main() -> None:
     import torch
 
-    from bench.train_reader import base_files, make_model
+    from bench.train_reader import base_files, cpu_lacks_bf16, make_model
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--work", default=".train/reader")
@@ -49,13 +49,27 @@ def main() -> None:
     result = {
         "command": "python -m bench.train_step_speed",
         "machine": f"{platform.machine()}, {args.threads} threads, torch {torch.__version__}",
+        "cpu": cpu_model(),
+        "bf16_in_hardware": not cpu_lacks_bf16(),
         "batch": "32 x 256 tokens, forward and backward",
         "median_seconds": {k: round(v, 2) for k, v in med.items()},
         "runs": {k: [round(x, 2) for x in v] for k, v in seconds.items()},
         "fp32_over_bf16": round(med["fp32"] / med["bf16"], 2),
     }
     print(json.dumps(result, indent=1))
-    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    # One entry per CPU model: the figures of other machines stay beside this one's.
+    earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    earlier = [earlier] if isinstance(earlier, dict) else earlier
+    kept = [r for r in earlier if r.get("cpu") != result["cpu"]]
+    RESULTS.write_text(json.dumps([*kept, result], indent=1) + "\n")
+
+
+def cpu_model() -> str:
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.processor() or "unknown"
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown")
 
 
 if __name__ == "__main__":
