@@ -4,8 +4,8 @@
 
 Reads every new-Wikipedia validation question against its own paragraph with both ONNX files that
 `bench/train_reader.py --export` wrote into the work folder (and `--previous FILE`, say the model
-shipped before, in the same run), the same windows and span search as newsqa, and prints EM / F1 and the median milliseconds per question for each, side by side. Writes
-bench/results/reader_precision.json.
+shipped before), the same windows and span search as newsqa, and prints EM / F1 and the median
+milliseconds per question for each, side by side in one run. Writes bench/results/reader_precision.json.
 """
 
 from __future__ import annotations

@@ -59,7 +59,6 @@ def main() -> None:
     print(json.dumps(result, indent=1))
     # One entry per CPU model: the figures of other machines stay beside this one's.
     earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    earlier = [earlier] if isinstance(earlier, dict) else earlier
     kept = [r for r in earlier if r.get("cpu") != result["cpu"]]
     RESULTS.write_text(json.dumps([*kept, result], indent=1) + "\n")
 
