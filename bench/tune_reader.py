@@ -14,8 +14,8 @@ offline: how many passages to read, the weight of the retrieval score, the no-an
 least share of the question's key terms the answer's passage must say (`passage_coverage`, the
 rules' abstention signal). Settings are chosen by F1 on the answerable copies, then the margin and
 the coverage by F1 over both copies, as SQuAD 2.0 scores (answerable: the answer's token F1;
-unanswerable: 1 for abstaining). Exact match would count a nearly right answer as no better than an
-abstention, and so chose to abstain on a fifth of answerable questions. The confidence model is a logistic regression on
+unanswerable: 1 for abstaining), which gives a nearly right answer its partial credit (measured: both
+objectives choose the same margin and coverage). The confidence model is a logistic regression on
 `retrieval.confidence.READER_FEATURES` (right = exact match or F1 >= 0.5), fitted on the validation
 answers at the chosen settings; `newsqa eval` then shows how it holds up on XQuAD, which no setting
 here saw.
@@ -111,9 +111,9 @@ def combine(neural: tuple[str | None, float], rules: tuple[str | None, float], r
 
 
 def tune_combination(answerable, unanswerable, k, weight, margin, coverage, w) -> dict:
-    """RULES_ALONE and RULES_LEAD by F1 over both copies of the validation questions (SQuAD 2.0's F1:
-    answerable, the answer's token F1; unanswerable, 1 for abstaining), then F1 on the answerable ones; the rules answer through
-    `answer_with_features`, the neural reader offline at the chosen settings."""
+    """RULES_ALONE and RULES_LEAD by SQuAD 2.0's F1 over both copies of the validation questions, then
+    F1 on the answerable ones; the rules answer through `answer_with_features`, the neural reader
+    offline at the chosen settings."""
     pairs = []
     for items, answerable_copy in ((answerable, True), (unanswerable, False)):
         for item in items:
