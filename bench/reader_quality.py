@@ -42,6 +42,13 @@ def squad_runs() -> list[tuple[str, CorpusIndex, list, bool]]:
     for closed in (False, True):
         runs.append(("XQuAD en dev (612)", x_index, xquad.questions, closed))
         runs.append((f"new-Wikipedia validation ({len(w_questions)})", w_index, w_questions, closed))
+    # Unanswerable copies, never tuned on: each half of XQuAD's articles' questions asked of the other half's paragraphs.
+    ids = [a.id for a in xquad.articles]
+    for half in (0, 1):
+        mine = {t for i, t in enumerate(ids) if i % 2 == half}
+        other = CorpusIndex.build([a for a in xquad.articles if a.id not in mine], [p for p in xquad.passages if p.article_id not in mine])
+        copies = [q.model_copy(update={"answers": [], "answerable": False}) for q in xquad.questions if q.passage_id.rpartition("#")[0] in mine]
+        runs.append((f"XQuAD, {'even' if half == 0 else 'odd'} articles' questions asked of the others ({len(copies)}, unanswerable)", other, copies, False))
     return runs
 
 

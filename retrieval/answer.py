@@ -20,7 +20,8 @@ from retrieval.models import Answer, Passage
 from retrieval.reader.choice import sentence_around
 from retrieval.reader.neural import NeuralReader, ReaderUnavailable, shipped_reader
 from retrieval.reader.question import Question, analyze_question
-from retrieval.reader.readings import close_choices, lead, read_passages
+from retrieval.reader.coverage import passage_coverage, text_coverage
+from retrieval.reader.readings import READER_ABSTAIN, UNSURE, close_choices, lead, read_passages
 from retrieval.reader.rules import read_with_rules
 from retrieval.rerank import query_expansions, rank_passages
 
@@ -33,8 +34,8 @@ DEFAULT_READER = BOTH  # best on the held-out validation articles: bench/READER.
 # With both readers the rules' answer is given when its confidence beats the model's by RULES_LEAD, or
 # when the model abstains and it is at least RULES_ALONE sure. Chosen on the new-Wikipedia validation
 # articles by `python -m bench.tune_reader` (SQuAD 2.0 F1 over answerable and unanswerable copies; 0.65 ties 0.7 there).
-RULES_ALONE = 0.7
-RULES_LEAD = 0.25
+RULES_ALONE = 0.75
+RULES_LEAD = 0.3
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _unavailable: list[str] = []  # why the shipped model could not be loaded, once per process
 
@@ -146,8 +147,14 @@ def _model_answer(
     _, top, passage, score = found[0]
     sent = sentence_around(passage.text, top.start, top.end)
     answer = assemble_answer(question, q, index, passage, sent, (top.start, top.end), score, hits)
-    features = reader_features(top.margin, top.probability, lead(found), passage.id == hits[0][0].id, len(answer.citations) - 1, answer.answer or "")
-    answer.confidence = round(probability(features, reader_weights()), 3)
+    features = reader_features(
+        top.margin, top.probability, lead(found), passage.id == hits[0][0].id, len(answer.citations) - 1, answer.answer or "",
+        passage_coverage(index, q, passage, expansions), text_coverage(index, q, passage.text[sent[0] : sent[1]], expansions),
+    )
+    confidence = probability(features, reader_weights())
+    if confidence < READER_ABSTAIN:
+        return not_found(question, hits, index, UNSURE), None
+    answer.confidence = round(confidence, 3)
     if q.kind in CONFLICT_KINDS:
         close = close_choices(found)
         add_conflicts(answer, index, close[0], close)

@@ -73,10 +73,14 @@ READER_FEATURES = (
     "first_passage",  # the answer comes from the best-ranked passage
     "passages",  # other passages that state it, of at most 4
     "words",  # log(1 + the answer's words)
+    "coverage",  # idf-weighted share of the question's key terms that the answer's passage says (`passage_coverage`)
+    "sentence_coverage",  # the same share for the quoted sentence alone
 )
 
 
-def reader_features(margin: float, probability: float, lead: float, first_passage: bool, passages: int, answer: str) -> tuple[float, ...]:
+def reader_features(
+    margin: float, probability: float, lead: float, first_passage: bool, passages: int, answer: str, coverage: float, sentence_coverage: float
+) -> tuple[float, ...]:
     """The neural reader's confidence inputs for one answer, in `READER_FEATURES` order."""
     return (
         1.0,
@@ -86,6 +90,8 @@ def reader_features(margin: float, probability: float, lead: float, first_passag
         float(first_passage),
         min(passages, 4) / 4,
         math.log1p(len(answer.split())),
+        coverage,
+        sentence_coverage,
     )
 
 

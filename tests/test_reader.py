@@ -175,3 +175,40 @@ def test_a_number_question_whose_best_span_is_not_its_best_passage_still_answers
     for question in ("How much did the new dam cost to build?", "What did the new dam last cost to build?"):
         answer = answer_question(index, question, "neural")
         assert answer.answer in ("$40 million", "$55 million")
+
+
+def test_read_spans_gives_each_passage_its_distinct_best_spans_best_first(reader: NeuralReader) -> None:
+    passages = ["The night ferry to Tallinn leaves at 11 p.m. and the day ferry at 9 a.m.", ""]
+    spans = reader.read_spans("When does the ferry leave?", passages, 4)
+    assert spans[1] == []
+    found = spans[0]
+    assert 1 < len(found) <= 4
+    assert len({(r.start, r.end) for r in found}) == len(found)
+    assert [r.score for r in found] == sorted((r.score for r in found), reverse=True)
+    assert found[0] == reader.read("When does the ferry leave?", passages)[0]
+    assert all(passages[0][r.start : r.end].strip() == passages[0][r.start : r.end] for r in found)
+
+
+def test_text_coverage_is_the_weighted_share_of_key_terms_a_text_says(tmp_path: Path) -> None:
+    from retrieval.reader.coverage import passage_coverage, text_coverage
+    from retrieval.reader.question import analyze_question
+
+    write_article(tmp_path, "ferry.txt", "Ferry timetable\n\nThe night ferry to Tallinn now leaves at 11 p.m.\n\nThe harbour is closed on Sundays.")
+    index = build_index(tmp_path)
+    q = analyze_question("When does the night ferry to Tallinn leave?")
+    assert text_coverage(index, q, "The night ferry to Tallinn now leaves at 11 p.m.", {}) == 1.0
+    assert text_coverage(index, q, "The harbour is closed on Sundays.", {}) == 0.0
+    assert 0.0 < text_coverage(index, q, "The ferry leaves.", {}) < 1.0
+    passage = next(p for p in index.passages if "harbour" in p.text)
+    assert passage_coverage(index, q, passage, {}) > 0.0  # the title says "Ferry": the passage's share counts it
+
+
+def test_an_answer_the_confidence_model_doubts_is_withheld(monkeypatch: pytest.MonkeyPatch, seeds: Engine) -> None:
+    question = "When was the last phone call between Putin and Biden?"
+    monkeypatch.setattr(answer_module, "READER_ABSTAIN", 0.0)
+    sure = answer_question(seeds.index, question, "neural")
+    assert sure.answer == "February 12, 2022" and sure.confidence is not None
+    monkeypatch.setattr(answer_module, "READER_ABSTAIN", sure.confidence + 0.001)
+    doubted = answer_question(seeds.index, question, "neural")
+    assert doubted.answer is None and doubted.note.startswith(answer_module.UNSURE)
+    assert doubted.hints  # the passages it looked at are still offered

@@ -34,6 +34,13 @@ def weight_of(terms: set[str], weights: dict[str, float]) -> float:
     return math.fsum(weights[t] for t in terms)
 
 
+def text_coverage(index: CorpusIndex, q: Question, text: str, expansions: dict[str, str]) -> float:
+    """The idf-weighted share of the question's key terms that `text` alone says (a quoted sentence, say)."""
+    weights = term_weights(q, index)
+    total = math.fsum(weights.values())
+    return weight_of(matched({t.term for t in iter_tokens(text)}, q, expansions), weights) / total if total else 0.0
+
+
 def passage_coverage(index: CorpusIndex, q: Question, passage: Passage, expansions: dict[str, str]) -> float:
     """The idf-weighted share of the question's key terms that the passage, its heading or its article's
     title says; a question name that only another paragraph of the article says counts ARTICLE_NAMES."""

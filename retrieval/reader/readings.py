@@ -31,9 +31,13 @@ CONFLICT_LOGITS = 2.0
 RECENCY_LOGITS = 3.0
 RETRIEVAL_WEIGHT = 16.0
 NULL_MARGIN = 0.5
-READER_COVERAGE = 0.6  # and no answer from a passage saying less than this share of the question's key terms
+READER_COVERAGE = 0.5  # and no answer from a passage saying less than this share of the question's key terms
+# Nor an answer the confidence model (`retrieval.confidence.READER_FEATURES`) gives less than this
+# probability of being right: the learned part of abstention, chosen with NULL_MARGIN by the same tuning.
+READER_ABSTAIN = 0.225
 NO_SPAN = "Not found in the articles: no passage answers the question."
 UNCOVERED = "Not found in the articles: no passage covers the question's key terms."
+UNSURE = "Not found in the articles: the best passage is unlikely to answer the question."
 
 Ranked = tuple[float, Reading, Passage, float]  # combined score, reading, its passage, the passage's retrieval score
 
@@ -44,7 +48,7 @@ def read_passages(
     """The reader's spans in the best READ_PASSAGES passages, the answer first; or no spans and why not."""
     read = hits[:READ_PASSAGES]
     found = rank_readings(read, model.read(question, [p.text for p, _ in read]), q)
-    if not found or max(r.margin for _, r, _, _ in found) < NULL_MARGIN:
+    if not found:
         return [], NO_SPAN
     if passage_coverage(index, q, found[0][2], expansions) < READER_COVERAGE:
         return [], UNCOVERED
