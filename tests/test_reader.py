@@ -177,18 +177,6 @@ def test_a_number_question_whose_best_span_is_not_its_best_passage_still_answers
         assert answer.answer in ("$40 million", "$55 million")
 
 
-def test_read_spans_gives_each_passage_its_distinct_best_spans_best_first(reader: NeuralReader) -> None:
-    passages = ["The night ferry to Tallinn leaves at 11 p.m. and the day ferry at 9 a.m.", ""]
-    spans = reader.read_spans("When does the ferry leave?", passages, 4)
-    assert spans[1] == []
-    found = spans[0]
-    assert 1 < len(found) <= 4
-    assert len({(r.start, r.end) for r in found}) == len(found)
-    assert [r.score for r in found] == sorted((r.score for r in found), reverse=True)
-    assert found[0] == reader.read("When does the ferry leave?", passages)[0]
-    assert all(passages[0][r.start : r.end].strip() == passages[0][r.start : r.end] for r in found)
-
-
 def test_text_coverage_is_the_weighted_share_of_key_terms_a_text_says(tmp_path: Path) -> None:
     from retrieval.reader.coverage import passage_coverage, text_coverage
     from retrieval.reader.question import analyze_question

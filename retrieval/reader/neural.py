@@ -95,12 +95,7 @@ class NeuralReader:
         self.session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading | None]:
-        """The best span in each passage (None for a passage with no text)."""
-        return [spans[0] if spans else None for spans in self.read_spans(question, passages, 1)]
-
-    def read_spans(self, question: str, passages: Sequence[str], per_passage: int) -> list[list[Reading]]:
-        """Up to `per_passage` distinct spans in each passage, best first, the windows read in batches;
-        a span two overlapping windows both find keeps its better score."""
+        """The best span in each passage (None for a passage with no text), the windows read in batches."""
         q_ids = self.tokenizer.encode(question, add_special_tokens=False).ids[:MAX_QUESTION_TOKENS]
         room = self.max_len - len(q_ids) - 3
         windows: list[tuple[int, list[int], list[tuple[int, int]]]] = []
@@ -116,17 +111,16 @@ class NeuralReader:
                 if lo + room >= len(ids):
                     break
                 lo += step
-        found: list[dict[tuple[int, int], Reading]] = [{} for _ in passages]
+        best: list[Reading | None] = [None] * len(passages)
         first = len(q_ids) + 2  # where the passage's tokens begin in every window
         for lo in range(0, len(windows), WINDOWS_PER_RUN):
             batch = windows[lo : lo + WINDOWS_PER_RUN]
             starts, ends = self._logits(q_ids, [ids for _, ids, _ in batch])
             for r, (n, ids, offsets) in enumerate(batch):
-                for reading in _top_spans(n, starts[r], ends[r], first, len(ids), offsets, passages[n], per_passage):
-                    key = (reading.start, reading.end)
-                    if key not in found[n] or reading.score > found[n][key].score:
-                        found[n][key] = reading
-        return [sorted(spans.values(), key=lambda x: -x.score)[:per_passage] for spans in found]
+                reading = _best_span(n, starts[r], ends[r], first, len(ids), offsets, passages[n])
+                if best[n] is None or reading.score > best[n].score:
+                    best[n] = reading
+        return best
 
     def _logits(self, q_ids: list[int], windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         """Start and end logits of `[CLS] question [SEP] window [SEP]` for each window, padded to the longest."""
@@ -143,11 +137,8 @@ class NeuralReader:
         return starts, ends
 
 
-def _top_spans(
-    n: int, start: np.ndarray, end: np.ndarray, first: int, length: int, offsets: list[tuple[int, int]], text: str, count: int
-) -> list[Reading]:
-    """The `count` highest-scoring distinct spans of at most MAX_ANSWER_TOKENS tokens inside the passage
-    part of one window, best first (spans that widen to the same whole words count once)."""
+def _best_span(n: int, start: np.ndarray, end: np.ndarray, first: int, length: int, offsets: list[tuple[int, int]], text: str) -> Reading:
+    """The highest-scoring span of at most MAX_ANSWER_TOKENS tokens inside the passage part of one window."""
     s = start[first : first + length]
     e = end[first : first + length]
     null = float(start[0] + end[0])
@@ -157,18 +148,16 @@ def _top_spans(
     grid = s[top_s][:, None] + e[top_e][None, :]
     span = top_e[None, :] - top_s[:, None]
     grid = np.where((span >= 0) & (span < MAX_ANSWER_TOKENS), grid, -np.inf)
-    # A span's probability under the window's own start and end softmaxes, [CLS] included.
-    log_z = _logsumexp(np.concatenate(([start[0]], s))) + _logsumexp(np.concatenate(([end[0]], e)))
-    spans: dict[tuple[int, int], Reading] = {}
-    for flat in np.argsort(-grid, axis=None, kind="stable"):
-        i, j = np.unravel_index(int(flat), grid.shape)
-        score = float(grid[i, j])
-        if len(spans) >= count or score == -np.inf:
-            break
-        lo, hi = _whole_words(text, offsets[int(top_s[i])][0], offsets[int(top_e[j])][1])
-        if (lo, hi) not in spans:
-            spans[(lo, hi)] = Reading(passage=n, start=lo, end=hi, score=score, null=null, probability=float(np.exp(score - log_z)))
-    return list(spans.values())
+    i, j = np.unravel_index(int(np.argmax(grid)), grid.shape)
+    a, b = int(top_s[i]), int(top_e[j])
+    score = float(grid[i, j])
+    # The span's probability under the window's own start and end softmaxes, [CLS] included.
+    ls = np.concatenate(([start[0]], s))
+    le = np.concatenate(([end[0]], e))
+    log_z = _logsumexp(ls) + _logsumexp(le)
+    probability = float(np.exp(score - log_z))
+    lo, hi = _whole_words(text, offsets[a][0], offsets[b][1])
+    return Reading(passage=n, start=lo, end=hi, score=score, null=null, probability=probability)
 
 
 def _logsumexp(x: np.ndarray) -> float:
