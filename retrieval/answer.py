@@ -33,7 +33,7 @@ READERS = (NEURAL, RULES, BOTH)
 DEFAULT_READER = BOTH  # best on the held-out validation articles: bench/READER.md
 # With both readers the rules' answer is given when its confidence beats the model's by RULES_LEAD, or
 # when the model abstains and it is at least RULES_ALONE sure. Chosen on the new-Wikipedia validation
-# articles by `python -m bench.tune_reader` (SQuAD 2.0 F1 over answerable and unanswerable copies; 0.65 ties 0.7 there).
+# articles by `python -m bench.tune_reader` (SQuAD 2.0 F1 over answerable and unanswerable copies).
 RULES_ALONE = 0.75
 RULES_LEAD = 0.3
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")

@@ -30,11 +30,11 @@ CONFLICT_LOGITS = 2.0
 # many logits of the best (the rules' RECENCY_MARGIN in reader units). Not tuned, as CONFLICT_LOGITS.
 RECENCY_LOGITS = 3.0
 RETRIEVAL_WEIGHT = 16.0
-NULL_MARGIN = 0.5
-READER_COVERAGE = 0.5  # and no answer from a passage saying less than this share of the question's key terms
+NULL_MARGIN = 1.5
+READER_COVERAGE = 0.4  # and no answer from a passage saying less than this share of the question's key terms
 # Nor an answer the confidence model (`retrieval.confidence.READER_FEATURES`) gives less than this
 # probability of being right: the learned part of abstention, chosen with NULL_MARGIN by the same tuning.
-READER_ABSTAIN = 0.225
+READER_ABSTAIN = 0.175
 NO_SPAN = "Not found in the articles: no passage answers the question."
 UNCOVERED = "Not found in the articles: no passage covers the question's key terms."
 UNSURE = "Not found in the articles: the best passage is unlikely to answer the question."
