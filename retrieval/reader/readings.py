@@ -19,22 +19,23 @@ from retrieval.reader.question import NUMBER, Question
 from retrieval.tokens import _word_term
 
 # The neural reader reads the best READ_PASSAGES passages; a span's score is its start + end logit plus
-# RETRIEVAL_WEIGHT times its passage's retrieval score over the best one's, and no passage answers when
-# no span beats its passage's [CLS] ("not here") score by NULL_MARGIN. Tuned on the new-Wikipedia
-# validation articles by `python -m bench.tune_reader` (its grid: bench/results/reader_tuning.json).
+# RETRIEVAL_WEIGHT times its passage's retrieval score over the best one's. No answer is given when the
+# answer's passage says less than READER_COVERAGE of the question's idf-weighted key terms, or when the
+# confidence model (`retrieval.confidence.READER_FEATURES`: the margin over [CLS], "not here", among
+# them) gives it less than READER_ABSTAIN (`answer._model_answer`). A span "answers" its passage, for
+# conflicts and recency, when it beats [CLS] by NULL_MARGIN. All tuned on the new-Wikipedia validation
+# articles by `python -m bench.tune_reader` (its grids: bench/results/reader_tuning.json).
 READ_PASSAGES = 5
+RETRIEVAL_WEIGHT = 16.0
+READER_COVERAGE = 0.4
+READER_ABSTAIN = 0.175
+NULL_MARGIN = 1.5
 # Another article's different date or number is shown as a conflict when the reader scores it within
 # this many logits of the answer (odds within a factor e²). Not tuned: there is no conflict data set.
 CONFLICT_LOGITS = 2.0
 # For "last / latest" questions the latest article's answer wins when the reader scores it within this
 # many logits of the best (the rules' RECENCY_MARGIN in reader units). Not tuned, as CONFLICT_LOGITS.
 RECENCY_LOGITS = 3.0
-RETRIEVAL_WEIGHT = 16.0
-NULL_MARGIN = 1.5
-READER_COVERAGE = 0.4  # and no answer from a passage saying less than this share of the question's key terms
-# Nor an answer the confidence model (`retrieval.confidence.READER_FEATURES`) gives less than this
-# probability of being right: the learned part of abstention, chosen with NULL_MARGIN by the same tuning.
-READER_ABSTAIN = 0.175
 NO_SPAN = "Not found in the articles: no passage answers the question."
 UNCOVERED = "Not found in the articles: no passage covers the question's key terms."
 UNSURE = "Not found in the articles: the best passage is unlikely to answer the question."
