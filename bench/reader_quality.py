@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.abstention import halves
 from bench.train_reader import SHARED, VALIDATION_EVERY, VALIDATION_FROM
 from retrieval.engine import build_index
 from retrieval.evaluate import EvalReport, evaluate, load_eval_file
@@ -43,12 +44,11 @@ def squad_runs() -> list[tuple[str, CorpusIndex, list, bool]]:
         runs.append(("XQuAD en dev (612)", x_index, xquad.questions, closed))
         runs.append((f"new-Wikipedia validation ({len(w_questions)})", w_index, w_questions, closed))
     # Unanswerable copies, never tuned on: each half of XQuAD's articles' questions asked of the other half's paragraphs.
-    ids = [a.id for a in xquad.articles]
-    for half in (0, 1):
-        mine = {t for i, t in enumerate(ids) if i % 2 == half}
-        other = CorpusIndex.build([a for a in xquad.articles if a.id not in mine], [p for p in xquad.passages if p.article_id not in mine])
-        copies = [q.model_copy(update={"answers": [], "answerable": False}) for q in xquad.questions if q.passage_id.rpartition("#")[0] in mine]
-        runs.append((f"XQuAD, {'even' if half == 0 else 'odd'} articles' questions asked of the others ({len(copies)}, unanswerable)", other, copies, False))
+    even, odd = halves(SHARED / "xquad" / "xquad.en.dev.json")
+    for name, asked, other in (("even", even, odd), ("odd", odd, even)):
+        copies = [q.model_copy(update={"answers": [], "answerable": False}) for q in asked.questions]
+        index = CorpusIndex.build(other.articles, other.passages)
+        runs.append((f"XQuAD, {name} articles' questions asked of the others ({len(copies)}, unanswerable)", index, copies, False))
     return runs
 
 

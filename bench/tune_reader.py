@@ -132,7 +132,7 @@ def combine(neural: tuple[str | None, float], rules: tuple[str | None, float], r
 
 
 def tune_combination(answerable, unanswerable, k, weight, coverage, w, abstain) -> dict:
-    """RULES_ALONE and RULES_LEAD by SQuAD 2.0's F1 over both copies of the validation questions, then
+    """RULES_ALONE and RULES_LEAD by SQuAD 2.0's F1 over all copies of the validation questions, then
     F1 on the answerable ones; the rules answer through `answer_with_features`, the neural reader
     offline at the chosen settings."""
     pairs = []
@@ -168,13 +168,12 @@ def tune_combination(answerable, unanswerable, k, weight, coverage, w, abstain) 
 def tune_abstention(answerable, unanswerable, k: int, weight: float) -> tuple[dict, np.ndarray]:
     """The learned part of abstention. For each coverage floor, the confidence model is fitted on the
     answers the floor lets through (no margin gate: the margin is one of its inputs), and the least
-    confidence to answer at is tried; the pair with the best SQuAD 2.0 F1 over both copies wins
+    confidence to answer at is tried; the pair with the best SQuAD 2.0 F1 over all copies wins
     (ties: the stricter floor, then the higher threshold). Returns the grid and the chosen weights."""
-    copies = [(i, True) for i in answerable] + [(i, False) for i in unanswerable]
     at = READER_FEATURES.index("coverage")
     answers = []  # (features, answerable copy, right, F1) of every answer before any threshold
     abstained_anyway = 0  # unanswerable copies with no span at all
-    for item, answerable_copy in copies:
+    for item, answerable_copy in [(i, True) for i in answerable] + [(i, False) for i in unanswerable]:
         found = answer_features(item, k, weight, -np.inf, 0.0)
         if found is None:
             abstained_anyway += not answerable_copy
@@ -182,6 +181,7 @@ def tune_abstention(answerable, unanswerable, k: int, weight: float) -> tuple[di
         text, x, _ = found
         em, f1 = score_answer(text, item[0].answers, True) if answerable_copy else (0.0, 0.0)
         answers.append((np.array(x), answerable_copy, float(answerable_copy and (em == 1 or f1 >= 0.5)), f1))
+    n = len(answerable) + UNANSWERABLE_WEIGHT * len(unanswerable)
     grid, fits = [], {}
     for cov in COVERAGE_CHOICES:
         kept = [a for a in answers if a[0][at] >= cov]
@@ -195,7 +195,6 @@ def tune_abstention(answerable, unanswerable, k: int, weight: float) -> tuple[di
             f1 = math.fsum(a[3] for a, s in zip(kept, shown) if s and a[1])
             abstained = floored + sum(1 for a, s in zip(kept, shown) if not s and not a[1])
             answered = sum(1 for a, s in zip(kept, shown) if s and a[1])
-            n = len(answerable) + UNANSWERABLE_WEIGHT * len(unanswerable)
             grid.append({"coverage": cov, "abstain": tau, "f1": 100 * (f1 + UNANSWERABLE_WEIGHT * abstained) / n, "answered": answered, "abstained": abstained})
     best = max(grid, key=lambda g: (round(g["f1"], 1), g["coverage"], g["abstain"]))
     w, brier, n_answers, n_right = fits[best["coverage"]]

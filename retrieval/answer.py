@@ -20,7 +20,7 @@ from retrieval.models import Answer, Passage
 from retrieval.reader.choice import sentence_around
 from retrieval.reader.neural import NeuralReader, ReaderUnavailable, shipped_reader
 from retrieval.reader.question import Question, analyze_question
-from retrieval.reader.coverage import passage_coverage, text_coverage
+from retrieval.reader.coverage import text_coverage
 from retrieval.reader.readings import READER_ABSTAIN, UNSURE, close_choices, lead, read_passages
 from retrieval.reader.rules import read_with_rules
 from retrieval.rerank import query_expansions, rank_passages
@@ -141,7 +141,7 @@ def _model_answer(
     model: NeuralReader, question: str, q: Question, index: CorpusIndex, hits: list[tuple[Passage, float]], expansions: dict[str, str]
 ) -> tuple[Answer, Features]:
     """The neural reader's answer: the best span in the retrieved passages, its score combined with retrieval's."""
-    found, why_not = read_passages(model, question, q, index, hits, expansions)
+    found, coverage, why_not = read_passages(model, question, q, index, hits, expansions)
     if why_not is not None:
         return not_found(question, hits, index, why_not), None
     _, top, passage, score = found[0]
@@ -149,7 +149,7 @@ def _model_answer(
     answer = assemble_answer(question, q, index, passage, sent, (top.start, top.end), score, hits)
     features = reader_features(
         top.margin, top.probability, lead(found), passage.id == hits[0][0].id, len(answer.citations) - 1, answer.answer or "",
-        passage_coverage(index, q, passage, expansions), text_coverage(index, q, passage.text[sent[0] : sent[1]], expansions),
+        coverage, text_coverage(index, q, passage.text[sent[0] : sent[1]], expansions),
     )
     confidence = probability(features, reader_weights())
     if confidence < READER_ABSTAIN:

@@ -45,21 +45,25 @@ Ranked = tuple[float, Reading, Passage, float]  # combined score, reading, its p
 
 def read_passages(
     model: NeuralReader, question: str, q: Question, index: CorpusIndex, hits: list[tuple[Passage, float]], expansions: dict[str, str]
-) -> tuple[list[Ranked], str | None]:
-    """The reader's spans in the best READ_PASSAGES passages, the answer first; or no spans and why not."""
+) -> tuple[list[Ranked], float, str | None]:
+    """The reader's spans in the best READ_PASSAGES passages, the answer first, and the answer's
+    passage's `passage_coverage`; or no spans and why not."""
     read = hits[:READ_PASSAGES]
     found = rank_readings(read, model.read(question, [p.text for p, _ in read]), q)
     if not found:
-        return [], NO_SPAN
-    if passage_coverage(index, q, found[0][2], expansions) < READER_COVERAGE:
-        return [], UNCOVERED
+        return [], 0.0, NO_SPAN
+    coverage = passage_coverage(index, q, found[0][2], expansions)
+    if coverage < READER_COVERAGE:
+        return [], coverage, UNCOVERED
     if q.recency:
         # "When did they last meet?": the latest article's statement, among those the reader rates close.
         close = found[:1] + [f for f in found[1:] if f[0] >= found[0][0] - RECENCY_LOGITS and f[1].margin >= NULL_MARGIN]
         latest = max(close, key=lambda f: index.articles[f[2].article_id].published or "")
+        if latest[2] is not found[0][2]:
+            coverage = passage_coverage(index, q, latest[2], expansions)
         found.remove(latest)
         found.insert(0, latest)
-    return found, None
+    return found, coverage, None
 
 
 def lead(found: list[Ranked]) -> float:
