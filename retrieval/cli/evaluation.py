@@ -109,6 +109,10 @@ def render_report(report: EvalReport) -> str:
     ]
     for name, split in (("all", report.overall), ("answerable", report.answerable), ("unanswerable", report.unanswerable)):
         lines.append(f"{name:<14}{split.questions:>10}{_num(split.exact_match):>8}{_num(split.f1):>8}")
+    if report.always_answering is not None:
+        split = report.always_answering
+        lines.append(f"{'always answer':<14}{split.questions:>10}{_num(split.exact_match):>8}{_num(split.f1):>8}"
+                     "  (the model's best span, never withheld: the SQuAD leaderboards' setting)")
     lines += [
         "",
         f"abstention accuracy               {_num(report.abstention_accuracy, '%')}"

@@ -31,6 +31,12 @@ MAX_PASSAGE_CHARS = 30_000  # what WINDOWS_PER_PASSAGE can hold, with room to sp
 WINDOWS_PER_RUN = 16  # windows per onnxruntime call: memory stays small whatever the passages' length
 
 
+# MANIFEST.json's "layout": the special tokens around the question and the passage, and how many separators
+# stand between them. "bert" (the default) is the shipped MiniLM's; "mpnet" the MPNet encoder's.
+_LAYOUTS = {"bert": ("[CLS]", "[SEP]", 1), "mpnet": ("<s>", "</s>", 2)}
+_PAD = {"bert": "[PAD]", "mpnet": "<pad>"}
+
+
 class ReaderUnavailable(RuntimeError):
     """The shipped model is missing or damaged: its files do not match their recorded hashes."""
 
@@ -81,23 +87,28 @@ class NeuralReader:
                     raise ReaderUnavailable(f"{path} does not match its SHA-256 in MANIFEST.json; reinstall newsqa")
             self.max_len = int(manifest["max_len"])
             self.stride = int(manifest["stride"])
+            layout = manifest.get("layout", "bert")
+            cls, sep, self.pair_seps = _LAYOUTS[layout]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ReaderUnavailable(f"the reader model in {model_dir} is missing or unreadable ({exc}); reinstall newsqa") from exc
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self.cls = self.tokenizer.token_to_id("[CLS]")
-        self.sep = self.tokenizer.token_to_id("[SEP]")
+        self.cls = self.tokenizer.token_to_id(cls)
+        self.sep = self.tokenizer.token_to_id(sep)
+        self.pad = self.tokenizer.token_to_id(_PAD[layout])
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        self.segments = "token_type_ids" in {i.name for i in self.session.get_inputs()}
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading | None]:
         """The best span in each passage (None for a passage with no text), the windows read in batches."""
         q_ids = self.tokenizer.encode(question, add_special_tokens=False).ids[:MAX_QUESTION_TOKENS]
-        room = self.max_len - len(q_ids) - 3
+        first = 1 + len(q_ids) + self.pair_seps  # where the passage's tokens begin in every window
+        room = self.max_len - first - 1
         windows: list[tuple[int, list[int], list[tuple[int, int]]]] = []
         for n, text in enumerate(passages):
             enc = self.tokenizer.encode(text[:MAX_PASSAGE_CHARS], add_special_tokens=False)
@@ -112,7 +123,6 @@ class NeuralReader:
                     break
                 lo += step
         best: list[Reading | None] = [None] * len(passages)
-        first = len(q_ids) + 2  # where the passage's tokens begin in every window
         for lo in range(0, len(windows), WINDOWS_PER_RUN):
             batch = windows[lo : lo + WINDOWS_PER_RUN]
             starts, ends = self._logits(q_ids, [ids for _, ids, _ in batch])
@@ -123,17 +133,22 @@ class NeuralReader:
         return best
 
     def _logits(self, q_ids: list[int], windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-        """Start and end logits of `[CLS] question [SEP] window [SEP]` for each window, padded to the longest."""
-        width = max(len(w) for w in windows) + len(q_ids) + 3
-        input_ids = np.zeros((len(windows), width), dtype=np.int64)
+        """Start and end logits of `[CLS] question [SEP] window [SEP]` (BERT) or `<s> question </s></s> window </s>`
+        (MPNet) for each window, padded to the longest."""
+        head = [self.cls, *q_ids] + [self.sep] * self.pair_seps
+        width = max(len(w) for w in windows) + len(head) + 1
+        input_ids = np.full((len(windows), width), self.pad, dtype=np.int64)
         mask = np.zeros_like(input_ids)
         types = np.zeros_like(input_ids)
         for r, ids in enumerate(windows):
-            seq = [self.cls, *q_ids, self.sep, *ids, self.sep]
+            seq = [*head, *ids, self.sep]
             input_ids[r, : len(seq)] = seq
             mask[r, : len(seq)] = 1
-            types[r, len(q_ids) + 2 : len(seq)] = 1
-        starts, ends = self.session.run(None, {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": types})
+            types[r, len(head) : len(seq)] = 1
+        feed = {"input_ids": input_ids, "attention_mask": mask}
+        if self.segments:
+            feed["token_type_ids"] = types
+        starts, ends = self.session.run(None, feed)
         return starts, ends
 
 
