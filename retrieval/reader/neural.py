@@ -191,5 +191,8 @@ def _whole_words(text: str, lo: int, hi: int) -> tuple[int, int]:
 
 @lru_cache(maxsize=1)
 def shipped_reader() -> NeuralReader:
-    """The packaged model, loaded once per process (about 0.2 s)."""
-    return NeuralReader()
+    """The reader in use, loaded once per process (about 0.2 s): the packaged model, or the reader folder
+    that `$NEWSQA_READER_MODEL` names (`bench/train_reader.py --export` writes them), to measure a newly
+    trained reader through the whole answer path before shipping it."""
+    folder = os.environ.get("NEWSQA_READER_MODEL", "").strip()
+    return NeuralReader(Path(folder).expanduser() if folder else MODEL_DIR)
