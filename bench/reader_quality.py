@@ -58,6 +58,7 @@ def corpus_runs() -> list[tuple[str, CorpusIndex, list, bool]]:
         ("seed_dev", SHARED.parent / "qa" / "seed_dev.jsonl", REPO / "corpus"),
         ("bench/news", REPO / "bench" / "news" / "news_dev.jsonl", REPO / "bench" / "news" / "corpus"),
         ("fresh seed questions", REPO / "bench" / "seeds_fresh" / "questions.jsonl", REPO / "corpus"),
+        ("fresh news questions", REPO / "bench" / "news_fresh" / "questions.jsonl", REPO / "bench" / "news_fresh" / "corpus"),
     ):
         data = load_eval_file(file)
         runs.append((f"{name} ({len(data.questions)})", build_index(folder), data.questions, False))
