@@ -89,6 +89,7 @@ def row(report: EvalReport) -> dict:
         "p95_ms": report.latency.p95_ms,
         "by_type": {t.type: (t.questions, t.exact_match, t.f1) for t in report.by_type},
         "calibration": [c.model_dump() for c in report.calibration],
+        "always_answering": report.always_answering.model_dump() if report.always_answering else None,
     }
 
 
@@ -133,6 +134,14 @@ def render(results: list[dict], start: float) -> str:
             f"| {n['median_ms']:.1f} / {u['median_ms']:.1f} / {b['median_ms']:.1f} |"
         )
     lines += ["", f"`newsqa ask` cold start over the seeds (saved index, fresh process, median of 5): {start:.2f} s.", ""]
+    lines += ["## Closed, a span always given (the SQuAD leaderboards' setting)", "",
+              "The model's best span in each question's own paragraph, scored even where newsqa abstains "
+              "(`newsqa eval FILE --closed`'s `always answer` row).", "",
+              "| question set | EM / F1 |", "|---|---|"]
+    for r in results:
+        if (always := r["neural"].get("always_answering")) is not None:
+            lines.append(f"| {r['set']} | {fmt(always['exact_match'])} / {fmt(always['f1'])} |")
+    lines.append("")
     lines += ["## By question type (XQuAD, open)", "", "| type | questions | neural EM / F1 | rules EM / F1 | both EM / F1 |", "|---|---|---|---|---|"]
     x = next(r for r in results if r["set"].startswith("XQuAD") and r["setting"] == "open")
     for t, (count, em, f1) in x["neural"]["by_type"].items():
