@@ -17,7 +17,7 @@ What it does, in order:
    A window that does not hold the answer is a no-answer example (start = end = [CLS]), and so is each
    question paired with a passage that BM25 retrieves from *another* paragraph of the same file: the
    reader learns to say "not here" on exactly the passages retrieval will hand it.
-3. Keeps validation articles apart, chosen before training by position (`VALIDATION_TITLES`), and
+3. Keeps validation articles apart, chosen before training by position (`VALIDATION_EVERY`, `VALIDATION_FROM`), and
    never trains on XQuAD (the open-corpus benchmark).
 4. Trains with AdamW, linear warm-up then decay to zero, fixed seeds, length-bucketed batches.
    Checkpoints (weights and optimiser state) are safetensors + JSON, written atomically every
