@@ -222,3 +222,14 @@ def test_newsqa_reader_model_names_the_reader_folder_in_use(tmp_path: Path) -> N
         assert runs[name].returncode == 0, runs[name].stderr
     assert json.loads(runs["good"].stdout)["answer"] is not None and "unavailable" not in runs["good"].stderr
     assert f"the neural reader is unavailable, answering with the rules: {bad / 'tokenizer.json'} does not match" in runs["bad"].stderr
+
+
+@pytest.mark.parametrize("layout", ["mpnet", "gpt"])
+def test_a_manifest_whose_layout_does_not_fit_its_tokenizer_is_refused(tmp_path: Path, layout: str) -> None:
+    # "mpnet" wants <s> and </s>, which the shipped WordPiece vocabulary lacks; "gpt" is no layout at all.
+    copy = tmp_path / "model"
+    shutil.copytree(MODEL_DIR, copy)
+    manifest = json.loads((copy / "MANIFEST.json").read_text(encoding="utf-8"))
+    (copy / "MANIFEST.json").write_text(json.dumps(manifest | {"layout": layout}), encoding="utf-8")
+    with pytest.raises(ReaderUnavailable, match="reinstall newsqa"):
+        NeuralReader(copy)

@@ -94,9 +94,9 @@ class NeuralReader:
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self.cls = self.tokenizer.token_to_id(cls)
-        self.sep = self.tokenizer.token_to_id(sep)
-        self.pad = self.tokenizer.token_to_id(_PAD[layout])
+        self.cls, self.sep, self.pad = (self.tokenizer.token_to_id(t) for t in (cls, sep, _PAD[layout]))
+        if None in (self.cls, self.sep, self.pad):
+            raise ReaderUnavailable(f"{tokenizer_path} lacks the {layout!r} layout's special tokens named in MANIFEST.json; reinstall newsqa")
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
