@@ -31,10 +31,9 @@ MAX_PASSAGE_CHARS = 30_000  # what WINDOWS_PER_PASSAGE can hold, with room to sp
 WINDOWS_PER_RUN = 16  # windows per onnxruntime call: memory stays small whatever the passages' length
 
 
-# MANIFEST.json's "layout": the special tokens around the question and the passage, and how many separators
-# stand between them. "bert" (the default) is the shipped MiniLM's; "mpnet" the MPNet encoder's.
-_LAYOUTS = {"bert": ("[CLS]", "[SEP]", 1), "mpnet": ("<s>", "</s>", 2)}
-_PAD = {"bert": "[PAD]", "mpnet": "<pad>"}
+# MANIFEST.json's "layout": the special tokens (first, separator, padding) around the question and the passage,
+# and how many separators stand between them. "bert" (the default) is the shipped MiniLM's; "mpnet" the MPNet encoder's.
+_LAYOUTS = {"bert": ("[CLS]", "[SEP]", "[PAD]", 1), "mpnet": ("<s>", "</s>", "<pad>", 2)}
 
 
 class ReaderUnavailable(RuntimeError):
@@ -88,13 +87,13 @@ class NeuralReader:
             self.max_len = int(manifest["max_len"])
             self.stride = int(manifest["stride"])
             layout = manifest.get("layout", "bert")
-            cls, sep, self.pair_seps = _LAYOUTS[layout]
+            *specials, self.pair_seps = _LAYOUTS[layout]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ReaderUnavailable(f"the reader model in {model_dir} is missing or unreadable ({exc}); reinstall newsqa") from exc
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self.cls, self.sep, self.pad = (self.tokenizer.token_to_id(t) for t in (cls, sep, _PAD[layout]))
+        self.cls, self.sep, self.pad = (self.tokenizer.token_to_id(t) for t in specials)
         if None in (self.cls, self.sep, self.pad):
             raise ReaderUnavailable(f"{tokenizer_path} lacks the {layout!r} layout's special tokens named in MANIFEST.json; reinstall newsqa")
         options = onnxruntime.SessionOptions()
