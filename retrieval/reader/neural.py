@@ -33,7 +33,7 @@ WINDOWS_PER_RUN = 16  # windows per onnxruntime call: memory stays small whateve
 
 # MANIFEST.json's "layout": the special tokens (first, separator, padding) around the question and the passage,
 # and how many separators stand between them. "bert" (the default) is the shipped MiniLM's; "mpnet" the MPNet encoder's.
-_LAYOUTS = {"bert": ("[CLS]", "[SEP]", "[PAD]", 1), "mpnet": ("<s>", "</s>", "<pad>", 2)}
+LAYOUTS = {"bert": ("[CLS]", "[SEP]", "[PAD]", 1), "mpnet": ("<s>", "</s>", "<pad>", 2)}
 
 
 class ReaderUnavailable(RuntimeError):
@@ -87,7 +87,7 @@ class NeuralReader:
             self.max_len = int(manifest["max_len"])
             self.stride = int(manifest["stride"])
             layout = manifest.get("layout", "bert")
-            *specials, self.pair_seps = _LAYOUTS[layout]
+            *specials, self.pair_seps = LAYOUTS[layout]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ReaderUnavailable(f"the reader model in {model_dir} is missing or unreadable ({exc}); reinstall newsqa") from exc
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
