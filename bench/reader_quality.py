@@ -153,7 +153,7 @@ def render(results: list[dict], start: float) -> str:
         "## The neural reader's confidence, held out (XQuAD open: answer only at confidence >= threshold)",
         "",
         "The neural reader's confidence model was fitted on the new-Wikipedia validation articles "
-        "(`python -m bench.tune_reader --write`); XQuAD is not in its data.",
+        "(`python -m bench.fit_decision --write`); XQuAD is not in its data.",
         "",
         "| threshold | answered (% of questions) | right (EM 1 or F1 >= 0.5), % | F1 |",
         "|---|---|---|---|",

@@ -67,6 +67,15 @@ BASES = {
 }
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 TRAIN_FILES = ("squadshifts/new_wiki.dev.json", "squadshifts/reddit.json", "squadshifts/amazon.json")
+# The material a run trains on (`--data`): "shifts" is the shipped reader's first run (SQuADShifts only);
+# "people" (new-Wikipedia, then) SQuAD's even-article development questions with SQuAD 2.0's unanswerable ones (the first
+# real negatives: questions written to look answerable from their paragraph) and QED's real search queries
+# (lower case, telegraphic), detokenised.
+SQUAD_EVEN = ("squad_dev_even/squad-dev-v1.1-even-articles.json", "squad_dev_even/squad-dev-v2.0-even-articles.json")
+QED_TRAIN = tuple(f"qed/nq-train-0{i}-qed.jsonlines" for i in range(6))
+# SQuAD even articles kept apart for choosing settings and measuring (every fourth by title, from the
+# fourth; chosen before training): their questions are never trained on.
+EVEN_VALIDATION_EVERY, EVEN_VALIDATION_FROM = 4, 3
 # new_wiki articles kept apart for choosing settings (every sixth, from the fourth; chosen before training).
 VALIDATION_EVERY, VALIDATION_FROM = 6, 3
 MODEL_DIR = Path(__file__).resolve().parent.parent / "retrieval" / "reader" / "model"
@@ -177,18 +186,118 @@ def build_features(tokenizer, examples: list[tuple[str, str, int | None, str | N
     return feats
 
 
-def training_examples(rng: random.Random, negative_share: float) -> tuple[list, list]:
+def even_validation_titles() -> set[str]:
+    """The SQuAD even articles kept apart from training (`EVEN_VALIDATION_EVERY`)."""
+    titles = sorted(a["title"] for a in load_squad(SHARED / SQUAD_EVEN[0]))
+    return {t for i, t in enumerate(titles) if i % EVEN_VALIDATION_EVERY == EVEN_VALIDATION_FROM}
+
+
+def _usual_answer(answers: list[dict]) -> dict:
+    """The answer most annotators gave (the shortest of equals): the explorer pages list long variants first."""
+    counts: dict[str, int] = {}
+    for a in answers:
+        counts[a["text"]] = counts.get(a["text"], 0) + 1
+    text = min(counts, key=lambda t: (-counts[t], len(t)))
+    return next(a for a in answers if a["text"] == text)
+
+
+def squad_even() -> tuple[list[dict], list[dict]]:
+    """SQuAD's even-article development questions as SQuAD-format articles (train, validation): v1.1's
+    questions, and v2.0's unanswerable ones (`is_impossible`, no answers) beside them."""
+    held = even_validation_titles()
+    v1, v2 = (load_squad(SHARED / name) for name in SQUAD_EVEN)
+    impossible: dict[tuple[str, str], list[dict]] = {}
+    for art in v2:
+        for para in art["paragraphs"]:
+            qs = [qa for qa in para["qas"] if qa.get("is_impossible")]
+            impossible.setdefault((art["title"], para["context"]), []).extend(qs)
+    train, val = [], []
+    for art in v1:
+        paragraphs = []
+        for para in art["paragraphs"]:
+            qas = [{**qa, "answers": [_usual_answer(qa["answers"])]} for qa in para["qas"] if qa["answers"]]
+            qas += [{**qa, "answers": []} for qa in impossible.pop((art["title"], para["context"]), [])]
+            paragraphs.append({"context": para["context"], "qas": qas})
+        (val if art["title"] in held else train).append({"title": art["title"], "paragraphs": paragraphs})
+    for (title, context), qas in impossible.items():  # v2.0 paragraphs that v1.1 words differently
+        (val if title in held else train).append({"title": title, "paragraphs": [{"context": context, "qas": [{**qa, "answers": []} for qa in qas]}]})
+    return train, val
+
+
+_NO_SPACE_BEFORE = {".", ",", ";", ":", "!", "?", ")", "]", "}", "%", "'s", "'", "n't", "'re", "'ve", "'ll", "'d", "'m", "''"}
+_NO_SPACE_AFTER = {"(", "[", "{", "$", "``", "#"}
+
+
+def detokenise(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """Natural Questions' tokenised text ("Smith 's ( 1981 ) .") as prose ("Smith's (1981)."), with the
+    character spans moved to the same words. Hyphens split as " - " are joined ("Skłodowska-Curie")."""
+    tokens = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    out: list[str] = []
+    where: dict[int, int] = {}  # old character offset -> new, at every token's start and end
+    prev = None
+    for k, (a, b) in enumerate(tokens):
+        tok = text[a:b]
+        nxt = text[tokens[k + 1][0] : tokens[k + 1][1]] if k + 1 < len(tokens) else None
+        glue = prev is None or tok in _NO_SPACE_BEFORE or prev in _NO_SPACE_AFTER or tok == "-" and nxt is not None or prev == "-" and k >= 2
+        if tok == "``" or tok == "''":
+            tok = '"'
+        if out and not glue:
+            out.append(" ")
+        pos = sum(len(x) for x in out)
+        where[a] = pos
+        out.append(tok)
+        where[b] = pos + len(tok)
+        prev = text[a:b]
+    moved = [(where[s], where[e]) for s, e in spans if s in where and e in where]
+    return "".join(out), moved
+
+
+def qed_spans(ex: dict) -> list[tuple[int, int]]:
+    """A QED example's answer spans: the training shards' `answer_spans`, else each annotator's first span."""
+    return [(a[0], a[1]) for a in ex.get("answer_spans") or []] or [
+        (a["start"], a["end"]) for group in ex.get("original_nq_answers", []) for a in group[:1]]
+
+
+def qed_examples(names: tuple[str, ...]) -> list[dict]:
+    """QED's search queries with their paragraph and answer as SQuAD-format articles (one per paragraph)."""
+    out = []
+    for name in names:
+        for line in (SHARED / name).read_text(encoding="utf-8").splitlines():
+            ex = json.loads(line)
+            spans = qed_spans(ex)
+            context, moved = detokenise(ex["paragraph_text"], spans[:1])
+            if not moved or len(context[moved[0][0] : moved[0][1]].split()) > 25:  # a whole sentence is no span to learn
+                continue
+            s, e = moved[0]
+            out.append({"title": ex["title_text"], "paragraphs": [{"context": context, "qas": [
+                {"id": str(ex["example_id"]), "question": ex["question_text"], "answers": [{"text": context[s:e], "answer_start": s}]}]}]})
+    return out
+
+
+def sources(data: str) -> list[tuple[str, list[dict], list[dict]]]:
+    """(name, training articles, validation articles) of each file that `--data` trains on."""
+    out = []
+    for name in TRAIN_FILES if data == "shifts" else TRAIN_FILES[:1]:  # "people" goes on from a reader that read them all
+        out.append((name, *split_articles(name, load_squad(SHARED / name))))
+    if data == "people":
+        out.append(("squad_dev_even", *squad_even()))
+        out.append(("qed", qed_examples(QED_TRAIN), []))
+    return out
+
+
+def training_examples(rng: random.Random, negative_share: float, data: str = "shifts") -> tuple[list, list]:
     """(train examples, validation examples) as (question, context, answer start or None, answer text)."""
     train, val = [], []
-    for name in TRAIN_FILES:
-        data = load_squad(SHARED / name)
-        tr, va = split_articles(name, data)
+    for name, tr, va in sources(data):
         for part, out in ((tr, train), (va, val)):
             paragraphs, qs, pos = [], [], []
             for art in part:
                 for para in art["paragraphs"]:
                     paragraphs.append(para["context"])
                     for qa in para["qas"]:
+                        if not qa["answers"]:  # SQuAD 2.0's unanswerable question: "not here" in its own paragraph
+                            pos.append((qa["question"], para["context"], None, None))
+                            continue
                         ans = qa["answers"][0]
                         pos.append((qa["question"], para["context"], ans["answer_start"], ans["text"]))
                         qs.append((qa["question"], len(paragraphs) - 1))
@@ -377,13 +486,13 @@ def train(args) -> None:
     tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"))
     _, sep, pad, _ = LAYOUTS[base.kind]  # the special tokens newsqa reads the exported model with
     sep, pad = tokenizer.convert_tokens_to_ids([sep, pad])
-    cache = out / f"features-{base.kind}-{args.max_len}-{args.stride}-{args.negatives}.json"
+    cache = out / f"features-{base.kind}-{args.data}-{args.max_len}-{args.stride}-{args.negatives}.json"
     if cache.exists():
         feats = [tuple(f) for f in json.loads(cache.read_text())]
     else:
         t0 = time.time()
         rng = random.Random(args.seed)
-        train_ex, _ = training_examples(rng, args.negatives)
+        train_ex, _ = training_examples(rng, args.negatives, args.data)
         feats = build_features(tokenizer, train_ex, args.max_len, args.stride)
         cache.write_text(json.dumps(feats))
         print(f"{len(train_ex)} examples -> {len(feats)} features in {time.time() - t0:.0f} s", flush=True)
@@ -524,6 +633,9 @@ def main() -> None:
     ap.add_argument("--base", choices=sorted(BASES), default="minilm", help="the pretrained encoder to fine-tune (see BASES)")
     ap.add_argument("--max-len", type=int, default=256)
     ap.add_argument("--stride", type=int, default=64, help="tokens shared by consecutive windows of a long passage")
+    ap.add_argument("--data", choices=("shifts", "people"), default="people",
+                    help="training material: SQuADShifts alone (the shipped reader's first run), or with SQuAD even articles' "
+                    "questions (SQuAD 2.0's unanswerable ones included) and QED's search queries")
     ap.add_argument("--negatives", type=float, default=0.25, help="share of questions also paired with a BM25-retrieved other paragraph")
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--lr", type=float, default=1e-4)

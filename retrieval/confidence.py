@@ -1,4 +1,6 @@
-"""How likely an answer is to be right: a logistic model over what the engine knows when it answers.
+"""How likely the rule reader's answer is to be right: a logistic model over what the rules know when they answer.
+
+(The neural reader's confidence is `retrieval.decide.confidence`.)
 
 `Answer.confidence` is this probability. Its weights are fitted by `bench/calibrate.py` on XQuAD dev
 (right = exact match or F1 >= 0.5) together with questions that no article answers (XQuAD articles
@@ -58,47 +60,6 @@ def features(kind: str, coverage: float, typed: bool, margin: float, first_passa
 def weights() -> tuple[float, ...]:
     """The fitted weights, checked against `FEATURES`."""
     return _load_weights(WEIGHTS_FILE, FEATURES, "bench/calibrate.py --write")
-
-
-# --- the neural reader's answers ---------------------------------------------------------------
-
-READER_WEIGHTS_FILE = Path(__file__).with_name("reader") / "confidence_weights.json"
-LEAD_CAP = 8.0  # logits: an answer that no other passage contradicts leads by this much
-
-READER_FEATURES = (
-    "bias",
-    "margin",  # the span's start + end logit over its passage's [CLS] ("not here") logits, clipped to [-8, 12], / 4
-    "probability",  # the span's probability under its window's start and end softmaxes
-    "lead",  # how far (combined score) it leads the best passage that says something else, of at most LEAD_CAP, / 4
-    "first_passage",  # the answer comes from the best-ranked passage
-    "passages",  # other passages that state it, of at most 4
-    "words",  # log(1 + the answer's words)
-    "coverage",  # idf-weighted share of the question's key terms that the answer's passage says (`passage_coverage`)
-    "sentence_coverage",  # the same share for the quoted sentence alone
-)
-
-
-def reader_features(
-    margin: float, probability: float, lead: float, first_passage: bool, passages: int, answer: str, coverage: float, sentence_coverage: float
-) -> tuple[float, ...]:
-    """The neural reader's confidence inputs for one answer, in `READER_FEATURES` order."""
-    return (
-        1.0,
-        max(-8.0, min(12.0, margin)) / 4,
-        probability,
-        max(0.0, min(LEAD_CAP, lead)) / 4,
-        float(first_passage),
-        min(passages, 4) / 4,
-        math.log1p(len(answer.split())),
-        coverage,
-        sentence_coverage,
-    )
-
-
-@lru_cache(maxsize=1)
-def reader_weights() -> tuple[float, ...]:
-    """The neural reader's fitted confidence weights (bench/tune_reader.py), checked against `READER_FEATURES`."""
-    return _load_weights(READER_WEIGHTS_FILE, READER_FEATURES, "python -m bench.tune_reader --write")
 
 
 def _load_weights(path: Path, names: tuple[str, ...], refit: str) -> tuple[float, ...]:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from retrieval import dense
 from retrieval.answer import answer_question
 from retrieval.assemble import citation
 from retrieval.errors import NewsqaError, UsageError
@@ -28,6 +29,7 @@ from retrieval.admission import (
 )
 from retrieval.ingest import load_corpus, parse_article_bytes
 from retrieval.models import Answer, ArticleInfo, Citation, IndexReport, SkippedFile
+from retrieval.settings import EngineSettings, load_engine_settings
 from retrieval.store import DEFAULT_LOCK_TIMEOUT, CorpusState, IndexNotSaved, IndexStore, ProgressFactory, default_index_dir
 from retrieval.store.fsutil import is_no_room
 
@@ -62,9 +64,11 @@ class Engine:
         store: IndexStore | None = None,
         state: CorpusState | None = None,
         report: IndexReport | None = None,
+        settings: EngineSettings | None = None,
     ):
         self.corpus_dir = corpus_dir
-        self.index = index
+        self.settings = settings or load_engine_settings()
+        self.index = with_vectors(index, store, self.settings)
         self.store = store
         self.last_report = report or IndexReport(unchanged=list(index.articles), skipped=list(index.skipped))
         self._state = state
@@ -79,12 +83,15 @@ class Engine:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         progress: ProgressFactory | None = None,
         on_wait: Callable[[str], None] | None = None,
+        settings: EngineSettings | None = None,
     ) -> Engine:
         """Open the saved index of `corpus_dir`, updating it first if the folder changed.
 
         The index lives in `index_dir` (default: `default_index_dir(corpus_dir)`); `last_report`
         says what the update did, with notices such as why a damaged index was rebuilt.
+        `settings` (default: read from the environment) says how questions are answered.
         """
+        settings = settings or load_engine_settings()
         folder = Path(corpus_dir)
         if not (isinstance(lock_timeout, (int, float)) and math.isfinite(lock_timeout) and lock_timeout >= 0):
             raise UsageError(f"the time to wait for another indexer must be 0 or more seconds, not {lock_timeout}: pass --wait SECONDS")
@@ -98,8 +105,8 @@ class Engine:
                 index = build_index(folder)
                 report = IndexReport(added=list(index.articles), skipped=list(index.skipped))
                 report.notes = [f"warning: {exc}; answering from an index in memory for now"]
-                return cls(folder, index, None, None, report)
-        return cls(folder, index, store, state, report)
+                return cls(folder, index, None, None, report, settings)
+        return cls(folder, index, store, state, report, settings)
 
     def ask(self, question: str | bytes) -> Answer:
         """Answer one question; never raises for odd input, returns a 'not found' answer instead."""
@@ -110,7 +117,7 @@ class Engine:
                 note=f"The question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}): ask a shorter one.",
             )
         try:
-            return answer_question(self.index, question)
+            return answer_question(self.index, question, settings=self.settings)
         except Exception:  # noqa: BLE001 - one question's failure is that question's answer, not the session's end
             if os.environ.get("NEWSQA_DEBUG"):
                 raise
@@ -157,7 +164,7 @@ class Engine:
             old = self.index
             with _collector_paused():
                 new, report = self._rebuild(old, progress, on_wait)
-                self.index = new
+                self.index = with_vectors(new, self.store, self.settings)
             report.seconds = round(time.perf_counter() - started, 4)
             self.last_report = report
             return report
@@ -303,10 +310,19 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def build_index(folder: Path) -> CorpusIndex:
-    """Read a corpus folder and index it from scratch, in memory only."""
+def build_index(folder: Path, settings: EngineSettings | None = None) -> CorpusIndex:
+    """Read a corpus folder and index it from scratch, in memory only (passage vectors too, unless
+    `settings.dense` is off)."""
     articles, passages, skipped = load_corpus(folder)
-    return CorpusIndex.build(articles, passages, skipped)
+    return with_vectors(CorpusIndex.build(articles, passages, skipped), None, settings or load_engine_settings())
+
+
+def with_vectors(index: CorpusIndex, store: IndexStore | None, settings: EngineSettings) -> CorpusIndex:
+    """The index with its passages' vectors for hybrid retrieval (cached in the index folder), when the
+    settings ask for them and it has them not yet."""
+    if settings.dense and index.dense is None:
+        dense.attach(index, store.index_dir / "dense-vectors" if store is not None else None, settings.dense_max_passages)
+    return index
 
 
 def diff_indexes(old: CorpusIndex, new: CorpusIndex) -> IndexReport:

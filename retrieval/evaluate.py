@@ -25,12 +25,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from retrieval.answer import answer_question, choose_reader, reader_name
+from retrieval.answer import answer_question, choose_reader, question_vector, reader_name
 from retrieval.errors import UsageError
 from retrieval.index import CorpusIndex
 from retrieval.models import Article, Passage, SkippedFile
 from retrieval.reader.question import analyze_question
 from retrieval.rerank import rank_passages
+from retrieval.settings import EngineSettings, load_engine_settings
 from retrieval.tokens import tokenize
 
 SQUAD_V1, SQUAD_V2, JSONL = "squad-v1.1", "squad-v2.0", "jsonl"
@@ -459,7 +460,9 @@ def classify_miss(result: QuestionResult) -> str | None:
     return OVERLAP if result.f1 > 0 else WRONG_SPAN
 
 
-def ask_and_score(index: CorpusIndex, q: EvalQuestion, reader: str | None = None, closed: bool = False) -> QuestionResult:
+def ask_and_score(
+    index: CorpusIndex, q: EvalQuestion, reader: str | None = None, closed: bool = False, settings: EngineSettings | None = None
+) -> QuestionResult:
     """Ask one question, time it, and score the answer and the retrieval behind it.
 
     `closed`: read only the question's own paragraph (the setting of the SQuAD leaderboards).
@@ -471,14 +474,14 @@ def ask_and_score(index: CorpusIndex, q: EvalQuestion, reader: str | None = None
             raise UsageError(f"question {q.id!r}: its paragraph {q.passage_id!r} is not in the corpus")
         within = [passage]
     started = time.perf_counter()
-    answer = answer_question(index, q.question, reader, within)
+    answer = answer_question(index, q.question, reader, within, settings=settings)
     seconds = time.perf_counter() - started
     em, f1 = score_answer(answer.answer, q.answers, q.answerable)
     top1 = top5 = bm25_top1 = bm25_top5 = answer_passage = sentence_contains = None
     gold_rank = None
     passage_id = answer.citations[0].passage_id if answer.citations else None
     if q.answerable:
-        hits = rank_passages(index, analyze_question(q.question), TOP_K)
+        hits = rank_passages(index, analyze_question(q.question), TOP_K, None, question_vector(index, q.question))
         top1 = bool(hits) and contains_answer(hits[0][0].text, q.answers)
         top5 = any(contains_answer(p.text, q.answers) for p, _ in hits)
         bm25_hits = index.search(tokenize(q.question), TOP_K)
@@ -512,7 +515,8 @@ def ask_and_score(index: CorpusIndex, q: EvalQuestion, reader: str | None = None
         milliseconds=round(seconds * 1000, 3),
     )
     result.miss = classify_miss(result)
-    if within is not None and q.answerable and (model := choose_reader(reader, q.question)) is not None:
+    model_dir = settings.reader_model if settings is not None else None
+    if within is not None and q.answerable and (model := choose_reader(reader, q.question, model_dir)) is not None:
         best = model.read(q.question, [within[0].text])[0]
         result.always_em, result.always_f1 = score_answer(within[0].text[best.start : best.end] if best else None, q.answers, True)
     return result
@@ -529,6 +533,7 @@ def evaluate(
     progress: Callable[[int, int], None] | None = None,
     reader: str | None = None,
     closed: bool = False,
+    settings: EngineSettings | None = None,
 ) -> EvalReport:
     """Ask every question against `index` and aggregate the scores into a report.
 
@@ -537,7 +542,7 @@ def evaluate(
     """
     results: list[QuestionResult] = []
     for n, q in enumerate(questions, start=1):
-        results.append(ask_and_score(index, q, reader, closed))
+        results.append(ask_and_score(index, q, reader, closed, settings))
         if progress is not None:
             progress(n, len(questions))
     return summarize(
@@ -560,24 +565,27 @@ def run_evaluation(
     reader: str | None = None,
     closed: bool = False,
     open_index: Callable[[], CorpusIndex] | None = None,
+    settings: EngineSettings | None = None,
 ) -> EvalReport:
     """Build the index a question set is asked against (its own paragraphs, or `corpus_dir`) and evaluate.
 
     `open_index`: how to get the index of `corpus_dir` instead of building it in memory (a saved one).
     """
-    from retrieval.engine import build_index
+    from retrieval.engine import build_index, with_vectors
 
+    settings = settings or load_engine_settings()
+    reader = reader or settings.reader
     started = time.perf_counter()
     if open_index is not None:
         index = open_index()
         corpus = str(corpus_dir)
     elif dataset.has_corpus:
-        index = CorpusIndex.build(dataset.articles or [], dataset.passages or [])
+        index = with_vectors(CorpusIndex.build(dataset.articles or [], dataset.passages or []), None, settings)
         corpus = f"the file's own {len(index.passages)} paragraphs"
     else:
         if corpus_dir is None or not Path(corpus_dir).is_dir():
             raise UsageError(f"corpus folder not found: {corpus_dir} (pass --corpus DIR with the articles)")
-        index = build_index(Path(corpus_dir))
+        index = build_index(Path(corpus_dir), settings)
         corpus = str(corpus_dir)
     index_seconds = time.perf_counter() - started
     questions = dataset.questions[:limit] if limit is not None else dataset.questions
@@ -591,6 +599,7 @@ def run_evaluation(
         progress=progress,
         reader=reader,
         closed=closed,
+        settings=settings,
     )
     report.skipped = list(index.skipped)
     report.reader = reader_name(reader)

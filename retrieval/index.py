@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from retrieval.bm25 import BM25Index, lucene_idf
+from retrieval.dense import DenseIndex
 from retrieval.lazy import StoredPassages
 from retrieval.models import Article, ArticleInfo, Passage, SkippedFile
 from retrieval.tokens import tokenize
@@ -33,6 +34,8 @@ class CorpusIndex:
     skipped: list[SkippedFile] = field(default_factory=list)
     # Every indexed term in sorted order, for `expand`; sorted here if not given (~0.1 s at 200k terms).
     sorted_vocab: list[str] | None = field(default=None, repr=False, compare=False)
+    # The passages' vectors for dense retrieval (`retrieval.dense.attach`), a row per passage; None: BM25 alone.
+    dense: DenseIndex | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -132,6 +135,18 @@ class CorpusIndex:
         if isinstance(self.passages, StoredPassages):
             return None  # a stored article's passages are numbered 1, 2, ... in order: no such number
         return next((p for p in self.passages if p.id == passage_id), None)
+
+    def row(self, passage: Passage) -> int:
+        """The passage's position in `passages` (and in the dense vectors)."""
+        i = self._first_passage[passage.article_id] + passage.number - 1
+        if i < len(self.passages) and self.passages[i].id == passage.id:
+            return i
+        return self._rows[passage.id]
+
+    @functools.cached_property
+    def _rows(self) -> dict[str, int]:
+        """Passage id -> position, for an index built in memory whose paragraphs are not numbered 1, 2, ..."""
+        return {p.id: i for i, p in enumerate(self.passages)}
 
     def search(self, terms: Sequence[str], k: int) -> list[tuple[Passage, float]]:
         """The k best passages for query terms, with their BM25 scores."""

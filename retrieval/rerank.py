@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from retrieval.index import CorpusIndex
 from retrieval.models import Passage
 from retrieval.reader.question import Question
@@ -33,6 +35,10 @@ from retrieval.tokens import _word_term, tokenize
 RERANK_DEPTH = 20  # BM25 passages re-scored per question: cheap at any corpus size
 SENTENCE_WEIGHT = 0.25
 NAME_WEIGHT = 0.25
+# Hybrid retrieval (`fuse`): the passages closest to the question's vector join BM25's, and the two
+# scores are mixed with DENSE_WEIGHT. Chosen on validation questions by `python -m bench.fusion`.
+DENSE_DEPTH = 20
+DENSE_WEIGHT = 0.7
 ARTICLE_SHARE = 0.25  # a name only another paragraph of the article says; 0.5 and 1.0 lost XQuAD half A top-1 (94.1 -> 93.5%)
 
 
@@ -108,9 +114,43 @@ def rerank(
     return [(passage, score) for score, _, passage in scored]
 
 
-def rank_passages(index: CorpusIndex, q: Question, k: int, expansions: dict[str, str] | None = None) -> list[tuple[Passage, float]]:
-    """The engine's k best passages for a question, best first: BM25's top `RERANK_DEPTH`, re-ranked."""
+def rank_passages(
+    index: CorpusIndex, q: Question, k: int, expansions: dict[str, str] | None = None, vector: np.ndarray | None = None,
+    dense_weight: float | None = None,
+) -> list[tuple[Passage, float]]:
+    """The engine's k best passages for a question, best first: BM25's top `RERANK_DEPTH`, re-ranked, and
+    where the index has passage vectors and the question's `vector` is given, fused with the passages
+    closest to it (`fuse`)."""
     if expansions is None:
         expansions = query_expansions(q, index)
     hits = index.search(query_terms(q, expansions), max(k, RERANK_DEPTH))
-    return rerank(index, q, hits, expansions)[:k]
+    ranked = rerank(index, q, hits, expansions)
+    if index.dense is None or vector is None:
+        return ranked[:k]
+    return fuse(index, q, ranked, vector, expansions, k, DENSE_WEIGHT if dense_weight is None else dense_weight)
+
+
+def fuse(
+    index: CorpusIndex, q: Question, ranked: list[tuple[Passage, float]], vector: np.ndarray, expansions: dict[str, str], k: int,
+    weight: float,
+) -> list[tuple[Passage, float]]:
+    """Lexical and dense rankings as one: each candidate (the re-ranked BM25 hits and the `DENSE_DEPTH`
+    passages closest to the question) scores `(1 - weight) * lexical + weight * cosine`, its lexical
+    score relative to the best re-ranked one (a passage BM25 did not return has its sentence and name
+    evidence alone). Best first; ties keep the lexical order, then the index's."""
+    assert index.dense is not None
+    sims = index.dense.similarities(vector)
+    best = ranked[0][1] if ranked and ranked[0][1] > 0 else 1.0
+    lexical: dict[int, tuple[Passage, float]] = {index.row(p): (p, s / best) for p, s in ranked}
+    weights = {t: index.idf(t) for t in q.terms}
+    depth = min(DENSE_DEPTH, len(sims))
+    for row in np.argpartition(-sims, depth - 1)[:depth]:
+        row = int(row)
+        if row not in lexical:
+            passage = index.passages[row]
+            article = index.articles.get(passage.article_id)
+            sentence, names = passage_evidence(passage, article.title if article else "", q, weights, expansions, index)
+            lexical[row] = (passage, SENTENCE_WEIGHT * sentence + NAME_WEIGHT * names)
+    order = {row: n for n, row in enumerate(lexical)}
+    fused = sorted(lexical.items(), key=lambda item: (-((1 - weight) * item[1][1] + weight * float(sims[item[0]])), order[item[0]], item[0]))
+    return [(p, (1 - weight) * s + weight * float(sims[row])) for row, (p, s) in fused[:k]]

@@ -88,10 +88,13 @@ def _evaluate(dataset: EvalSet, corpus: Path | None, args: argparse.Namespace) -
     from retrieval.engine import Engine
     from retrieval.evaluate import run_evaluation
 
+    from retrieval.settings import load_engine_settings
+
+    settings = load_engine_settings()
     saved = None
     if args.index_dir is not None and corpus is not None:
-        saved = lambda: Engine.open(corpus, args.index_dir).index  # noqa: E731
-    return run_evaluation(dataset, corpus, args.limit, reader=args.reader, closed=args.closed, open_index=saved)
+        saved = lambda: Engine.open(corpus, args.index_dir, settings=settings).index  # noqa: E731
+    return run_evaluation(dataset, corpus, args.limit, reader=args.reader, closed=args.closed, open_index=saved, settings=settings)
 
 
 def _num(value: float | None, suffix: str = "") -> str:

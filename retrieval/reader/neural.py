@@ -188,10 +188,9 @@ def _whole_words(text: str, lo: int, hi: int) -> tuple[int, int]:
     return lo, hi
 
 
-@lru_cache(maxsize=1)
-def shipped_reader() -> NeuralReader:
+@lru_cache(maxsize=2)
+def shipped_reader(folder: str = "") -> NeuralReader:
     """The reader in use, loaded once per process (about 0.2 s): the packaged model, or the reader folder
-    that `$NEWSQA_READER_MODEL` names (`bench/train_reader.py --export` writes them), to measure a newly
+    `folder` (`NEWSQA_READER_MODEL`; `bench/train_reader.py --export` writes them), to measure a newly
     trained reader through the whole answer path before shipping it."""
-    folder = os.environ.get("NEWSQA_READER_MODEL", "").strip()
     return NeuralReader(Path(folder).expanduser() if folder else MODEL_DIR)

@@ -9,26 +9,21 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from retrieval.confidence import LEAD_CAP
+from retrieval.decide import LEAD_CAP
 from retrieval.index import CorpusIndex
 from retrieval.models import Passage
 from retrieval.reader.choice import Choice, normalize, sentence_around
-from retrieval.reader.coverage import passage_coverage
 from retrieval.reader.neural import NeuralReader, Reading
 from retrieval.reader.question import NUMBER, Question
 from retrieval.tokens import _word_term
 
 # The neural reader reads the best READ_PASSAGES passages; a span's score is its start + end logit plus
-# RETRIEVAL_WEIGHT times its passage's retrieval score over the best one's. No answer is given when the
-# answer's passage says less than READER_COVERAGE of the question's idf-weighted key terms, or when the
-# confidence model (`retrieval.confidence.READER_FEATURES`: the margin over [CLS], "not here", among
-# them) gives it less than READER_ABSTAIN (`answer._model_answer`). A span "answers" its passage, for
-# conflicts and recency, when it beats [CLS] by NULL_MARGIN. All tuned on the new-Wikipedia validation
-# articles by `python -m bench.tune_reader` (its grids: bench/results/reader_tuning.json).
+# RETRIEVAL_WEIGHT times its passage's retrieval score over the best one's. Whether the best span is
+# given is `retrieval.decide`'s to say. A span "answers" its passage, for conflicts and recency, when it
+# beats [CLS] by NULL_MARGIN. Tuned on the new-Wikipedia validation articles by the earlier
+# `bench/tune_reader.py` (its grids: bench/results/reader_tuning.json).
 READ_PASSAGES = 5
 RETRIEVAL_WEIGHT = 16.0
-READER_COVERAGE = 0.4
-READER_ABSTAIN = 0.175
 NULL_MARGIN = 1.5
 # Another article's different date or number is shown as a conflict when the reader scores it within
 # this many logits of the answer (odds within a factor e²). Not tuned: there is no conflict data set.
@@ -45,25 +40,19 @@ Ranked = tuple[float, Reading, Passage, float]  # combined score, reading, its p
 
 def read_passages(
     model: NeuralReader, question: str, q: Question, index: CorpusIndex, hits: list[tuple[Passage, float]], expansions: dict[str, str]
-) -> tuple[list[Ranked], float, str | None]:
-    """The reader's spans in the best READ_PASSAGES passages, the answer first, and the answer's
-    passage's `passage_coverage`; or no spans and why not."""
+) -> tuple[list[Ranked], str | None]:
+    """The reader's spans in the best READ_PASSAGES passages, the answer first; or none and why not."""
     read = hits[:READ_PASSAGES]
     found = rank_readings(read, model.read(question, [p.text for p, _ in read]), q)
     if not found:
-        return [], 0.0, NO_SPAN
-    coverage = passage_coverage(index, q, found[0][2], expansions)
-    if coverage < READER_COVERAGE:
-        return [], coverage, UNCOVERED
+        return [], NO_SPAN
     if q.recency:
         # "When did they last meet?": the latest article's statement, among those the reader rates close.
         close = found[:1] + [f for f in found[1:] if f[0] >= found[0][0] - RECENCY_LOGITS and f[1].margin >= NULL_MARGIN]
         latest = max(close, key=lambda f: index.articles[f[2].article_id].published or "")
-        if latest[2] is not found[0][2]:
-            coverage = passage_coverage(index, q, latest[2], expansions)
         found.remove(latest)
         found.insert(0, latest)
-    return found, coverage, None
+    return found, None
 
 
 def lead(found: list[Ranked]) -> float:

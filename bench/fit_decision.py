@@ -1,0 +1,250 @@
+"""Fit `retrieval.decide` on validation questions: the confidence model, and when to answer with which reader.
+
+    PYTHONHASHSEED=0 python -m bench.fit_decision            # collect the readings (cached), fit, report
+    PYTHONHASHSEED=0 python -m bench.fit_decision --write    # also write retrieval/reader/decision.json
+
+Every question is asked once through the production pipeline (`retrieval.answer.run`, both readers), and
+what each reader found is cached (`.train/decision/readings-<reader sha>.jsonl`): the model's best span
+with its `Evidence`, the rules' span with their confidence. The fit then replays the production
+`decide` over the cache, so the shipped parameters are those of the shipped code:
+
+1. the confidence model: a logistic regression of "the model's span is right" (exact match, or F1 of at
+   least 0.5; never, for a question with no answer) on `decide.FEATURES`, weighed so that every set
+   counts the same; figures from weights fitted without the question's set (leave one set out);
+2. `abstain`, `rules_alone` and `rules_lead` on a grid, by SQuAD 2.0's F1 over every question
+   (answerable: the given answer's F1; unanswerable: 1 for abstaining), each set weighing the same.
+
+The validation sets, all chosen before training and never trained on (none of them is a test set):
+
+- `people`: bench/people/dev (questions in people's own words, 18% with no answer in the articles);
+- `squad2`: SQuAD 2.0's questions of the even articles kept out of training (half have no answer:
+  questions written by people to look answerable from their paragraph);
+- `wiki`: the new-Wikipedia validation articles, each question also asked with the passages that hold
+  its answer taken away (its own article is there, the answer is not);
+- `qed`: QED's development queries (real search queries), also asked with their answer taken away;
+- `news`: bench/news (wire-style articles, questions written next to the code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from bench.fusion import qed_articles
+from bench.train_reader import SHARED, VALIDATION_EVERY, VALIDATION_FROM, even_validation_titles, load_squad
+from retrieval.answer import run
+from retrieval.decide import DECISION_FILE, Decision, Evidence, confidence, decide
+from retrieval.engine import build_index, with_vectors
+from retrieval.evaluate import load_eval_file, normalize_answer, parse_squad, score_answer
+from retrieval.index import CorpusIndex
+from retrieval.reader.neural import MODEL_DIR, file_sha256
+from retrieval.settings import EngineSettings
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results" / "decision.json"
+SETTINGS = EngineSettings.model_construct(dense_max_passages=1_000_000)  # --reader-model sets reader_model
+PER_SET = 500  # questions a set contributes at most (a seeded sample): the fit needs no more, and time is short
+ABSTAIN_GRID = tuple(round(x / 40, 3) for x in range(0, 33))
+ALONE_GRID = tuple(round(x / 20, 2) for x in range(6, 21))  # 1.0: the rules never answer alone
+LEAD_GRID = (0.1, 0.2, 0.3, 0.5, 1.0)
+L2 = 1.0
+
+
+def _sample(items: list, seed: int = 7) -> list:
+    return random.Random(seed).sample(items, PER_SET) if len(items) > PER_SET else items
+
+
+def _squad_index(articles: list[dict], version: str = "v1.1"):
+    data = parse_squad({"version": version, "data": articles}, Path("validation"))
+    return with_vectors(CorpusIndex.build(data.articles or [], data.passages or []), None, SETTINGS), data.questions
+
+
+def question_sets():
+    """(name, index, questions, ask without the answer too) for each validation set."""
+    folder = REPO / "bench" / "people" / "dev"
+    yield "people", build_index(folder / "corpus", SETTINGS), load_eval_file(folder / "questions.jsonl").questions, False
+    held = even_validation_titles()
+    v2 = [a for a in load_squad(SHARED / "squad_dev_even" / "squad-dev-v2.0-even-articles.json") if a["title"] in held]
+    index, questions = _squad_index(v2, "v2.0")
+    yield "squad2", index, _sample(questions), False
+    wiki = load_squad(SHARED / "squadshifts" / "new_wiki.dev.json")
+    index, questions = _squad_index([a for i, a in enumerate(wiki) if i % VALIDATION_EVERY == VALIDATION_FROM])
+    yield "wiki", index, _sample(questions, 8)[: PER_SET // 2], True
+    index, questions = _squad_index(qed_articles())
+    yield "qed", index, _sample(questions, 9)[: PER_SET // 2], True
+    news = REPO / "bench" / "news"
+    yield "news", build_index(news / "corpus", SETTINGS), load_eval_file(news / "news_dev.jsonl").questions, False
+
+
+def _row(name: str, q, answerable: bool, trace) -> dict:
+    def scored(answer) -> dict | None:
+        if answer is None or not answer.found:
+            return None
+        em, f1 = score_answer(answer.answer, q.answers, True) if answerable else (0.0, 0.0)
+        return {"answer": answer.answer, "confidence": answer.confidence, "em": em, "f1": f1}
+
+    neural = scored(trace.neural)
+    if neural is not None:
+        neural["evidence"] = asdict(trace.evidence)
+    return {"set": name, "id": q.id, "question": q.question, "answerable": answerable, "neural": neural, "rules": scored(trace.rules)}
+
+
+def collect(path: Path) -> list[dict]:
+    """Every validation question through the pipeline (and, for some sets, again without its answer)."""
+    if path.exists():
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    rows = []
+    for name, index, questions, without in question_sets():
+        for q in questions:
+            trace = run(index, q.question, "both", settings=SETTINGS)
+            rows.append(_row(name, q, q.answerable, trace))
+            if without and q.answerable:
+                golds = [normalize_answer(a) for a in q.answers if normalize_answer(a)]
+                gone = run(index, q.question, "both", settings=SETTINGS,
+                           exclude=lambda p, g=golds, own=q.passage_id: p.id == own or any(x in normalize_answer(p.text) for x in g))
+                rows.append(_row(name + "-gone", q, False, gone))
+        print(f"{name}: {len(questions)} questions", flush=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return rows
+
+
+def _family(row: dict) -> str:
+    return row["set"].removesuffix("-gone")
+
+
+def fit_weights(rows: list[dict]) -> np.ndarray:
+    """Logistic regression (IRLS, L2 on all but the bias), each set's rows weighing the same in all."""
+    used = [r for r in rows if r["neural"] is not None]
+    x = np.array([Evidence(**r["neural"]["evidence"]).inputs() for r in used])
+    y = np.array([float(r["answerable"] and (r["neural"]["em"] == 1.0 or r["neural"]["f1"] >= 0.5)) for r in used])
+    counts: dict[str, int] = {}
+    for r in used:
+        counts[_family(r)] = counts.get(_family(r), 0) + 1
+    sw = np.array([len(used) / (len(counts) * counts[_family(r)]) for r in used])
+    w = np.zeros(x.shape[1])
+    reg = np.full(x.shape[1], L2)
+    reg[0] = 0.0
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
+        grad = x.T @ (sw * (p - y)) + reg * w
+        hess = (x * (sw * p * (1 - p))[:, None]).T @ x + np.diag(reg + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return w
+
+
+def outcome(row: dict, decision: Decision) -> tuple[str | None, float, float | None]:
+    """(the reader chosen, the question's SQuAD 2.0 F1, the confidence shown) under `decision`."""
+    n, r = row["neural"], row["rules"]
+    nconf = confidence(Evidence(**n["evidence"]), decision) if n else None
+    choice = decide(nconf, r["confidence"] if r else None, decision)
+    if choice is None:
+        return None, 0.0 if row["answerable"] else 1.0, None
+    given = n if choice == "neural" else r
+    return choice, given["f1"] if row["answerable"] else 0.0, nconf if choice == "neural" else r["confidence"]
+
+
+def objective(rows: list[dict], decision: Decision) -> float:
+    """SQuAD 2.0 F1, each set (with its "-gone" copies) weighing the same."""
+    by: dict[str, list[float]] = {}
+    for row in rows:
+        by.setdefault(_family(row), []).append(outcome(row, decision)[1])
+    return 100 * sum(sum(v) / len(v) for v in by.values()) / len(by)
+
+
+def choose(rows: list[dict], weights: np.ndarray) -> Decision:
+    best = None
+    for alone in ALONE_GRID:
+        for lead in LEAD_GRID:
+            for abstain in ABSTAIN_GRID:
+                d = Decision(tuple(float(v) for v in weights), abstain, alone, lead)
+                score = objective(rows, d)
+                if best is None or score > best[0] + 1e-9:
+                    best = (score, d)
+    assert best is not None
+    return best[1]
+
+
+def report(rows: list[dict], decision: Decision) -> dict:
+    """Per set: exact match on answerable, answerable refused, unanswerable abstained, and precision above levels."""
+    out: dict[str, dict] = {}
+    for fam in dict.fromkeys(_family(r) for r in rows):
+        mine = [r for r in rows if _family(r) == fam]
+        answerable = [r for r in mine if r["answerable"]]
+        unanswerable = [r for r in mine if not r["answerable"]]
+        res = [(r, *outcome(r, decision)) for r in mine]
+        exact = [1.0 if c and (r["neural"] if c == "neural" else r["rules"])["em"] == 1.0 else 0.0 for r, c, _, _ in res if r["answerable"]]
+        given = [(conf, bool(r["answerable"] and f1 >= 0.5)) for r, c, f1, conf in res if c is not None]
+        out[fam] = {
+            "answerable": len(answerable),
+            "unanswerable": len(unanswerable),
+            "exact_answerable": round(100 * sum(exact) / max(len(exact), 1), 1),
+            "refused_answerable": round(100 * sum(1 for r, c, _, _ in res if r["answerable"] and c is None) / max(len(answerable), 1), 1),
+            "abstained_unanswerable": round(100 * sum(1 for r, c, _, _ in res if not r["answerable"] and c is None) / max(len(unanswerable), 1), 1)
+            if unanswerable else None,
+            "precision_at_0.7": _precision(given, 0.7),
+            "squad2_f1": round(100 * sum(f1 for _, _, f1, _ in res) / len(res), 1),
+        }
+    return out
+
+
+def _precision(given: list[tuple[float, bool]], level: float) -> dict:
+    sel = [ok for conf, ok in given if conf >= level]
+    return {"answers": len(sel), "right": round(100 * sum(sel) / len(sel), 1) if sel else None}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--write", action="store_true", help="write retrieval/reader/decision.json")
+    ap.add_argument("--cache", default=None, help="the readings cache (default: .train/decision/readings-<reader sha>.jsonl)")
+    ap.add_argument("--reader-model", type=Path, help="a reader folder to fit for instead of the packaged one")
+    args = ap.parse_args()
+    global SETTINGS
+    SETTINGS = EngineSettings.model_construct(dense_max_passages=1_000_000, reader_model=args.reader_model)
+    reader_sha = file_sha256(SETTINGS.reader_model / "reader.onnx" if SETTINGS.reader_model else MODEL_DIR / "reader.onnx")[:12]
+    cache = Path(args.cache or REPO / ".train" / "decision" / f"readings-{reader_sha}.jsonl")
+    rows = collect(cache)
+    families = list(dict.fromkeys(_family(r) for r in rows))
+    # Leave one set out: each set's figures from parameters fitted on the others.
+    held = {}
+    for fam in families:
+        rest = [r for r in rows if _family(r) != fam]
+        d = choose(rest, fit_weights(rest))
+        held[fam] = report([r for r in rows if _family(r) == fam], d)[fam]
+    weights = fit_weights(rows)
+    decision = choose(rows, weights)
+    previous = Decision.from_json(json.loads(DECISION_FILE.read_text())) if DECISION_FILE.exists() else None
+    out = {
+        "command": "PYTHONHASHSEED=0 python -m bench.fit_decision" + (" --write" if args.write else ""),
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "reader_sha256": reader_sha,
+        "rows": len(rows),
+        "decision": decision.to_json(),
+        "objective": round(objective(rows, decision), 2),
+        "fitted_on_all": report(rows, decision),
+        "leave_one_set_out": held,
+        **({"previous": {"decision": previous.to_json(), "fitted_on_all": report(rows, previous)}} if previous else {}),
+    }
+    print(json.dumps({k: out[k] for k in ("decision", "objective", "fitted_on_all", "leave_one_set_out")}, indent=1))
+    RESULTS.write_text(json.dumps(out, indent=1) + "\n")
+    if args.write:
+        meta = {"fitted_by": "PYTHONHASHSEED=0 python -m bench.fit_decision --write",
+                "data": f"{len(rows)} readings of validation questions ({', '.join(families)}), reader {reader_sha}; see bench/results/decision.json",
+                **decision.to_json()}
+        DECISION_FILE.write_text(json.dumps(meta, indent=2) + "\n")
+        print(f"wrote {DECISION_FILE}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
