@@ -70,7 +70,7 @@ async def serve(settings: BotSettings, engine: Engine, **client_options: object)
                 "(your application → Bot → Reset Token) into DISCORD_TOKEN"
             ) from exc
         except discord.PrivilegedIntentsRequired as exc:  # not expected with Intents.default()
-            raise NewsqaError("Discord refused an intent the bot asked for; see 'The Discord bot' in the README") from exc
+            raise NewsqaError("Discord refused an intent the bot asked for; see docs/discord.md") from exc
 
 
 def run(corpus: Path | None = None, index_dir: Path | None = None) -> int:

@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         "discord", parents=common,
         help="run the Discord bot (needs DISCORD_TOKEN)",
         description="Run the Discord bot: /ask, mentions, /sources, /reindex, /add-article. Settings come from "
-        "the environment and .env (see .env.example and the README); --corpus and --index-dir override "
+        "the environment and .env (see .env.example and docs/configuration.md); --corpus and --index-dir override "
         "NEWSQA_CORPUS_DIR and NEWSQA_INDEX_DIR.",
         epilog="Example:\n  DISCORD_TOKEN=... NEWSQA_DEV_GUILD_ID=123 newsqa discord --corpus ~/articles",
     )
