@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Examples:\n"
         '  newsqa ask "when was the last Putin–Biden call?"\n'
         '  newsqa ask --json "who is the Kremlin spokesman?"\n'
-        "  printf 'who is the Kremlin spokesman?\\nwhere did Putin and Trump meet in July 2018?\\n' | newsqa ask --json -",
+        "  printf 'who is the Kremlin spokesman?\\nwhen did Putin last call Biden?\\n' | newsqa ask --json -",
     )
     ask.add_argument("question", nargs="+", help="the question, or - to read one question per line from stdin")
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
