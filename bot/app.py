@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 import discord
 import yarl
@@ -16,6 +17,7 @@ from discord.http import Route
 
 from bot.client import create_bot
 from bot.settings import BotSettings, load_settings
+from retrieval.cli.render import use_colour
 from retrieval.engine import Engine
 from retrieval.errors import NewsqaError
 
@@ -30,10 +32,34 @@ def use_endpoints(api_base: str | None, gateway: str | None) -> None:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
 
 
+# discord.py's own format, without its colours.
+LOG_FORMAT = logging.Formatter("[{asctime}] [{levelname:<8}] {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{")
+
+
+def setup_logging(stream: TextIO | None = None) -> None:
+    """The bot's log on standard error (or `stream`), at INFO.
+
+    Coloured only on a terminal without NO_COLOR, the rule the command line follows: discord.py's own
+    choice also colours any stream inside a container, so a log file or `docker logs` held escape codes.
+    """
+    handler = logging.StreamHandler(stream)
+    if use_colour(handler.stream):
+        discord.utils.setup_logging(handler=handler, level=logging.INFO)  # discord.py's coloured format
+    else:
+        discord.utils.setup_logging(handler=handler, formatter=LOG_FORMAT, level=logging.INFO)
+
+
+def no_voice_warnings() -> None:
+    """newsqa never joins a voice channel: no "PyNaCl / davey is not installed" warning at every start."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 async def serve(settings: BotSettings, engine: Engine, **client_options: object) -> None:
     """Log in and run until the bot is closed or the task is cancelled."""
     token = settings.token()
     use_endpoints(settings.discord_api_base, settings.discord_gateway)
+    no_voice_warnings()
     bot = create_bot(settings, engine, **client_options)
     async with bot:
         try:
@@ -44,7 +70,7 @@ async def serve(settings: BotSettings, engine: Engine, **client_options: object)
                 "(your application → Bot → Reset Token) into DISCORD_TOKEN"
             ) from exc
         except discord.PrivilegedIntentsRequired as exc:  # not expected with Intents.default()
-            raise NewsqaError("Discord refused an intent the bot asked for; see 'The Discord bot' in the README") from exc
+            raise NewsqaError("Discord refused an intent the bot asked for; see docs/discord.md") from exc
 
 
 def run(corpus: Path | None = None, index_dir: Path | None = None) -> int:
@@ -59,7 +85,7 @@ def run(corpus: Path | None = None, index_dir: Path | None = None) -> int:
         overrides["index_dir"] = index_dir
     settings = load_settings(**overrides)
     settings.token()  # no token: say how to get one before reading any article
-    discord.utils.setup_logging(level=logging.INFO)
+    setup_logging()
     engine = Engine.open(settings.corpus_dir, settings.index_dir)
     for note in engine.last_report.notes:
         log.warning("%s", note)

@@ -144,6 +144,14 @@ _TERMINAL = ".!?…:;\"”’»)]"
 _HEADER_DATE = re.compile(r"^\s*(?:date|published|dated?)\s*:?\s+(.*)$", re.IGNORECASE)
 _HEADER_KEY = re.compile(r"^\s*(title|url|link|source|author|by)\s*:\s*(.*)$", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+")
+# A byline: "By Jane Doe", "By Jane Doe / March 9, 2025", "By Jane Doe | Reuters". Metadata, not a passage.
+_BYLINE = re.compile(r"^By\s+(?=[^\W\d_])(?P<name>[^/|·•—–]{1,80}?)\s*(?:[/|·•—–]\s*(?P<rest>.{0,120}))?$")
+# The words a date line may hold besides its numbers: "Wednesday, March 12, 2025 at 9:30 a.m. EST".
+_DATE_WORDS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday "
+    "mon tue tues wed thu thur thurs fri sat sun at am pm a.m p.m updated published".split()
+)
 # No two quantifiers here may match the same characters in turn: "1" and 20,000 spaces took 5 s.
 _TICKER = re.compile(r"^[+\-−]?\d[\d.,\s]*(?:[A-Z]{3}|%|[$€£¥₽])(?:\s*[+\-−]?\d[\d.,]*%?)?$")
 _NO_LETTERS = re.compile(r"^[^\w]*$|^[\W\d_]*$")
@@ -171,9 +179,34 @@ def _units(text: str, base: int = 0) -> list[_Unit]:
     return [u for u in units if u.text]
 
 
+def _date_line(text: str) -> str | None:
+    """The date of a line that is a date and nothing else ("March 9, 2025", "Date: 2025-03-12"), else None."""
+    if m := _HEADER_DATE.match(text):
+        return parse_date(m.group(1))
+    if len(text) > 60 or not any(c.isdigit() for c in text):
+        return None
+    words = re.findall(r"[^\W\d_]+(?:\.[^\W\d_]+)*", text)
+    if any(w.lower() not in _DATE_WORDS and not (w.isupper() and len(w) <= 4) for w in words):
+        return None  # "300 passengers in 2025" is no date line
+    return parse_date(re.sub(r"\b[A-Z]{2,4}\b", " ", text))  # without "EST": dateutil warns about zone names
+
+
+def _byline(text: str) -> tuple[bool, str | None]:
+    """Whether a line is a byline, and the date it gives after its name ("By Jane Doe / March 9, 2025")."""
+    m = _BYLINE.match(text)
+    if m is None or len(m.group("name").split()) > 6 or m.group("name").rstrip().endswith(tuple(_TERMINAL)):
+        return False, None
+    return True, parse_date(m.group("rest")) if m.group("rest") else None
+
+
+def _is_meta_line(text: str) -> bool:
+    """A date or byline line: its own unit, never joined with the title above it."""
+    return _date_line(text.strip()) is not None or _byline(text.strip())[0]
+
+
 def _hard_wrapped(lines: list[str]) -> bool:
     """True when a block's lines are one paragraph wrapped at a fixed width, not one paragraph each."""
-    if len(lines) < 2:
+    if len(lines) < 2 or any(_is_meta_line(ln) for ln in lines[:4]):
         return False
     inner = [ln.rstrip() for ln in lines[:-1]]
     open_ends = sum(1 for ln in inner if not ln.endswith(tuple(_TERMINAL)))
@@ -265,11 +298,9 @@ def parse_plain_text(text: str, article_id: str, path: str) -> tuple[Article, li
     # Header lines at the top: "date 2024-11-11 ...", "Title: ...", "URL: ...", "LINK".
     header_end = 0
     for unit in units[:6]:
-        if m := _HEADER_DATE.match(unit.text):
-            if (date := parse_date(m.group(1))) is not None:
-                meta.setdefault("published", date)
-                header_end += 1
-                continue
+        if _take_date_or_byline(unit, meta):
+            header_end += 1
+            continue
         if m := _HEADER_KEY.match(unit.text):
             key, value = m.group(1).lower(), m.group(2).strip()
             if key in ("url", "link") and (url := _URL.search(value)):
@@ -285,8 +316,26 @@ def parse_plain_text(text: str, article_id: str, path: str) -> tuple[Article, li
             continue
         break
     body_units = units[header_end:]
+    if "title" not in meta:
+        # Date and byline lines just under the title ("By Jane Doe / March 9, 2025") are metadata too.
+        first = next((i for i, u in enumerate(body_units) if not _is_boilerplate(u)), len(body_units))
+        end = first + 1
+        while end < min(len(body_units), first + 4) and _take_date_or_byline(body_units[end], meta):
+            end += 1
+        body_units = body_units[: first + 1] + body_units[end:]
     title_unit, body = _classify(body_units, need_title="title" not in meta)
     return _make_article(text, article_id, path, meta, title_unit, body)
+
+
+def _take_date_or_byline(unit: _Unit, meta: dict[str, str | None]) -> bool:
+    """Read a date line or a byline (and its date) into `meta`; False for any other line."""
+    if (date := _date_line(unit.text)) is not None:
+        meta.setdefault("published", date)
+        return True
+    is_byline, date = _byline(unit.text)
+    if is_byline and date is not None:
+        meta.setdefault("published", date)
+    return is_byline
 
 
 def _make_article(

@@ -1,7 +1,7 @@
 """Relative dates ("this summer", "on Tuesday", "last year", "вчера") resolved against an article's date.
 
-A news article says "on Tuesday" and means the Tuesday before it was published, or the coming one in a
-clause about the future ("will reopen on Tuesday"); a reader a year later needs the date. Only what the publication date settles is resolved: "this summer" in an article of
+A news article says "on Tuesday" and means the latest Tuesday up to the day it was published (that day
+itself in Tuesday's paper), or the coming one in a clause about the future ("will reopen on Tuesday"); a reader a year later needs the date. Only what the publication date settles is resolved: "this summer" in an article of
 2024-11-11 is summer 2024, "last week" is the week of 2024-11-04.
 """
 
@@ -71,9 +71,15 @@ _CLAUSE_START = re.compile(r".*[,;:—–]\s*", re.DOTALL)
 
 
 def _weekday_before(published: date, weekday: int) -> date:
-    """The latest given weekday strictly before the publication date (news says "on Tuesday" of the past week)."""
+    """The latest given weekday strictly before the publication date: what "last Tuesday" means."""
     delta = (published.weekday() - weekday) % 7 or 7
     return published - timedelta(days=delta)
+
+
+def _weekday_on_or_before(published: date, weekday: int) -> date:
+    """The latest given weekday on or before the publication date: "on Thursday" in Thursday's article is
+    that day (news reports the day's events), "on Tuesday" in it the Tuesday of that week."""
+    return published - timedelta(days=(published.weekday() - weekday) % 7)
 
 
 def _weekday_after(published: date, weekday: int) -> date:
@@ -96,7 +102,7 @@ def resolve(phrase: str, published: date, future: bool = False) -> str | None:
     if m.group("weekday") or m.group("ru_weekday"):
         word = (m.group("weekday") or m.group("ru_weekday")).lower()
         index = _WEEKDAYS.index(word) if word in _WEEKDAYS else next(i for i, w in enumerate(_WEEKDAYS_RU) if word.startswith(w))
-        return (_weekday_after if future else _weekday_before)(published, index).isoformat()
+        return (_weekday_after if future else _weekday_on_or_before)(published, index).isoformat()
     if m.group("ru_which"):
         which = {"эт": "this", "пр": "last", "сл": "next"}[m.group("ru_which")[:2].lower()]
         unit = m.group("ru_unit").lower()

@@ -26,6 +26,11 @@ def _md(title: str, day: str, body: str) -> str:
         ("last year", "2024-11-11", "2023"),
         ("next month", "2024-12-03", "2025-01"),
         ("on Tuesday", "2024-11-11", "2024-11-05"),  # a Monday: the Tuesday before
+        # The article's own weekday is the day it was published, not a week before it.
+        ("on Thursday", "2025-02-27", "2025-02-27"),  # a Thursday
+        ("on Thursday", "2025-01-30", "2025-01-30"),
+        ("on Monday", "2025-03-03", "2025-03-03"),
+        ("last Thursday", "2025-02-27", "2025-02-20"),  # "last" still means the week before
         ("yesterday", "2024-03-01", "2024-02-29"),
         ("last week", "2024-11-13", "the week of 2024-11-04"),
         ("этим летом", "2024-11-11", "summer 2024"),
@@ -46,6 +51,8 @@ def test_relative_dates_resolve_against_the_publication_date(phrase: str, publis
         # ... in a clause about the past, the one before; each clause decides for itself.
         ("Storm Elin swept across southern Sweden on Sunday night.", ["2025-01-19"]),
         ("The minister will travel to Kyiv on Monday, officials said on Friday.", ["2025-01-27", "2025-01-17"]),
+        # ... and in Monday's article "on Monday" of the past is that Monday.
+        ("Power went out across the region on Monday.", ["2025-01-20"]),
     ],
 )
 def test_a_weekday_is_resolved_by_the_tense_of_its_clause(sentence: str, meanings: list[str]) -> None:

@@ -158,3 +158,37 @@ def test_clipping_header_dates_in_other_formats(tmp_path: Path, header: str, exp
 def test_markdown_front_matter_date_in_russian(tmp_path: Path) -> None:
     path = write_article(tmp_path, "ru.md", "---\ntitle: Паром\ndate: 11 ноября 2024\n---\nПаром перевозит 300 пассажиров.\n")
     assert read_article(path)[0].published == "2024-11-11"
+
+
+FERRY_BODY = (
+    "The Harbor Line ferry resumed service on Wednesday after two weeks of repairs, the operator said.\n\n"
+    "It carries 300 passengers between the two piers.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("top", "published"),
+    [
+        ("Date: 2025-03-12\n", "2025-03-12"),  # a date line right under the title, no blank line between
+        ("\nDate: March 12, 2025\n", "2025-03-12"),
+        ("\nBy Jane Doe / March 9, 2025\n", "2025-03-09"),  # a byline with its date
+        ("\nBy Jane Doe\nMarch 9, 2025\n", "2025-03-09"),  # the date under the byline
+        ("By Jane Doe | Harbor Gazette\nWednesday, March 12, 2025 at 9:30 a.m. EST\n", "2025-03-12"),
+        ("\nBy Jane Doe\n", None),  # a byline alone: no date, and still no passage
+    ],
+)
+def test_date_and_byline_lines_under_a_txt_title_are_metadata(tmp_path: Path, top: str, published: str | None) -> None:
+    path = write_article(tmp_path, "ferry.txt", f"Harbor Line ferry resumes service after repairs\n{top}\n{FERRY_BODY}")
+    article, passages = read_article(path)
+    assert (article.title, article.published) == ("Harbor Line ferry resumes service after repairs", published)
+    assert [p.text for p in passages] == [
+        "The Harbor Line ferry resumed service on Wednesday after two weeks of repairs, the operator said.",
+        "It carries 300 passengers between the two piers.",
+    ]
+    assert all(p.heading is None for p in passages)  # the byline is not a section heading either
+
+
+def test_a_paragraph_that_starts_with_by_is_still_a_passage(tmp_path: Path) -> None:
+    text = "Ferry news\n\nBy March 2025 the Harbor Line ferry had carried 300,000 passengers, the operator said.\n"
+    _, passages = read_article(write_article(tmp_path, "ferry.txt", text))
+    assert [p.text[:8] for p in passages] == ["By March"]

@@ -178,6 +178,22 @@ def test_watch_reindexes_once_for_a_hundred_copied_files(seed_corpus: Path, tmp_
     assert Engine.open(seed_corpus, index_dir).last_report.files_read == 0
 
 
+def test_ctrl_c_ends_a_watch_quietly(seed_corpus: Path, tmp_path: Path) -> None:
+    # Ctrl-C is the documented way to stop `--watch`: it exits 0 and prints nothing about it (watchfiles
+    # used to log "KeyboardInterrupt caught, stopping watch" through Python's last-resort handler).
+    proc = newsqa("index", "--watch", "--corpus", str(seed_corpus), "--index-dir", str(tmp_path / "idx"))
+    out = Lines(proc)
+    try:
+        while not out.next().startswith("watching "):
+            pass
+        time.sleep(0.5)  # in the watcher's wait, where a user presses Ctrl-C
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+    assert proc.stderr is not None and proc.stderr.read() == ""
+
+
 class _Watching(Exception):
     pass
 

@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Examples:\n"
         '  newsqa ask "when was the last Putin–Biden call?"\n'
         '  newsqa ask --json "who is the Kremlin spokesman?"\n'
-        "  printf 'who is Bob Woodward?\\nwhere did Putin and Trump meet?\\n' | newsqa ask --json -",
+        "  printf 'who is the Kremlin spokesman?\\nwhen did Putin last call Biden?\\n' | newsqa ask --json -",
     )
     ask.add_argument("question", nargs="+", help="the question, or - to read one question per line from stdin")
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         "discord", parents=common,
         help="run the Discord bot (needs DISCORD_TOKEN)",
         description="Run the Discord bot: /ask, mentions, /sources, /reindex, /add-article. Settings come from "
-        "the environment and .env (see .env.example and the README); --corpus and --index-dir override "
+        "the environment and .env (see .env.example and docs/configuration.md); --corpus and --index-dir override "
         "NEWSQA_CORPUS_DIR and NEWSQA_INDEX_DIR.",
         epilog="Example:\n  DISCORD_TOKEN=... NEWSQA_DEV_GUILD_ID=123 newsqa discord --corpus ~/articles",
     )

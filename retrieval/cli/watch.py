@@ -45,7 +45,7 @@ def watch(engine: Engine, args: argparse.Namespace) -> int:
     try:
         for changes in watch_changes(
             engine.corpus_dir, watch_filter=relevant, step=WATCH_QUIET_MS, debounce=WATCH_MAX_MS,
-            raise_interrupt=False, recursive=False, rust_timeout=WATCH_READY_MS, yield_on_timeout=True,
+            raise_interrupt=True, recursive=False, rust_timeout=WATCH_READY_MS, yield_on_timeout=True,
         ):
             if not started:
                 # The watcher is running now (its first yield comes from it). A file that arrived between
@@ -56,8 +56,9 @@ def watch(engine: Engine, args: argparse.Namespace) -> int:
             elif changes:
                 reindex_and_report(engine, args)
     except KeyboardInterrupt:
-        # Ctrl-C is how a watch ends, whenever it comes: while waiting (watchfiles returns) or in
-        # the middle of a re-index, which leaves the saved index as it was before that re-index.
+        # Ctrl-C is how a watch ends, whenever it comes: while waiting (watchfiles raises it to us, rather
+        # than logging "KeyboardInterrupt caught" itself) or in the middle of a re-index, which leaves the
+        # saved index as it was before that re-index.
         pass
     return 0
 
