@@ -84,11 +84,13 @@ def env_example(path: Path = REPO / ".env.example") -> list[tuple[str, str, str,
 
 
 def _bot_defaults() -> dict[str, str]:
-    """The bot settings' defaults and limits, by environment variable, from `bot.settings.BotSettings`."""
+    """The settings' defaults and limits, by environment variable, from the bot's and the engine's settings models."""
     from bot.settings import BotSettings, env_name
+    from retrieval.settings import EngineSettings
 
     shown: dict[str, str] = {}
-    for field, info in BotSettings.model_fields.items():
+    fields = [*BotSettings.model_fields.items(), *EngineSettings.model_fields.items()]
+    for field, info in fields:
         default = info.default
         if field == "corpus_dir":
             text = "the bundled corpus"
@@ -108,7 +110,7 @@ def _bot_defaults() -> dict[str, str]:
 
 def settings_table() -> None:
     """Every setting: variable, default, what it does; grouped as `.env.example` groups them. The bot's
-    defaults and limits come from its settings model; the engine's are in the comments."""
+    defaults and limits come from the settings models (`BotSettings`, `EngineSettings`)."""
     defaults = _bot_defaults()
     section = None
     for where, key, example, comment in env_example():
