@@ -139,7 +139,7 @@ def _safe_url(url: str | None) -> str | None:
     """An http(s) link that can go inside a markdown link, or None."""
     if not url or not url.startswith(("http://", "https://")) or len(url) > 512:
         return None
-    if any(c.isspace() for c in url):
+    if any(c.isspace() for c in url) or not url.isprintable():  # no escape sequence, override or zero-width character
         return None
     return url.replace("(", "%28").replace(")", "%29")
 

@@ -52,7 +52,15 @@ MAX_URL_CHARS = 2048
 MAX_PASSAGE_CHARS = 4000
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Characters that change how a terminal or Discord shows what follows them: C0 and C1 controls (a
+# terminal's escape sequences) and the bidirectional embeddings, overrides and isolates (U+202A-E,
+# U+2066-9: "Trojan Source" text that reads differently from what it is). In an article's text each
+# becomes a space, so offsets stay those of the text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Also dropped from metadata shown on one line (title, source): characters that take no room, so a
+# title can hide what it says or look like another one (zero-width spaces and joiners, direction
+# marks, the soft hyphen, the byte-order mark).
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
 def decode_article_bytes(data: bytes) -> str:
@@ -67,6 +75,9 @@ def decode_article_bytes(data: bytes) -> str:
             f"not UTF-8 text (bad byte at offset {exc.start}): re-save the file as UTF-8"
         ) from exc
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    # Line and paragraph separators are line breaks (one character for one: offsets are kept); raw,
+    # they would split "one JSON object per line" for readers that split at them.
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n")
     # Control characters (a terminal's escape sequences among them) would reach every terminal and
     # message that quotes the article: each becomes a space, so offsets stay those of this text.
     text = _CONTROL.sub(" ", text)
@@ -143,7 +154,8 @@ def load_corpus(folder: Path) -> tuple[list[Article], list[Passage], list[Skippe
 _TERMINAL = ".!?…:;\"”’»)]"
 _HEADER_DATE = re.compile(r"^\s*(?:date|published|dated?)\s*:?\s+(.*)$", re.IGNORECASE)
 _HEADER_KEY = re.compile(r"^\s*(title|url|link|source|author|by)\s*:\s*(.*)$", re.IGNORECASE)
-_URL = re.compile(r"https?://\S+")
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_CITABLE_URL = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)  # a host, then anything without spaces
 # No two quantifiers here may match the same characters in turn: "1" and 20,000 spaces took 5 s.
 _TICKER = re.compile(r"^[+\-−]?\d[\d.,\s]*(?:[A-Z]{3}|%|[$€£¥₽])(?:\s*[+\-−]?\d[\d.,]*%?)?$")
 _NO_LETTERS = re.compile(r"^[^\w]*$|^[\W\d_]*$")
@@ -355,20 +367,23 @@ def _field(value: str | None, limit: int) -> str | None:
     """A metadata value on one line, cut at a word to `limit` characters; None if empty."""
     if value is None:
         return None
-    value = " ".join(_CONTROL.sub(" ", value).split())
+    value = " ".join(_CONTROL.sub(" ", _INVISIBLE.sub("", value)).split())
     if len(value) > limit:
         value = value[: limit - 1].rsplit(" ", 1)[0].rstrip() + "…"
     return value or None
 
 
 def _url(value: str | None) -> str | None:
-    """A web address to cite, or None for anything else (another scheme, spaces, too long)."""
+    """A web address to cite, or None for anything else (another scheme, spaces, too long, or any
+    character that is not printable: escape sequences, direction overrides, zero-width characters).
+    The scheme is written in lower case (`HTTP://` is a web address too)."""
     if value is None:
         return None
     value = value.strip()
-    if len(value) > MAX_URL_CHARS or not _URL.fullmatch(value):
+    if len(value) > MAX_URL_CHARS or not _CITABLE_URL.fullmatch(value) or not value.isprintable():
         return None
-    return value
+    scheme, rest = value.split(":", 1)
+    return f"{scheme.lower()}:{rest}"
 
 
 # --- markdown -----------------------------------------------------------------------------------
@@ -398,6 +413,9 @@ def parse_markdown(text: str, article_id: str, path: str) -> tuple[Article, list
                 meta["source"] = str(data["source"])
         body_start = m.end()
     text, headings = markdown_to_text(text[body_start:])
+    # Character references are decoded by the Markdown parser, after decode_article_bytes (markdown-it
+    # already turns those of control characters into U+FFFD; not those of direction overrides).
+    text = _CONTROL.sub(" ", text).replace("\u2028", " ").replace("\u2029", " ")
     levels = {h.start: h.level for h in headings}
     units = _units(text)
     title_unit: _Unit | None = None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from retrieval.cli.render import (
     describe_report,
+    json_text,
     render_answer,
     render_chat_answer,
     render_history,
@@ -90,7 +90,7 @@ def ask(args: argparse.Namespace) -> int:
         raise UsageError('the question is empty: newsqa ask "when was the last Putin–Biden call?"')
     engine = open_engine(args, need_articles=True)
     answer = engine.ask(question)
-    print(answer.model_dump_json() if args.json else render_answer(answer, use_colour(sys.stdout)))
+    print(json_text(answer) if args.json else render_answer(answer, use_colour(sys.stdout)))
     return 0
 
 
@@ -104,7 +104,7 @@ def _ask_stream(engine: Engine, stream: TextIO, out: TextIO, as_json: bool) -> i
             answer = engine.ask(question)
         else:
             answer = Answer(question=question, note="The question is empty.")
-        out.write((answer.model_dump_json() if as_json else render_answer(answer) + "\n") + "\n")
+        out.write((json_text(answer) if as_json else render_answer(answer) + "\n") + "\n")
         out.flush()
     return 0
 
@@ -119,7 +119,7 @@ def search(args: argparse.Namespace) -> int:
         engine = open_engine(args, need_articles=True)
         for line in sys.stdin:
             result = search_index(engine.index, line.rstrip("\n"), args.k)
-            sys.stdout.write((result.model_dump_json() if args.json else render_search(result) + "\n") + "\n")
+            sys.stdout.write((json_text(result) if args.json else render_search(result) + "\n") + "\n")
             sys.stdout.flush()
         return 0
     query = " ".join(args.query).strip()
@@ -127,7 +127,7 @@ def search(args: argparse.Namespace) -> int:
         raise UsageError('the query is empty: newsqa search "ferry passengers"')
     engine = open_engine(args, need_articles=True)
     result = search_index(engine.index, query, args.k)
-    print(result.model_dump_json() if args.json else render_search(result, use_colour(sys.stdout)))
+    print(json_text(result) if args.json else render_search(result, use_colour(sys.stdout)))
     return 0
 
 
@@ -179,7 +179,7 @@ def chat(args: argparse.Namespace) -> int:
             print(f"Unknown command {command}; :help lists the commands.")
         else:
             answer = conversation.ask(engine.ask, command)
-            print(answer.model_dump_json(indent=2) if as_json else render_chat_answer(answer, colour))
+            print(json_text(answer, indent=2) if as_json else render_chat_answer(answer, colour))
 
 
 def _chat_stream(engine: Engine, stream: TextIO, out: TextIO) -> int:
@@ -201,7 +201,7 @@ def _chat_stream(engine: Engine, stream: TextIO, out: TextIO) -> int:
             answer = conversation.ask(engine.ask, question)
         else:
             answer = ChatAnswer(question=question, resolved_question=question, note="The question is empty.")
-        out.write(answer.model_dump_json() + "\n")
+        out.write(json_text(answer) + "\n")
         out.flush()
     return 0
 
@@ -221,7 +221,7 @@ def sources(args: argparse.Namespace) -> int:
     engine = open_engine(args)
     infos = engine.sources()
     if args.json:
-        print(json.dumps([i.model_dump() for i in infos], ensure_ascii=False))
+        print(json_text([i.model_dump() for i in infos]))
     else:
         print(render_sources(infos))
     return 0
@@ -241,7 +241,7 @@ def index(args: argparse.Namespace) -> int:
     for note in report.notes:
         notice(note)
     if args.json:
-        print(report.model_dump_json(), flush=True)
+        print(json_text(report), flush=True)
     else:
         for line in describe_report(report, verbose=args.verbose):
             print(line, flush=True)
@@ -283,7 +283,7 @@ def add(args: argparse.Namespace) -> int:
             notice(note)
     if args.json:
         result = {"added": added, "failed": failed, "index": report.model_dump(mode="json") if report else None}
-        print(json.dumps(result, ensure_ascii=False))
+        print(json_text(result))
     elif report is not None:
         print(
             f"index updated: {len(report.added)} added, {len(report.updated)} updated, "
@@ -308,7 +308,7 @@ def remove(args: argparse.Namespace) -> int:
     path = removed.path if removed else None
     if args.json:
         data = {"removed": args.article_id, "file": path, "articles_left": left, "index": report.model_dump(mode="json")}
-        print(json.dumps(data, ensure_ascii=False))
+        print(json_text(data))
     else:
         print(f"removed {args.article_id} ({path or '?'}); {left} article{'' if left == 1 else 's'} left")
     return 0
@@ -323,7 +323,7 @@ def cache(args: argparse.Namespace) -> int:
     pruned = prune(entries) if args.prune else []
     if args.json:
         data = {"indexes": [e.model_dump(mode="json") for e in entries], "pruned": [str(e.path) for e in pruned]}
-        print(json.dumps(data, ensure_ascii=False))
+        print(json_text(data))
     else:
         print(render_cache(entries, pruned, prune_asked=args.prune))
     return 0
