@@ -8,7 +8,6 @@ import logging
 import math
 import os
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,7 +28,7 @@ from retrieval.admission import (
 from retrieval.ingest import load_corpus, parse_article_bytes
 from retrieval.models import Answer, ArticleInfo, Citation, IndexReport, SkippedFile
 from retrieval.store import DEFAULT_LOCK_TIMEOUT, CorpusState, IndexNotSaved, IndexStore, ProgressFactory, default_index_dir
-from retrieval.store.fsutil import is_no_room
+from retrieval.store.fsutil import create_temporary, is_no_room
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +262,7 @@ def _holds(target: Path, data: bytes) -> bool | None:
 def _place(folder: Path, target: Path, data: bytes) -> bool:
     """Write `data` under a random temporary name (created with O_EXCL, so nothing planted there is
     followed), then give it `target`'s name unless something took the name meanwhile. False if so."""
-    fd, tmp = tempfile.mkstemp(prefix=".newsqa-", suffix=".tmp", dir=folder)
+    fd, tmp = create_temporary(folder, ".newsqa-")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -69,3 +69,25 @@ def test_escapes_and_invisible_characters_of_an_article_reach_no_discord_message
                 assert not any(c in json.dumps(sent.payload, ensure_ascii=False) for c in HIDDEN), sent.payload
 
     run(scenario)
+
+
+def test_an_uploaded_article_is_stored_with_the_mode_the_umask_allows(seed_corpus: Path) -> None:
+    """Issue #26, defect 5: /add-article stored 0600 files, which a shared corpus's other users skip."""
+    import os
+
+    from discord_double import ADMINISTRATOR
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+
+    async def scenario() -> None:
+        async with running_bot(seed_corpus) as r:
+            d = r.double
+            interaction = await d.invoke(
+                "add-article", d.new_user("admin"), permissions=MEMBER_PERMISSIONS | ADMINISTRATOR,
+                attachment=("ferry.txt", b"Ferry news\n\nThe Harbor Line ferry carries 300 passengers, the operator said.\n"),
+            )
+            assert (await d.reply_to(interaction)).payload["content"].startswith("Added `ferry.txt`")
+
+    run(scenario)
+    assert (seed_corpus / "ferry.txt").stat().st_mode & 0o777 == 0o666 & ~umask

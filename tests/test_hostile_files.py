@@ -368,3 +368,20 @@ def test_a_paragraph_of_a_megabyte_is_answered_without_stalling(tmp_path: Path) 
     assert all(article.text[p.start : p.end] == p.text for p in passages)
     result = run_cli("ask", "who opened the bridge?", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"), timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_files_newsqa_creates_have_the_mode_the_umask_allows(tmp_path: Path) -> None:
+    """Issue #26, defect 5: CURRENT and every stored article were 0600 whatever the umask, so another
+    user of a shared index was told "cannot update the index (Permission denied)"."""
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "idx"
+    write_article(corpus, "bridge.txt", "Bridge opens" + BODY)
+    source = write_article(tmp_path / "in", "ferry.txt", GOOD)
+    result = subprocess.run(
+        [sys.executable, "-m", "retrieval.cli", "add", str(source), "--corpus", str(corpus), "--index-dir", str(index_dir)],
+        capture_output=True, text=True, timeout=120, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        preexec_fn=lambda: os.umask(0o002),
+    )
+    assert result.returncode == 0, result.stderr
+    modes = {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777)
+             for p in [corpus / "ferry.txt", index_dir / "CURRENT", index_dir / "NEWSQA-INDEX", *index_dir.glob("gen-*/*")]}
+    assert set(modes.values()) == {oct(0o664)}, modes
