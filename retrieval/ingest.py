@@ -7,6 +7,7 @@ keeps its offsets into `Article.text`, so `article.text[p.start:p.end] == p.text
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import unicodedata
@@ -50,6 +51,12 @@ MAX_URL_CHARS = 2048
 # passage's length (0.15 s for 8,000 characters, minutes for a 1 MB paragraph). Real paragraphs stay
 # whole: the longest in XQuAD is 2,078 characters, in SQuADShifts 3,330, in bench/news 478.
 MAX_PASSAGE_CHARS = 4000
+# Passages one article may make. Each costs about 1.6 KB while indexing: a 2 MB file of one-letter
+# lines made a million passages and took 1.6 GB (issue #26). 10 MiB of prose in passages of the
+# largest size makes under 3,000; a long news article a few dozen. Lines are counted before
+# boilerplate is dropped, with room for that.
+MAX_PASSAGES = 10_000
+MAX_UNITS = 2 * MAX_PASSAGES
 
 
 # Characters that change how a terminal or Discord shows what follows them: C0 and C1 controls (a
@@ -171,16 +178,28 @@ _BOILERPLATE_LINE = re.compile(
 
 
 def _units(text: str, base: int = 0) -> list[_Unit]:
-    """Paragraph candidates: blank-line blocks, split further into lines unless they are hard-wrapped."""
+    """Paragraph candidates: blank-line blocks, split further into lines unless they are hard-wrapped.
+
+    Raises `UnreadableArticle` past `MAX_UNITS`: no more than that is ever made of one article."""
     units: list[_Unit] = []
     for block in re.finditer(r"[^\n]+(?:\n[^\n]*\S[^\n]*)*", text):
-        lines = [(m.start() + block.start(), m.end() + block.start(), m.group()) for m in re.finditer(r"[^\n]+", block.group())]
+        found = itertools.islice(re.finditer(r"[^\n]+", block.group()), MAX_UNITS + 1)
+        lines = [(m.start() + block.start(), m.end() + block.start(), m.group()) for m in found]
         lines = [(s, e, t) for s, e, t in lines if t.strip()]
         if _hard_wrapped([t for _, _, t in lines]):
             units.append(_strip_unit(base + lines[0][0], base + lines[-1][1], block.group()))
         else:
             units.extend(_strip_unit(base + s, base + e, t) for s, e, t in lines)
+        if len(units) > MAX_UNITS:
+            raise UnreadableArticle(_too_many_passages())
     return [u for u in units if u.text]
+
+
+def _too_many_passages() -> str:
+    return (
+        f"it would make over {MAX_PASSAGES:,} passages (each short line is one): "
+        "join its lines into paragraphs or split it into several articles"
+    )
 
 
 def _hard_wrapped(lines: list[str]) -> bool:
@@ -319,6 +338,8 @@ def _make_article(
     if not body and title_unit is not None:
         body = [(title_unit, None)]  # a one-paragraph article: its only line is both title and text
     body = [(piece, heading) for unit, heading in body for piece in _split_long(unit)]
+    if len(body) > MAX_PASSAGES:
+        raise UnreadableArticle(_too_many_passages())
     article = Article(
         id=article_id,
         path=path,

@@ -385,3 +385,17 @@ def test_files_newsqa_creates_have_the_mode_the_umask_allows(tmp_path: Path) -> 
     modes = {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777)
              for p in [corpus / "ferry.txt", index_dir / "CURRENT", index_dir / "NEWSQA-INDEX", *index_dir.glob("gen-*/*")]}
     assert set(modes.values()) == {oct(0o664)}, modes
+
+
+def test_an_article_of_a_million_short_lines_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    """Issue #26, defect 4: every short line became a passage, 1.6 GB for a 2 MB file."""
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "ferry.txt", GOOD)
+    write_article(corpus, "lines.txt", "Lines\n\n" + "a\n" * 1_000_000)
+    result = run_cli("index", "--verbose", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"), "--json")
+    assert result.returncode == 0, result.stderr
+    report = __import__("json").loads(result.stdout)
+    assert report["added"] == ["ferry"]
+    assert report["skipped"] == [{"path": "lines.txt", "reason": (
+        "it would make over 10,000 passages (each short line is one): join its lines into paragraphs or split it into several articles"
+    )}]
