@@ -187,7 +187,7 @@ class Engine:
         self.store_article(filename, data)
         return self.reindex()
 
-    def store_article(self, filename: str, data: bytes) -> Path:
+    def store_article(self, filename: str, data: bytes, seconds: float | None = None) -> Path:
         """Check an article file and write it into the corpus folder under a safe name; no re-index.
 
         An existing file with other content keeps its name: the new one gets `-2`, `-3`... A file
@@ -199,7 +199,7 @@ class Engine:
         try:
             check_suffix(name)
             check_article_size(len(data))
-            parse_article_bytes(data, name)
+            parse_article_bytes(data, name, seconds)  # within `seconds` (default: ingest.ARTICLE_SECONDS)
         except UnreadableArticle as exc:
             raise UsageError(f"{printable(name)} is not a usable article: {exc}") from exc
         stem, suffix = Path(name).stem, Path(name).suffix

@@ -20,9 +20,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.admission import MAX_ARTICLE_BYTES, UnreadableArticle, safe_file_name
+from retrieval.bounded import TooLarge, TooSlow, call_bounded
 from retrieval.ingest import html_to_markdown
 
 DEFAULT_TIMEOUT = 20.0
+MAX_TIMEOUT = 3600.0  # an hour for one page is no deadline; threading.Timer overflows near 1e10 s
 MAX_REDIRECTS = 10
 USER_AGENT = "newsqa/0.1 (+article import)"
 _TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -131,8 +133,11 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
         valid = False
     if not valid:
         raise UsageError(f"not a web address: {_short(url)} (use http:// or https://)")
-    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
-        raise UsageError(f"the download timeout must be a number of seconds above 0, not {timeout}: pass --timeout SECONDS")
+    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
+        raise UsageError(
+            f"the download timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, not {_number(timeout)}: "
+            "pass --timeout SECONDS"
+        )
     shown = _short(url)
     with _Deadline(timeout) as deadline:
         try:
@@ -150,8 +155,17 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
             text = body.decode("utf-8", "replace")
         text = html.escape(text)
         body = f"<html><body><pre>{text}</pre></body></html>".encode()
+    # Reading the page is part of the same deadline: trafilatura is quadratic in an article's
+    # paragraphs (a 1.15 MB page took 16 s), so it runs where it can be stopped.
     try:
-        markdown = html_to_markdown(body, url=_without_credentials(final_url), source=None)
+        markdown = call_bounded(html_to_markdown, body, _without_credentials(final_url), None, seconds=deadline.remaining())
+    except TooSlow:
+        raise NewsqaError(
+            f"{shown}: reading the page took longer than --timeout {timeout:g} s allows: nothing added; "
+            "pass a longer --timeout, or save the article's text as a .txt file and add that"
+        ) from None
+    except TooLarge:
+        raise NewsqaError(f"{shown}: reading the page took too much memory: nothing added") from None
     except UnreadableArticle as exc:
         raise NewsqaError(f"{shown}: {exc}: nothing added") from exc
     title = re.search(r"^title: (.*)$", markdown, re.MULTILINE)
@@ -211,6 +225,10 @@ def _download_error(shown: str, exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"cannot download {shown} ({exc.strerror}): try again later"
     return f"cannot download {shown}: the server sent something that is not a valid HTTP response ({exc.__class__.__name__})"
+
+
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else repr(value)
 
 
 def _short(text: str, limit: int = 200) -> str:

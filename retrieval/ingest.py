@@ -25,6 +25,7 @@ from retrieval.admission import (  # noqa: F401 - MAX_ARTICLE_BYTES and safe_fil
     safe_file_name,
     shown_name,
 )
+from retrieval.bounded import TooLarge, TooSlow, call_bounded
 from retrieval.dates import parse_date
 from retrieval.frontmatter import read_front_matter
 from retrieval.models import Article, Passage, SkippedFile
@@ -56,6 +57,12 @@ MAX_PASSAGE_CHARS = 4000
 # largest size makes under 3,000; a long news article a few dozen. Lines are counted before
 # boilerplate is dropped, with room for that.
 MAX_PASSAGES = 10_000
+# The longest an article may take to read. Only .md and .html files over SMALL_ARTICLE_BYTES can
+# come near it (a .txt file is read in linear time), so only they are read in a child process that
+# can be stopped: at the slowest rate known (markdown-it, 27 µs a byte of repeated `![`), 32 KiB
+# take under a second here.
+ARTICLE_SECONDS = 20.0
+SMALL_ARTICLE_BYTES = 32 * 1024
 MAX_UNITS = 2 * MAX_PASSAGES
 
 
@@ -107,14 +114,30 @@ def read_article(path: Path) -> tuple[Article, list[Passage]]:
     return parse_article_bytes(data, path.name)
 
 
-def parse_article_bytes(data: bytes, name: str) -> tuple[Article, list[Passage]]:
-    """Parse the bytes of an article file called `name` (its type comes from the suffix).
+def parse_article_bytes(data: bytes, name: str, seconds: float | None = None) -> tuple[Article, list[Passage]]:
+    """Parse the bytes of an article file called `name` (its type comes from the suffix), within
+    `seconds` (default `ARTICLE_SECONDS`).
 
     Raises `UnreadableArticle` for anything that goes wrong: one bad article is skipped with a
-    reason, never the end of an update.
+    reason, never the end of an update. A large .md or .html file is read in a child process that
+    is stopped when the time is up or it takes too much memory (retrieval/bounded.py).
     """
     check_suffix(name)
     check_article_size(len(data))
+    if len(data) <= SMALL_ARTICLE_BYTES or Path(name).suffix.lower() == ".txt":
+        return _parse_here(data, name)
+    limit = ARTICLE_SECONDS if seconds is None else seconds
+    try:
+        return call_bounded(_parse_here, data, name, seconds=limit)
+    except TooSlow:
+        raise UnreadableArticle(
+            f"reading it took over {limit:g} s (a page built to be slow to read?): save its text as a .txt file"
+        ) from None
+    except TooLarge:
+        raise UnreadableArticle("reading it took too much memory: save its text as a .txt file") from None
+
+
+def _parse_here(data: bytes, name: str) -> tuple[Article, list[Passage]]:
     try:
         return _parse(data, name)
     except UnreadableArticle:

@@ -32,6 +32,7 @@ BRIDGE_PAGE = b"""<!doctype html><html><head><meta charset="utf-8">
 <footer>Copyright 2024 Springfield Gazette. Subscribe for unlimited access.</footer>
 </body></html>"""
 
+QUADRATIC_PAGE = b"<html><body><article>" + b"<p>The ferry carries passengers between the piers.</p>" * 22_000 + b"</article></body></html>"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00" + bytes(300)
 
 
@@ -61,6 +62,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(chunk)
             except (BrokenPipeError, ConnectionResetError):
                 pass
+        elif self.path == "/quadratic":  # trafilatura reads this in about 16 s (issue #26, defect 3)
+            self._send(200, "text/html", QUADRATIC_PAGE)
+        elif self.path == "/idna-charset":  # decoding with errors="replace" raises UnicodeError (defect 6)
+            self._send(200, "text/plain; charset=idna", b"Ferry news\n\nThe Harbor Line ferry carries 300 passengers.\n")
         elif self.path == "/slow":
             time.sleep(3)
             self._send(200, "text/html", BRIDGE_PAGE)
@@ -311,3 +316,40 @@ def test_add_url_follows_a_redirect_and_cites_the_final_address(
     assert code == 0, err
     stored = (seed_corpus / "springfield-opens-the-elm-street-bridge.md").read_text(encoding="utf-8")
     assert f"url: {server}/news/bridge\n" in stored
+
+
+def test_a_page_that_is_slow_to_read_is_named_and_skipped_within_the_timeout(
+    server: str, seed_corpus: Path, corpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #26, defect 3: --timeout covered only the download; reading a 1.15 MB page took 20 s."""
+    local = write_article(tmp_path / "in", "quay.txt", "Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
+    started = time.monotonic()
+    code, out, err = newsqa(capsys, "add", f"{server}/quadratic", str(local), "--timeout", "2", "--json", *corpus)
+    assert time.monotonic() - started < 8
+    result = json.loads(out)
+    assert code == 1 and [a["file"] for a in result["added"]] == ["quay.txt"]
+    assert result["failed"] == [{"source": f"{server}/quadratic", "error": (
+        f"{server}/quadratic: reading the page took longer than --timeout 2 s allows: nothing added; "
+        "pass a longer --timeout, or save the article's text as a .txt file and add that"
+    )}]
+    assert not any(p.name.startswith("the-ferry") for p in seed_corpus.iterdir())
+
+
+def test_a_corpus_file_that_is_slow_to_read_is_skipped_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #26, defect 3: Markdown of repeated '![' parses at ~27 µs a byte (minutes for 10 MiB)."""
+    import retrieval.ingest
+
+    monkeypatch.setattr(retrieval.ingest, "ARTICLE_SECONDS", 1.0)
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "quay.txt", "Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
+    write_article(corpus, "brackets.md", "Brackets\n\n" + "![" * 200_000)
+    (corpus / "page.html").write_bytes(QUADRATIC_PAGE)
+    started = time.monotonic()
+    code, out, err = newsqa(capsys, "index", "--json", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    assert time.monotonic() - started < 8
+    report = json.loads(out)
+    assert code == 0 and report["added"] == ["quay"]
+    reason = "reading it took over 1 s (a page built to be slow to read?): save its text as a .txt file"
+    assert report["skipped"] == [{"path": "brackets.md", "reason": reason}, {"path": "page.html", "reason": reason}]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -262,12 +263,14 @@ def add(args: argparse.Namespace) -> int:
     engine = open_engine(args, mention_skipped=False)
     added, failed = [], []
     for source in args.sources:
+        started = time.monotonic()  # --timeout covers each source's download, reading and checking
         try:
             if is_url(source):
                 name, data = fetch_article(source, timeout=args.timeout)
             else:
                 name, data = _read_local(Path(source), MAX_ARTICLE_BYTES)
-            target = engine.store_article(name, data)
+            left = args.timeout - (time.monotonic() - started)
+            target = engine.store_article(name, data, seconds=max(left, 0.001) if is_url(source) else None)
         except NewsqaError as exc:
             failed.append({"source": source, "error": str(exc)})
             if not args.json:
