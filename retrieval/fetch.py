@@ -151,7 +151,7 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
     if content_type == "text/plain":
         try:
             text = body.decode(charset or "utf-8", "replace")
-        except LookupError:  # a charset Python does not know: read it as UTF-8
+        except (LookupError, UnicodeError):  # a charset Python does not know, or a codec that can't replace (idna): UTF-8
             text = body.decode("utf-8", "replace")
         text = html.escape(text)
         body = f"<html><body><pre>{text}</pre></body></html>".encode()

@@ -353,3 +353,14 @@ def test_a_corpus_file_that_is_slow_to_read_is_skipped_by_name(
     assert code == 0 and report["added"] == ["quay"]
     reason = "reading it took over 1 s (a page built to be slow to read?): save its text as a .txt file"
     assert report["skipped"] == [{"path": "brackets.md", "reason": reason}, {"path": "page.html", "reason": reason}]
+
+
+def test_a_hostile_charset_is_one_source_and_the_others_are_added(
+    server: str, seed_corpus: Path, corpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #26, defect 6: charset=idna raised UnicodeError and ended the whole batch."""
+    local = write_article(tmp_path / "in", "quay.txt", "Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
+    code, out, err = newsqa(capsys, "add", f"{server}/news/bridge", f"{server}/idna-charset", str(local), "--json", *corpus)
+    result = json.loads(out)
+    assert code == 0 and result["failed"] == [], err
+    assert len(result["added"]) == 3 and result["index"]["added"] and len(result["index"]["added"]) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -271,10 +272,13 @@ def add(args: argparse.Namespace) -> int:
                 name, data = _read_local(Path(source), MAX_ARTICLE_BYTES)
             left = args.timeout - (time.monotonic() - started)
             target = engine.store_article(name, data, seconds=max(left, 0.001) if is_url(source) else None)
-        except NewsqaError as exc:
-            failed.append({"source": source, "error": str(exc)})
+        except Exception as exc:  # noqa: BLE001 - one bad source is one line; the others go on
+            if not isinstance(exc, NewsqaError) and os.environ.get("NEWSQA_DEBUG"):
+                raise
+            error = str(exc) if isinstance(exc, NewsqaError) else f"{printable(source)}: unexpected {exc.__class__.__name__}: {exc}"
+            failed.append({"source": source, "error": error})
             if not args.json:
-                print(f"newsqa: error: {exc}", file=sys.stderr)
+                print(f"newsqa: error: {error}", file=sys.stderr)
             continue
         shown = source if is_url(source) else safe_file_name(source)
         added.append({"source": source, "file": target.name})
