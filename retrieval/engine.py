@@ -211,6 +211,8 @@ class Engine:
                     return target
                 if held is None and _place(self.corpus_dir, target, data):
                     return target
+                if held is None and _holds(target, data) is True:
+                    return target  # another process stored the same file under this name meanwhile
         except OSError as exc:
             hint = "free some space on it" if is_no_room(exc) else "check that it is writable"
             raise NewsqaError(f"cannot store {printable(name)} in {printable(str(self.corpus_dir))} ({exc.strerror or exc}): {hint}") from exc

@@ -364,3 +364,28 @@ def test_a_hostile_charset_is_one_source_and_the_others_are_added(
     result = json.loads(out)
     assert code == 0 and result["failed"] == [], err
     assert len(result["added"]) == 3 and result["index"]["added"] and len(result["index"]["added"]) == 3
+
+
+def test_the_same_file_added_by_another_process_at_the_same_moment_is_stored_once(
+    seed_corpus: Path, corpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #26, defect 8: after link() failed with FileExistsError the content was not checked
+    again, so racing adds stored quay.txt and quay-2.txt. Here the other process wins the race."""
+    import os
+
+    data = b"Quay news\n\nThe quay reopened in May after repairs, the port said.\n"
+    local = tmp_path / "in" / "quay.txt"
+    local.parent.mkdir()
+    local.write_bytes(data)
+    real_link = os.link
+
+    def racing_link(src: str, dst: str, *args: object, **kwargs: object) -> None:
+        if Path(dst).name == "quay.txt" and not Path(dst).exists():
+            Path(dst).write_bytes(data)  # the other process's copy, just in time
+        real_link(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", racing_link)
+    code, out, err = newsqa(capsys, "add", str(local), *corpus)
+    assert code == 0, err
+    assert out.splitlines()[0].endswith("as quay.txt")
+    assert sorted(p.name for p in seed_corpus.glob("quay*")) == ["quay.txt"]
