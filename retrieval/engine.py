@@ -18,6 +18,7 @@ from retrieval.assemble import citation
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.index import CorpusIndex
 from retrieval.admission import (
+    SUPPORTED_SUFFIXES,
     UnreadableArticle,
     check_article_size,
     check_suffix,
@@ -206,6 +207,8 @@ class Engine:
         try:
             for n in range(1, 1000):
                 target = self.corpus_dir / (name if n == 1 else f"{stem}-{n}{suffix}")
+                if self._id_taken(target):
+                    continue  # stored, it would never be indexed: its article id is another file's
                 held = _holds(target, data)
                 if held is True:
                     return target
@@ -217,6 +220,17 @@ class Engine:
             hint = "free some space on it" if is_no_room(exc) else "check that it is writable"
             raise NewsqaError(f"cannot store {printable(name)} in {printable(str(self.corpus_dir))} ({exc.strerror or exc}): {hint}") from exc
         raise NewsqaError(f"cannot store {printable(name)}: 999 files of that name are there already; rename it")
+
+    def _id_taken(self, target: Path) -> bool:
+        """Is `target`'s article id (its name without the type) another file's, here or in the index?"""
+        article = self.index.articles.get(target.stem)
+        if article is not None and Path(article.path).name != target.name:
+            return True
+        return any(
+            os.path.lexists(self.corpus_dir / other)
+            for other in (f"{target.stem}{s}" for s in SUPPORTED_SUFFIXES)
+            if other != target.name
+        )
 
     def remove_article(self, article_id: str) -> IndexReport:
         """Delete an article's file from the corpus folder and the index.

@@ -389,3 +389,18 @@ def test_the_same_file_added_by_another_process_at_the_same_moment_is_stored_onc
     assert code == 0, err
     assert out.splitlines()[0].endswith("as quay.txt")
     assert sorted(p.name for p in seed_corpus.glob("quay*")) == ["quay.txt"]
+
+
+def test_an_added_article_whose_id_is_taken_is_stored_under_a_name_that_is_indexed(
+    seed_corpus: Path, corpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #26, defect 9: 001_03d8b65938a66cc9.md beside the .txt of that id was stored, never
+    indexed (the id was the .txt's), and add exited 0 without a word."""
+    local = write_article(tmp_path / "in", "001_03d8b65938a66cc9.md", "# Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
+    code, out, err = newsqa(capsys, "add", str(local), "--json", *corpus)
+    result = json.loads(out)
+    assert code == 0, err
+    assert result["added"][0]["file"] == "001_03d8b65938a66cc9-2.md"
+    assert result["index"]["added"] == ["001_03d8b65938a66cc9-2"] and result["index"]["skipped"] == []
+    code, out, _ = newsqa(capsys, "ask", "when did the quay reopen?", *corpus)
+    assert code == 0 and out.startswith("May")
