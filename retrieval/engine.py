@@ -221,6 +221,14 @@ class Engine:
             raise NewsqaError(f"cannot store {printable(name)} in {printable(str(self.corpus_dir))} ({exc.strerror or exc}): {hint}") from exc
         raise NewsqaError(f"cannot store {printable(name)}: 999 files of that name are there already; rename it")
 
+    def duplicate_file(self, article_id: str) -> str | None:
+        """The file of an identical copy of an indexed article whose id is `article_id` (not indexed
+        itself, it is removed by that id all the same)."""
+        for skipped in self.index.skipped:
+            if skipped.reason.startswith("same text as ") and Path(skipped.path).stem == article_id:
+                return Path(skipped.path).name
+        return None
+
     def _id_taken(self, target: Path) -> bool:
         """Is `target`'s article id (its name without the type) another file's, here or in the index?"""
         article = self.index.articles.get(target.stem)
@@ -238,9 +246,10 @@ class Engine:
         Raises `UsageError` for an id that is not indexed (`sources` lists the ids).
         """
         article = self.index.articles.get(article_id)
-        if article is None:
+        name = Path(article.path).name if article is not None else self.duplicate_file(article_id)
+        if name is None:
             raise UsageError(f"no article with id {article_id!r}: 'newsqa sources' lists the ids")
-        path = self.corpus_dir / Path(article.path).name  # a name inside the folder, never a path
+        path = self.corpus_dir / name  # a name inside the folder, never a path
         try:
             path.unlink()
         except FileNotFoundError:

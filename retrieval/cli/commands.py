@@ -310,14 +310,25 @@ def remove(args: argparse.Namespace) -> int:
     """`newsqa remove ARTICLE_ID`: delete the article's file and update the index."""
     engine = open_engine(args, mention_skipped=False)
     removed = engine.index.articles.get(args.article_id)
+    path = removed.path if removed else engine.duplicate_file(args.article_id)
     report = engine.remove_article(args.article_id)
     left = len(engine.index.articles)
-    path = removed.path if removed else None
+    # An identical copy takes the removed article's place: its text is still answerable.
+    still = report.renamed.get(args.article_id)
     if args.json:
-        data = {"removed": args.article_id, "file": path, "articles_left": left, "index": report.model_dump(mode="json")}
+        data = {
+            "removed": args.article_id, "file": path, "articles_left": left, "still_indexed_as": still,
+            "index": report.model_dump(mode="json"),
+        }
         print(json_text(data))
     else:
-        print(f"removed {args.article_id} ({path or '?'}); {left} article{'' if left == 1 else 's'} left")
+        shown = printable(args.article_id)
+        print(f"removed {shown} ({printable(path or '?')}); {left} article{'' if left == 1 else 's'} left")
+        if still is not None:
+            print(
+                f"its text is still indexed: {printable(still)} is an identical copy; "
+                f"'newsqa remove {printable(still)}' removes that too"
+            )
     return 0
 
 
