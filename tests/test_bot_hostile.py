@@ -91,3 +91,26 @@ def test_an_uploaded_article_is_stored_with_the_mode_the_umask_allows(seed_corpu
 
     run(scenario)
     assert (seed_corpus / "ferry.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_an_article_id_with_backticks_formats_nothing_in_sources_or_reports(tmp_path: Path) -> None:
+    """Issue #26, defect 13: ids went inside backticks unescaped, so a file name could close the code
+    span and inject formatting."""
+    from discord_double import ADMINISTRATOR
+
+    corpus = tmp_path / "corpus"
+    name = "x`**big** [site](evil)`\u202ey"
+    write_article(corpus, f"{name}.txt", "Ferry news\n\nThe Harbor Line ferry carries 300 passengers, the operator said.\n")
+    shown = "`x\u02cb**big** [site](evil)\u02cb\\u202ey`"
+
+    async def scenario() -> None:
+        async with running_bot(corpus) as r:
+            d = r.double
+            [page] = (await d.reply_to(await d.invoke("sources", d.new_user("alice")))).embeds
+            assert page["description"].endswith(f"· 1 passages · {shown}")
+            (corpus / f"{name}.txt").unlink()
+            reply = await d.reply_to(await d.invoke("reindex", d.new_user("admin"), permissions=MEMBER_PERMISSIONS | ADMINISTRATOR))
+            assert shown in reply.payload["content"]
+            assert reply.payload["content"].count("`") == 2
+
+    run(scenario)
