@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
@@ -118,6 +119,16 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
         if urlsplit(newurl).scheme not in ("http", "https"):
             raise urllib.error.URLError(f"redirected to a non-web address {_short(newurl)!r}")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    def http_error_302(self, req, fp, code, msg, headers):  # noqa: ANN001, ANN201 - urllib's signature
+        # urllib refuses a redirect to file:// itself, before redirect_request, with an HTTPError of
+        # the 3xx code, which read as "a redirect loop": say what it is instead.
+        target = headers.get("location") or headers.get("uri")
+        if target and urlsplit(urllib.parse.urljoin(req.full_url, target)).scheme not in ("http", "https"):
+            raise urllib.error.URLError(f"redirected to a non-web address {_short(target)!r}")
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
 def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_ARTICLE_BYTES) -> tuple[str, bytes]:

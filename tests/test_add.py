@@ -50,6 +50,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Location", "ftp://127.0.0.1/x")
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif self.path in ("/to-file", "/TO-UPPER"):
+            self.send_response(302)
+            self.send_header("Location", "file:///etc/passwd" if self.path == "/to-file" else "/news/bridge")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif self.path == "/photo":
             self._send(200, "image/png", PNG)
         elif self.path == "/huge":
@@ -404,3 +409,21 @@ def test_an_added_article_whose_id_is_taken_is_stored_under_a_name_that_is_index
     assert result["index"]["added"] == ["001_03d8b65938a66cc9-2"] and result["index"]["skipped"] == []
     code, out, _ = newsqa(capsys, "ask", "when did the quay reopen?", *corpus)
     assert code == 0 and out.startswith("May")
+
+
+def test_a_redirect_to_a_file_says_so_and_an_upper_case_scheme_is_kept_for_citations(
+    server: str, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #26, defect 14: a redirect to file:// was reported as a redirect loop; HTTP://... was
+    downloaded but its address was not kept for citations."""
+    code, out, err = newsqa(capsys, "add", f"{server}/to-file", *corpus)
+    assert code == 1
+    assert err == (
+        f"newsqa: error: cannot download {server}/to-file (redirected to a non-web address 'file:///etc/passwd'): "
+        "check the address and your connection\n"
+    )
+    upper = server.replace("http://", "HTTP://") + "/news/bridge"
+    code, out, err = newsqa(capsys, "add", upper, "--json", *corpus)
+    assert code == 0, err
+    code, out, _ = newsqa(capsys, "ask", "--json", "how much did the Elm Street bridge cost?", *corpus)
+    assert json.loads(out)["citations"][0]["url"] == f"{server}/news/bridge"
