@@ -171,10 +171,7 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
     try:
         markdown = call_bounded(html_to_markdown, body, _without_credentials(final_url), None, seconds=deadline.remaining())
     except TooSlow:
-        raise NewsqaError(
-            f"{shown}: reading the page took longer than --timeout {timeout:g} s allows: nothing added; "
-            "pass a longer --timeout, or save the article's text as a .txt file and add that"
-        ) from None
+        raise NewsqaError(timeout_message(url, timeout)) from None
     except TooLarge:
         raise NewsqaError(f"{shown}: reading the page took too much memory: nothing added") from None
     except UnreadableArticle as exc:
@@ -236,6 +233,14 @@ def _download_error(shown: str, exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"cannot download {shown} ({exc.strerror}): try again later"
     return f"cannot download {shown}: the server sent something that is not a valid HTTP response ({exc.__class__.__name__})"
+
+
+def timeout_message(url: str, timeout: float) -> str:
+    """What `newsqa add` says of a page that could not be read within --timeout."""
+    return (
+        f"{_short(url)}: reading the page took longer than --timeout {timeout:g} s allows: nothing added; "
+        "pass a longer --timeout, or save the article's text as a .txt file and add that"
+    )
 
 
 def _number(value: object) -> str:

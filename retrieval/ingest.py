@@ -131,7 +131,7 @@ def parse_article_bytes(data: bytes, name: str, seconds: float | None = None) ->
         return call_bounded(_parse_here, data, name, seconds=limit)
     except TooSlow:
         raise UnreadableArticle(
-            f"reading it took over {limit:g} s (a page built to be slow to read?): save its text as a .txt file"
+            f"reading it took over {limit:.3g} s (a page built to be slow to read?): save its text as a .txt file"
         ) from None
     except TooLarge:
         raise UnreadableArticle("reading it took too much memory: save its text as a .txt file") from None

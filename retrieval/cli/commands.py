@@ -255,7 +255,7 @@ def index(args: argparse.Namespace) -> int:
 
 def add(args: argparse.Namespace) -> int:
     """`newsqa add PATH_OR_URL...`: store each article in the corpus, then update the index once."""
-    from retrieval.fetch import fetch_article, is_url
+    from retrieval.fetch import fetch_article, is_url, timeout_message
     from retrieval.ingest import MAX_ARTICLE_BYTES, safe_file_name
 
     for source in args.sources:  # a mistyped path is a usage error: say so before changing anything
@@ -276,6 +276,8 @@ def add(args: argparse.Namespace) -> int:
             if not isinstance(exc, NewsqaError) and os.environ.get("NEWSQA_DEBUG"):
                 raise
             error = str(exc) if isinstance(exc, NewsqaError) else f"{printable(source)}: unexpected {exc.__class__.__name__}: {exc}"
+            if is_url(source) and isinstance(exc, UsageError) and time.monotonic() - started >= args.timeout:
+                error = timeout_message(source, args.timeout)  # the check of the page's article ran out of time
             failed.append({"source": source, "error": error})
             if not args.json:
                 print(f"newsqa: error: {error}", file=sys.stderr)
