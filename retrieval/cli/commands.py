@@ -265,18 +265,20 @@ def add(args: argparse.Namespace) -> int:
     added, failed = [], []
     for source in args.sources:
         started = time.monotonic()  # --timeout covers each source's download, reading and checking
+        checking = False
         try:
             if is_url(source):
                 name, data = fetch_article(source, timeout=args.timeout)
             else:
                 name, data = _read_local(Path(source), MAX_ARTICLE_BYTES)
             left = args.timeout - (time.monotonic() - started)
+            checking = True
             target = engine.store_article(name, data, seconds=max(left, 0.001) if is_url(source) else None)
         except Exception as exc:  # noqa: BLE001 - one bad source is one line; the others go on
             if not isinstance(exc, NewsqaError) and os.environ.get("NEWSQA_DEBUG"):
                 raise
             error = str(exc) if isinstance(exc, NewsqaError) else f"{printable(source)}: unexpected {exc.__class__.__name__}: {exc}"
-            if is_url(source) and isinstance(exc, UsageError) and time.monotonic() - started >= args.timeout:
+            if checking and is_url(source) and isinstance(exc, UsageError) and time.monotonic() - started >= args.timeout:
                 error = timeout_message(source, args.timeout)  # the check of the page's article ran out of time
             failed.append({"source": source, "error": error})
             if not args.json:
