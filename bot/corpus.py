@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.checks import require_corpus_admin
 from bot.replies import NO_MENTIONS
-from bot.render import report_text
+from bot.render import code, report_text
 from retrieval.admission import MAX_ARTICLE_BYTES, SUPPORTED_SUFFIXES, UnreadableArticle, check_suffix, safe_file_name
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.store import IndexLocked
@@ -86,7 +86,7 @@ class CorpusCog(commands.Cog):
         name = safe_file_name(file.filename)
         log.info("user %s added %s (%d bytes)", interaction.user.id, name, len(data))
         if report.added or report.updated:
-            headline = f"Added `{name}`; it can be asked about now. Re-indexed:"
+            headline = f"Added {code(name, 200)}; it can be asked about now. Re-indexed:"
         else:
-            headline = f"Stored `{name}`, but no new article text was indexed. Re-indexed:"
+            headline = f"Stored {code(name, 200)}, but no new article text was indexed. Re-indexed:"
         await interaction.followup.send(report_text(report, headline), ephemeral=True, allowed_mentions=NO_MENTIONS)

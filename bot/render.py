@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 import discord
 
+from retrieval.admission import printable
 from retrieval.config import confidence_level
 from retrieval.models import Answer, ArticleInfo, ChatAnswer, Citation, IndexReport, group_by_article
 
@@ -139,7 +140,7 @@ def _safe_url(url: str | None) -> str | None:
     """An http(s) link that can go inside a markdown link, or None."""
     if not url or not url.startswith(("http://", "https://")) or len(url) > 512:
         return None
-    if any(c.isspace() for c in url):
+    if any(c.isspace() for c in url) or not url.isprintable():  # no escape sequence, override or zero-width character
         return None
     return url.replace("(", "%28").replace(")", "%29")
 
@@ -170,6 +171,13 @@ def confidence_footer(confidence: float) -> str:
     """The footer of an answer: its confidence alone, 'Low confidence' under 0.4."""
     label = "Low confidence" if confidence_level(confidence) == "low" else "Confidence"
     return f"{label} {confidence:.0%}"
+
+
+def code(text: str, limit: int) -> str:
+    """`text` (a file name, an article id) as inline code, cut to `limit`: a backtick can't be
+    escaped inside one, so it is shown as U+02CB (ˋ) and can end nothing early; characters that are
+    not printable (direction overrides, zero-width ones) are shown escaped."""
+    return "`" + clip(printable(text).replace("`", "\u02cb"), limit) + "`"
 
 
 def clip(text: str, limit: int) -> str:
@@ -322,7 +330,7 @@ def sources_pages(infos: Sequence[ArticleInfo], per_page: int = SOURCES_PER_PAGE
         chunk = infos[page * per_page : (page + 1) * per_page]
         lines = []
         for n, info in enumerate(chunk, start=page * per_page + 1):
-            meta = f"{info.published or 'undated'} · {info.passages} passages · `{clip(info.id, 80)}`"
+            meta = f"{info.published or 'undated'} · {info.passages} passages · {code(info.id, 80)}"
             lines.append(f"**{n}.** {link(info.title, info.url, 250)}\n{meta}")
         embed = discord.Embed(
             title=f"Indexed articles: {len(infos)}", description="\n".join(lines), colour=INFO_COLOUR
@@ -344,9 +352,9 @@ def report_text(report: IndexReport, headline: str) -> str:
     lines = [f"{headline} {counts}."]
     for label, ids in (("Added", report.added), ("Updated", report.updated), ("Removed", report.removed)):
         if ids:
-            lines.append(f"{label}: " + ", ".join(f"`{clip(i, 100)}`" for i in ids[:10]) + (" …" if len(ids) > 10 else ""))
+            lines.append(f"{label}: " + ", ".join(code(i, 100) for i in ids[:10]) + (" …" if len(ids) > 10 else ""))
     for skipped in report.skipped[:5]:
-        lines.append(f"Skipped `{clip(skipped.path, 100)}`: {fit(skipped.reason, 200)}")
+        lines.append(f"Skipped {code(skipped.path, 100)}: {fit(skipped.reason, 200)}")
     if len(report.skipped) > 5:
         lines.append(f"…and {len(report.skipped) - 5} more skipped files.")
     return clip("\n".join(lines), CONTENT_LIMIT)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from retrieval.config import cache_root
-from retrieval.store.fsutil import read_regular
+from retrieval.store.fsutil import read_regular, remove
 from retrieval.store.layout import MAX_MANIFEST_BYTES
+from retrieval.store.owned import is_own_name
 
 
 class SavedIndex(BaseModel):
@@ -83,7 +83,23 @@ def prune(entries: list[SavedIndex]) -> list[SavedIndex]:
     removed = []
     for entry in entries:
         if entry.corpus is not None and not entry.corpus_exists:
-            shutil.rmtree(entry.path, ignore_errors=True)
+            _remove_index(entry.path)
             if not entry.path.exists():
                 removed.append(entry)
     return removed
+
+
+def _remove_index(folder: Path) -> None:
+    """Delete what newsqa made in an index folder (owned.py's exact names), then the folder if that
+    leaves it empty: anything else put there is not ours to delete."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if is_own_name(name):
+            remove(folder / name)
+    try:
+        os.rmdir(folder)
+    except OSError:
+        pass

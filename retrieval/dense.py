@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -152,19 +151,21 @@ class VectorCache:
         self.vectors = {k: v for k, v in self.vectors.items() if k in live}
         keys = np.frombuffer(b"".join(self.vectors.keys()), dtype="S16") if self.vectors else np.zeros(0, dtype="S16")
         rows = np.stack(list(self.vectors.values())) if self.vectors else np.zeros((0, self.embedder.dim), dtype=np.float32)
+        from retrieval.store.fsutil import create_temporary  # not at the top: the store imports the index, which imports this
+
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             written = {}
             for name, array in (("vectors-keys.npy", keys), ("vectors.npy", rows)):
-                fd, tmp = tempfile.mkstemp(prefix=".newsqa-", suffix=".tmp", dir=self.folder)
+                fd, tmp = create_temporary(self.folder, f".{name}.")
                 with os.fdopen(fd, "wb") as fh:
                     np.save(fh, array, allow_pickle=False)
                 written[name] = tmp
             meta = {"version": CACHE_VERSION, "encoder_sha256": self.embedder.model_sha256,
-                    "keys_sha256": file_sha256(Path(written["vectors-keys.npy"])), "vectors_sha256": file_sha256(Path(written["vectors.npy"]))}
+                    "keys_sha256": file_sha256(written["vectors-keys.npy"]), "vectors_sha256": file_sha256(written["vectors.npy"])}
             for name, tmp in written.items():
                 os.replace(tmp, self.folder / name)
-            fd, tmp = tempfile.mkstemp(prefix=".newsqa-", suffix=".tmp", dir=self.folder)
+            fd, tmp = create_temporary(self.folder, ".vectors.json.")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(meta, fh)
             os.replace(tmp, self.folder / "vectors.json")

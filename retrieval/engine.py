@@ -8,7 +8,6 @@ import logging
 import math
 import os
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from retrieval.assemble import citation
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.index import CorpusIndex
 from retrieval.admission import (
+    SUPPORTED_SUFFIXES,
     UnreadableArticle,
     check_article_size,
     check_suffix,
@@ -31,7 +31,7 @@ from retrieval.ingest import load_corpus, parse_article_bytes
 from retrieval.models import Answer, ArticleInfo, Citation, IndexReport, SkippedFile
 from retrieval.settings import EngineSettings, load_engine_settings
 from retrieval.store import DEFAULT_LOCK_TIMEOUT, CorpusState, IndexNotSaved, IndexStore, ProgressFactory, default_index_dir
-from retrieval.store.fsutil import is_no_room
+from retrieval.store.fsutil import create_temporary, is_no_room
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ class Engine:
         self.store_article(filename, data)
         return self.reindex()
 
-    def store_article(self, filename: str, data: bytes) -> Path:
+    def store_article(self, filename: str, data: bytes, seconds: float | None = None) -> Path:
         """Check an article file and write it into the corpus folder under a safe name; no re-index.
 
         An existing file with other content keeps its name: the new one gets `-2`, `-3`... A file
@@ -207,22 +207,45 @@ class Engine:
         try:
             check_suffix(name)
             check_article_size(len(data))
-            parse_article_bytes(data, name)
+            parse_article_bytes(data, name, seconds)  # within `seconds` (default: ingest.ARTICLE_SECONDS)
         except UnreadableArticle as exc:
             raise UsageError(f"{printable(name)} is not a usable article: {exc}") from exc
         stem, suffix = Path(name).stem, Path(name).suffix
         try:
             for n in range(1, 1000):
                 target = self.corpus_dir / (name if n == 1 else f"{stem}-{n}{suffix}")
+                if self._id_taken(target):
+                    continue  # stored, it would never be indexed: its article id is another file's
                 held = _holds(target, data)
                 if held is True:
                     return target
                 if held is None and _place(self.corpus_dir, target, data):
                     return target
+                if held is None and _holds(target, data) is True:
+                    return target  # another process stored the same file under this name meanwhile
         except OSError as exc:
             hint = "free some space on it" if is_no_room(exc) else "check that it is writable"
             raise NewsqaError(f"cannot store {printable(name)} in {printable(str(self.corpus_dir))} ({exc.strerror or exc}): {hint}") from exc
         raise NewsqaError(f"cannot store {printable(name)}: 999 files of that name are there already; rename it")
+
+    def duplicate_file(self, article_id: str) -> str | None:
+        """The file of an identical copy of an indexed article whose id is `article_id` (not indexed
+        itself, it is removed by that id all the same)."""
+        for skipped in self.index.skipped:
+            if skipped.reason.startswith("same text as ") and Path(skipped.path).stem == article_id:
+                return Path(skipped.path).name
+        return None
+
+    def _id_taken(self, target: Path) -> bool:
+        """Is `target`'s article id (its name without the type) another file's, here or in the index?"""
+        article = self.index.articles.get(target.stem)
+        if article is not None and Path(article.path).name != target.name:
+            return True
+        return any(
+            os.path.lexists(self.corpus_dir / other)
+            for other in (f"{target.stem}{s}" for s in SUPPORTED_SUFFIXES)
+            if other != target.name
+        )
 
     def remove_article(self, article_id: str) -> IndexReport:
         """Delete an article's file from the corpus folder and the index.
@@ -230,9 +253,10 @@ class Engine:
         Raises `UsageError` for an id that is not indexed (`sources` lists the ids).
         """
         article = self.index.articles.get(article_id)
-        if article is None:
+        name = Path(article.path).name if article is not None else self.duplicate_file(article_id)
+        if name is None:
             raise UsageError(f"no article with id {article_id!r}: 'newsqa sources' lists the ids")
-        path = self.corpus_dir / Path(article.path).name  # a name inside the folder, never a path
+        path = self.corpus_dir / name  # a name inside the folder, never a path
         try:
             path.unlink()
         except FileNotFoundError:
@@ -270,7 +294,7 @@ def _holds(target: Path, data: bytes) -> bool | None:
 def _place(folder: Path, target: Path, data: bytes) -> bool:
     """Write `data` under a random temporary name (created with O_EXCL, so nothing planted there is
     followed), then give it `target`'s name unless something took the name meanwhile. False if so."""
-    fd, tmp = tempfile.mkstemp(prefix=".newsqa-", suffix=".tmp", dir=folder)
+    fd, tmp = create_temporary(folder, ".newsqa-")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -321,7 +345,7 @@ def with_vectors(index: CorpusIndex, store: IndexStore | None, settings: EngineS
     """The index with its passages' vectors for hybrid retrieval (cached in the index folder), when the
     settings ask for them and it has them not yet."""
     if settings.dense and index.dense is None:
-        dense.attach(index, store.index_dir / "dense-vectors" if store is not None else None, settings.dense_max_passages)
+        dense.attach(index, store.index_dir / VECTORS if store is not None else None, settings.dense_max_passages)
     return index
 
 

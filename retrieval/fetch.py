@@ -15,14 +15,17 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.admission import MAX_ARTICLE_BYTES, UnreadableArticle, safe_file_name
+from retrieval.bounded import TooLarge, TooSlow, call_bounded
 from retrieval.ingest import html_to_markdown
 
 DEFAULT_TIMEOUT = 20.0
+MAX_TIMEOUT = 3600.0  # an hour for one page is no deadline; threading.Timer overflows near 1e10 s
 MAX_REDIRECTS = 10
 USER_AGENT = "newsqa/0.1 (+article import)"
 _TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -117,6 +120,16 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
             raise urllib.error.URLError(f"redirected to a non-web address {_short(newurl)!r}")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
+    def http_error_302(self, req, fp, code, msg, headers):  # noqa: ANN001, ANN201 - urllib's signature
+        # urllib refuses a redirect to file:// itself, before redirect_request, with an HTTPError of
+        # the 3xx code, which read as "a redirect loop": say what it is instead.
+        target = headers.get("location") or headers.get("uri")
+        if target and urlsplit(urllib.parse.urljoin(req.full_url, target)).scheme not in ("http", "https"):
+            raise urllib.error.URLError(f"redirected to a non-web address {_short(target)!r}")
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
 
 def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_ARTICLE_BYTES) -> tuple[str, bytes]:
     """Download `url` and extract its article: (a safe .md file name, the Markdown bytes).
@@ -131,8 +144,11 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
         valid = False
     if not valid:
         raise UsageError(f"not a web address: {_short(url)} (use http:// or https://)")
-    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
-        raise UsageError(f"the download timeout must be a number of seconds above 0, not {timeout}: pass --timeout SECONDS")
+    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
+        raise UsageError(
+            f"the download timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, not {_number(timeout)}: "
+            "pass --timeout SECONDS"
+        )
     shown = _short(url)
     with _Deadline(timeout) as deadline:
         try:
@@ -146,12 +162,18 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
     if content_type == "text/plain":
         try:
             text = body.decode(charset or "utf-8", "replace")
-        except LookupError:  # a charset Python does not know: read it as UTF-8
+        except (LookupError, UnicodeError):  # a charset Python does not know, or a codec that can't replace (idna): UTF-8
             text = body.decode("utf-8", "replace")
         text = html.escape(text)
         body = f"<html><body><pre>{text}</pre></body></html>".encode()
+    # Reading the page is part of the same deadline: trafilatura is quadratic in an article's
+    # paragraphs (a 1.15 MB page took 16 s), so it runs where it can be stopped.
     try:
-        markdown = html_to_markdown(body, url=_without_credentials(final_url), source=None)
+        markdown = call_bounded(html_to_markdown, body, _without_credentials(final_url), None, seconds=deadline.remaining())
+    except TooSlow:
+        raise NewsqaError(timeout_message(url, timeout)) from None
+    except TooLarge:
+        raise NewsqaError(f"{shown}: reading the page took too much memory: nothing added") from None
     except UnreadableArticle as exc:
         raise NewsqaError(f"{shown}: {exc}: nothing added") from exc
     title = re.search(r"^title: (.*)$", markdown, re.MULTILINE)
@@ -211,6 +233,18 @@ def _download_error(shown: str, exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"cannot download {shown} ({exc.strerror}): try again later"
     return f"cannot download {shown}: the server sent something that is not a valid HTTP response ({exc.__class__.__name__})"
+
+
+def timeout_message(url: str, timeout: float) -> str:
+    """What `newsqa add` says of a page that could not be read within --timeout."""
+    return (
+        f"{_short(url)}: reading the page took longer than --timeout {timeout:g} s allows: nothing added; "
+        "pass a longer --timeout, or save the article's text as a .txt file and add that"
+    )
+
+
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else repr(value)
 
 
 def _short(text: str, limit: int = 200) -> str:

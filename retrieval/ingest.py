@@ -7,6 +7,7 @@ keeps its offsets into `Article.text`, so `article.text[p.start:p.end] == p.text
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import unicodedata
@@ -24,6 +25,7 @@ from retrieval.admission import (  # noqa: F401 - MAX_ARTICLE_BYTES and safe_fil
     safe_file_name,
     shown_name,
 )
+from retrieval.bounded import TooLarge, TooSlow, call_bounded
 from retrieval.dates import parse_date
 from retrieval.frontmatter import read_front_matter
 from retrieval.models import Article, Passage, SkippedFile
@@ -50,9 +52,29 @@ MAX_URL_CHARS = 2048
 # passage's length (0.15 s for 8,000 characters, minutes for a 1 MB paragraph). Real paragraphs stay
 # whole: the longest in XQuAD is 2,078 characters, in SQuADShifts 3,330, in bench/news 478.
 MAX_PASSAGE_CHARS = 4000
+# Passages one article may make. Each costs about 1.6 KB while indexing: a 2 MB file of one-letter
+# lines made a million passages and took 1.6 GB (issue #26). 10 MiB of prose in passages of the
+# largest size makes under 3,000; a long news article a few dozen. Lines are counted before
+# boilerplate is dropped, with room for that.
+MAX_PASSAGES = 10_000
+# The longest an article may take to read. Only .md and .html files over SMALL_ARTICLE_BYTES can
+# come near it (a .txt file is read in linear time), so only they are read in a child process that
+# can be stopped: at the slowest rate known (markdown-it, 27 µs a byte of repeated `![`), 32 KiB
+# take under a second here.
+ARTICLE_SECONDS = 20.0
+SMALL_ARTICLE_BYTES = 32 * 1024
+MAX_UNITS = 2 * MAX_PASSAGES
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Characters that change how a terminal or Discord shows what follows them: C0 and C1 controls (a
+# terminal's escape sequences) and the bidirectional embeddings, overrides and isolates (U+202A-E,
+# U+2066-9: "Trojan Source" text that reads differently from what it is). In an article's text each
+# becomes a space, so offsets stay those of the text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Also dropped from metadata shown on one line (title, source): characters that take no room, so a
+# title can hide what it says or look like another one (zero-width spaces and joiners, direction
+# marks, the soft hyphen, the byte-order mark).
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
 def decode_article_bytes(data: bytes) -> str:
@@ -67,6 +89,9 @@ def decode_article_bytes(data: bytes) -> str:
             f"not UTF-8 text (bad byte at offset {exc.start}): re-save the file as UTF-8"
         ) from exc
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    # Line and paragraph separators are line breaks (one character for one: offsets are kept); raw,
+    # they would split "one JSON object per line" for readers that split at them.
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n")
     # Control characters (a terminal's escape sequences among them) would reach every terminal and
     # message that quotes the article: each becomes a space, so offsets stay those of this text.
     text = _CONTROL.sub(" ", text)
@@ -89,14 +114,30 @@ def read_article(path: Path) -> tuple[Article, list[Passage]]:
     return parse_article_bytes(data, path.name)
 
 
-def parse_article_bytes(data: bytes, name: str) -> tuple[Article, list[Passage]]:
-    """Parse the bytes of an article file called `name` (its type comes from the suffix).
+def parse_article_bytes(data: bytes, name: str, seconds: float | None = None) -> tuple[Article, list[Passage]]:
+    """Parse the bytes of an article file called `name` (its type comes from the suffix), within
+    `seconds` (default `ARTICLE_SECONDS`).
 
     Raises `UnreadableArticle` for anything that goes wrong: one bad article is skipped with a
-    reason, never the end of an update.
+    reason, never the end of an update. A large .md or .html file is read in a child process that
+    is stopped when the time is up or it takes too much memory (retrieval/bounded.py).
     """
     check_suffix(name)
     check_article_size(len(data))
+    if len(data) <= SMALL_ARTICLE_BYTES or Path(name).suffix.lower() == ".txt":
+        return _parse_here(data, name)
+    limit = ARTICLE_SECONDS if seconds is None else seconds
+    try:
+        return call_bounded(_parse_here, data, name, seconds=limit)
+    except TooSlow:
+        raise UnreadableArticle(
+            f"reading it took over {limit:.3g} s (a page built to be slow to read?): save its text as a .txt file"
+        ) from None
+    except TooLarge:
+        raise UnreadableArticle("reading it took too much memory: save its text as a .txt file") from None
+
+
+def _parse_here(data: bytes, name: str) -> tuple[Article, list[Passage]]:
     try:
         return _parse(data, name)
     except UnreadableArticle:
@@ -143,7 +184,8 @@ def load_corpus(folder: Path) -> tuple[list[Article], list[Passage], list[Skippe
 _TERMINAL = ".!?…:;\"”’»)]"
 _HEADER_DATE = re.compile(r"^\s*(?:date|published|dated?)\s*:?\s+(.*)$", re.IGNORECASE)
 _HEADER_KEY = re.compile(r"^\s*(title|url|link|source|author|by)\s*:\s*(.*)$", re.IGNORECASE)
-_URL = re.compile(r"https?://\S+")
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_CITABLE_URL = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)  # a host, then anything without spaces
 # A byline: "By Jane Doe", "By Jane Doe / March 9, 2025", "By Jane Doe | Reuters". Metadata, not a passage.
 _BYLINE = re.compile(r"^By\s+(?=[^\W\d_])(?P<name>[^/|·•—–]{1,80}?)\s*(?:[/|·•—–]\s*(?P<rest>.{0,120}))?$")
 # The words a date line may hold besides its numbers: "Wednesday, March 12, 2025 at 9:30 a.m. EST".
@@ -167,15 +209,20 @@ _BOILERPLATE_LINE = re.compile(
 
 
 def _units(text: str, base: int = 0) -> list[_Unit]:
-    """Paragraph candidates: blank-line blocks, split further into lines unless they are hard-wrapped."""
+    """Paragraph candidates: blank-line blocks, split further into lines unless they are hard-wrapped.
+
+    Raises `UnreadableArticle` past `MAX_UNITS`: no more than that is ever made of one article."""
     units: list[_Unit] = []
     for block in re.finditer(r"[^\n]+(?:\n[^\n]*\S[^\n]*)*", text):
-        lines = [(m.start() + block.start(), m.end() + block.start(), m.group()) for m in re.finditer(r"[^\n]+", block.group())]
+        found = itertools.islice(re.finditer(r"[^\n]+", block.group()), MAX_UNITS + 1)
+        lines = [(m.start() + block.start(), m.end() + block.start(), m.group()) for m in found]
         lines = [(s, e, t) for s, e, t in lines if t.strip()]
         if _hard_wrapped([t for _, _, t in lines]):
             units.append(_strip_unit(base + lines[0][0], base + lines[-1][1], block.group()))
         else:
             units.extend(_strip_unit(base + s, base + e, t) for s, e, t in lines)
+        if len(units) > MAX_UNITS:
+            raise UnreadableArticle(_too_many_passages())
     return [u for u in units if u.text]
 
 
@@ -202,6 +249,13 @@ def _byline(text: str) -> tuple[bool, str | None]:
 def _is_meta_line(text: str) -> bool:
     """A date or byline line: its own unit, never joined with the title above it."""
     return _date_line(text.strip()) is not None or _byline(text.strip())[0]
+
+
+def _too_many_passages() -> str:
+    return (
+        f"it would make over {MAX_PASSAGES:,} passages (each short line is one): "
+        "join its lines into paragraphs or split it into several articles"
+    )
 
 
 def _hard_wrapped(lines: list[str]) -> bool:
@@ -356,6 +410,8 @@ def _make_article(
     if not body and title_unit is not None:
         body = [(title_unit, None)]  # a one-paragraph article: its only line is both title and text
     body = [(piece, heading) for unit, heading in body for piece in _split_long(unit)]
+    if len(body) > MAX_PASSAGES:
+        raise UnreadableArticle(_too_many_passages())
     article = Article(
         id=article_id,
         path=path,
@@ -404,20 +460,23 @@ def _field(value: str | None, limit: int) -> str | None:
     """A metadata value on one line, cut at a word to `limit` characters; None if empty."""
     if value is None:
         return None
-    value = " ".join(_CONTROL.sub(" ", value).split())
+    value = " ".join(_CONTROL.sub(" ", _INVISIBLE.sub("", value)).split())
     if len(value) > limit:
         value = value[: limit - 1].rsplit(" ", 1)[0].rstrip() + "…"
     return value or None
 
 
 def _url(value: str | None) -> str | None:
-    """A web address to cite, or None for anything else (another scheme, spaces, too long)."""
+    """A web address to cite, or None for anything else (another scheme, spaces, too long, or any
+    character that is not printable: escape sequences, direction overrides, zero-width characters).
+    The scheme is written in lower case (`HTTP://` is a web address too)."""
     if value is None:
         return None
     value = value.strip()
-    if len(value) > MAX_URL_CHARS or not _URL.fullmatch(value):
+    if len(value) > MAX_URL_CHARS or not _CITABLE_URL.fullmatch(value) or not value.isprintable():
         return None
-    return value
+    scheme, rest = value.split(":", 1)
+    return f"{scheme.lower()}:{rest}"
 
 
 # --- markdown -----------------------------------------------------------------------------------
@@ -447,6 +506,9 @@ def parse_markdown(text: str, article_id: str, path: str) -> tuple[Article, list
                 meta["source"] = str(data["source"])
         body_start = m.end()
     text, headings = markdown_to_text(text[body_start:])
+    # Character references are decoded by the Markdown parser, after decode_article_bytes (markdown-it
+    # already turns those of control characters into U+FFFD; not those of direction overrides).
+    text = _CONTROL.sub(" ", text).replace("\u2028", " ").replace("\u2029", " ")
     levels = {h.start: h.level for h in headings}
     units = _units(text)
     title_unit: _Unit | None = None

@@ -32,6 +32,7 @@ BRIDGE_PAGE = b"""<!doctype html><html><head><meta charset="utf-8">
 <footer>Copyright 2024 Springfield Gazette. Subscribe for unlimited access.</footer>
 </body></html>"""
 
+SLOW_TO_READ = b"Brackets\n\n" + b"![" * 400_000
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00" + bytes(300)
 
 
@@ -49,6 +50,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Location", "ftp://127.0.0.1/x")
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif self.path in ("/to-file", "/TO-UPPER"):
+            self.send_response(302)
+            self.send_header("Location", "file:///etc/passwd" if self.path == "/to-file" else "/news/bridge")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif self.path == "/photo":
             self._send(200, "image/png", PNG)
         elif self.path == "/huge":
@@ -61,6 +67,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(chunk)
             except (BrokenPipeError, ConnectionResetError):
                 pass
+        elif self.path == "/slow-to-read":  # markdown-it reads repeated '![' at ~27 us a byte (issue #26, defect 3)
+            self._send(200, "text/plain", SLOW_TO_READ)
+        elif self.path == "/idna-charset":  # decoding with errors="replace" raises UnicodeError (defect 6)
+            self._send(200, "text/plain; charset=idna", b"Ferry news\n\nThe Harbor Line ferry carries 300 passengers.\n")
         elif self.path == "/slow":
             time.sleep(3)
             self._send(200, "text/html", BRIDGE_PAGE)
@@ -311,3 +321,109 @@ def test_add_url_follows_a_redirect_and_cites_the_final_address(
     assert code == 0, err
     stored = (seed_corpus / "springfield-opens-the-elm-street-bridge.md").read_text(encoding="utf-8")
     assert f"url: {server}/news/bridge\n" in stored
+
+
+def test_a_page_that_is_slow_to_read_is_named_and_skipped_within_the_timeout(
+    server: str, seed_corpus: Path, corpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #26, defect 3: --timeout covered only the download; reading a 1.15 MB page took 20 s.
+    This page is slow in the Markdown parser, not in trafilatura: the same deadline covers both."""
+    local = write_article(tmp_path / "in", "quay.txt", "Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
+    started = time.monotonic()
+    code, out, err = newsqa(capsys, "add", f"{server}/slow-to-read", str(local), "--timeout", "2", "--json", *corpus)
+    assert time.monotonic() - started < 8
+    result = json.loads(out)
+    assert code == 1 and [a["file"] for a in result["added"]] == ["quay.txt"]
+    assert result["failed"] == [{"source": f"{server}/slow-to-read", "error": (
+        f"{server}/slow-to-read: reading the page took longer than --timeout 2 s allows: nothing added; "
+        "pass a longer --timeout, or save the article's text as a .txt file and add that"
+    )}]
+    assert not any(p.name.startswith("brackets") for p in seed_corpus.iterdir())
+
+
+def test_a_corpus_file_that_is_slow_to_read_is_skipped_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #26, defect 3: Markdown of repeated '![' parses at ~27 µs a byte (minutes for 10 MiB)."""
+    import retrieval.ingest
+
+    monkeypatch.setattr(retrieval.ingest, "ARTICLE_SECONDS", 1.0)
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "quay.txt", "Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
+    write_article(corpus, "brackets.md", "Brackets\n\n" + "![" * 200_000)
+    started = time.monotonic()
+    code, out, err = newsqa(capsys, "index", "--json", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    assert time.monotonic() - started < 8
+    report = json.loads(out)
+    assert code == 0 and report["added"] == ["quay"]
+    reason = "reading it took over 1 s (a page built to be slow to read?): save its text as a .txt file"
+    assert report["skipped"] == [{"path": "brackets.md", "reason": reason}]
+
+
+def test_a_hostile_charset_is_one_source_and_the_others_are_added(
+    server: str, seed_corpus: Path, corpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #26, defect 6: charset=idna raised UnicodeError and ended the whole batch."""
+    local = write_article(tmp_path / "in", "quay.txt", "Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
+    code, out, err = newsqa(capsys, "add", f"{server}/news/bridge", f"{server}/idna-charset", str(local), "--json", *corpus)
+    result = json.loads(out)
+    assert code == 0 and result["failed"] == [], err
+    assert len(result["added"]) == 3 and result["index"]["added"] and len(result["index"]["added"]) == 3
+
+
+def test_the_same_file_added_by_another_process_at_the_same_moment_is_stored_once(
+    seed_corpus: Path, corpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #26, defect 8: after link() failed with FileExistsError the content was not checked
+    again, so racing adds stored quay.txt and quay-2.txt. Here the other process wins the race."""
+    import os
+
+    data = b"Quay news\n\nThe quay reopened in May after repairs, the port said.\n"
+    local = tmp_path / "in" / "quay.txt"
+    local.parent.mkdir()
+    local.write_bytes(data)
+    real_link = os.link
+
+    def racing_link(src: str, dst: str, *args: object, **kwargs: object) -> None:
+        if Path(dst).name == "quay.txt" and not Path(dst).exists():
+            Path(dst).write_bytes(data)  # the other process's copy, just in time
+        real_link(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", racing_link)
+    code, out, err = newsqa(capsys, "add", str(local), *corpus)
+    assert code == 0, err
+    assert out.splitlines()[0].endswith("as quay.txt")
+    assert sorted(p.name for p in seed_corpus.glob("quay*")) == ["quay.txt"]
+
+
+def test_an_added_article_whose_id_is_taken_is_stored_under_a_name_that_is_indexed(
+    seed_corpus: Path, corpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #26, defect 9: 001_03d8b65938a66cc9.md beside the .txt of that id was stored, never
+    indexed (the id was the .txt's), and add exited 0 without a word."""
+    local = write_article(tmp_path / "in", "001_03d8b65938a66cc9.md", "# Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
+    code, out, err = newsqa(capsys, "add", str(local), "--json", *corpus)
+    result = json.loads(out)
+    assert code == 0, err
+    assert result["added"][0]["file"] == "001_03d8b65938a66cc9-2.md"
+    assert result["index"]["added"] == ["001_03d8b65938a66cc9-2"] and result["index"]["skipped"] == []
+    code, out, _ = newsqa(capsys, "ask", "when did the quay reopen?", *corpus)
+    assert code == 0 and out.startswith("May")
+
+
+def test_a_redirect_to_a_file_says_so_and_an_upper_case_scheme_is_kept_for_citations(
+    server: str, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #26, defect 14: a redirect to file:// was reported as a redirect loop; HTTP://... was
+    downloaded but its address was not kept for citations."""
+    code, out, err = newsqa(capsys, "add", f"{server}/to-file", *corpus)
+    assert code == 1
+    assert err == (
+        f"newsqa: error: cannot download {server}/to-file (redirected to a non-web address 'file:///etc/passwd'): "
+        "check the address and your connection\n"
+    )
+    upper = server.replace("http://", "HTTP://") + "/news/bridge"
+    code, out, err = newsqa(capsys, "add", upper, "--json", *corpus)
+    assert code == 0, err
+    code, out, _ = newsqa(capsys, "ask", "--json", "how much did the Elm Street bridge cost?", *corpus)
+    assert json.loads(out)["citations"][0]["url"] == f"{server}/news/bridge"

@@ -175,3 +175,24 @@ def test_first_run_says_it_indexed_and_sources_uses_the_index_dir(
     assert (tmp_path / "idx" / "CURRENT").is_file()
     assert main(["sources", *args]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_remove_says_when_a_copy_keeps_the_text_and_copies_are_removed_by_their_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #26, defect 7: remove said it removed an article a copy kept answerable, and the copies'
+    ids were refused."""
+    corpus = tmp_path / "corpus"
+    for name in ("a.txt", "b.txt", "c.txt"):
+        write_article(corpus, name, "Ferry\n\nThe Harbor Line ferry carries 300 passengers between the two piers.\n")
+    args = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "idx")]
+    assert main(["index", *args]) == 0
+    capsys.readouterr()
+    assert main(["remove", "c", *args]) == 0  # a copy, by its id
+    assert capsys.readouterr().out == "removed c (c.txt); 1 article left\n"
+    assert main(["remove", "a", *args]) == 0
+    assert capsys.readouterr().out == (
+        "removed a (a.txt); 1 article left\n"
+        "its text is still indexed: b is an identical copy; 'newsqa remove b' removes that too\n"
+    )
+    assert sorted(p.name for p in corpus.iterdir()) == ["b.txt"]

@@ -250,6 +250,68 @@ def test_terminal_escapes_in_an_article_never_reach_the_output() -> None:
     assert all(article.text[p.start : p.end] == p.text for p in passages)
 
 
+# Issue #26, defect 2: YAML decodes "\e" and "\a" after the text's clean-up, and `url` was never
+# cleaned; a title may carry a right-to-left override and zero-width characters.
+HOSTILE_FRONT_MATTER = (
+    '---\ntitle: "Harbor\\u202e ferry\\u200b news\\e[2J"\n'
+    'url: "https://example.com/a\\e]0;PWNED\\a\\e[2J\\e[31mRED"\nsource: "Port\\u2066 daily"\n---\n\n'
+    "The Harbor Line ferry carries 300 passengers between the two piers, the operator said.&#x202E;\u2028"
+    "The ferry line opened in\u2029 1990.\n"
+)
+HIDDEN = ("\x1b", "\x07", "\u202e", "\u2066", "\u200b", "\u2028", "\u2029")
+
+
+def test_escapes_in_front_matter_and_invisible_characters_reach_no_terminal(tmp_path: Path) -> None:
+    import json
+
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "ferry.md", HOSTILE_FRONT_MATTER)
+    args = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "idx")]
+    outputs = [
+        run_cli("ask", FERRY_SEATS, *args),
+        run_cli("ask", "what is the capital of Peru?", *args),  # "Closest passages"
+        run_cli("search", "ferry passengers", *args),
+        run_cli("sources", *args),
+    ]
+    for result in outputs:
+        assert result.returncode == 0, result.stderr
+        assert not any(c in result.stdout + result.stderr for c in HIDDEN), repr(result.stdout)
+    assert outputs[0].stdout.startswith("300")
+    assert "Harbor ferry news" in outputs[0].stdout and "example.com" not in outputs[0].stdout
+    as_json = run_cli("ask", "--json", FERRY_SEATS, *args)
+    [line] = as_json.stdout.splitlines()
+    answer = json.loads(line)
+    assert answer["answer"] == "300"
+    assert [(c["title"], c["url"]) for c in answer["citations"]] == [("Harbor ferry news [2J", None)]
+    assert not any(c in json.dumps(answer, ensure_ascii=False) for c in HIDDEN)
+
+
+@pytest.mark.parametrize("url, kept", [
+    ("https://example.com/a", "https://example.com/a"),
+    ("HTTPS://Example.com/K\u00f6ln", "https://Example.com/K\u00f6ln"),
+    ("https://example.com/a\u202egpj.exe", None),
+    ("https://example.com/a\u200b", None),
+    ("https:///etc/passwd", None),
+])
+def test_only_printable_web_addresses_are_kept_for_citations(tmp_path: Path, url: str, kept: str | None) -> None:
+    import json
+
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "ferry.md", f"---\nurl: {json.dumps(url)}\n---\n\n{GOOD}")
+    result = run_cli("ask", "--json", FERRY_SEATS, "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    assert json.loads(result.stdout)["citations"][0]["url"] == kept
+
+
+def test_json_lines_stay_one_line_whatever_the_question_holds(seed_corpus: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "retrieval.cli", "ask", "--json", "-", "--corpus", str(seed_corpus)],
+        input="who denied\u2028the call?\x85\nwhen was the\u2029 last call?\n", capture_output=True, text=True,
+        timeout=120, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 2
+
+
 def test_random_bytes_as_any_article_type_parse_or_are_refused_with_a_reason() -> None:
     """A seeded property test: whatever the bytes, parsing gives an article whose passages slice its
     text, or `UnreadableArticle` with a one-line reason; never another exception."""
@@ -306,3 +368,34 @@ def test_a_paragraph_of_a_megabyte_is_answered_without_stalling(tmp_path: Path) 
     assert all(article.text[p.start : p.end] == p.text for p in passages)
     result = run_cli("ask", "who opened the bridge?", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"), timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_files_newsqa_creates_have_the_mode_the_umask_allows(tmp_path: Path) -> None:
+    """Issue #26, defect 5: CURRENT and every stored article were 0600 whatever the umask, so another
+    user of a shared index was told "cannot update the index (Permission denied)"."""
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "idx"
+    write_article(corpus, "bridge.txt", "Bridge opens" + BODY)
+    source = write_article(tmp_path / "in", "ferry.txt", GOOD)
+    result = subprocess.run(
+        [sys.executable, "-m", "retrieval.cli", "add", str(source), "--corpus", str(corpus), "--index-dir", str(index_dir)],
+        capture_output=True, text=True, timeout=120, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        preexec_fn=lambda: os.umask(0o002),
+    )
+    assert result.returncode == 0, result.stderr
+    modes = {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777)
+             for p in [corpus / "ferry.txt", index_dir / "CURRENT", index_dir / "NEWSQA-INDEX", *index_dir.glob("gen-*/*")]}
+    assert set(modes.values()) == {oct(0o664)}, modes
+
+
+def test_an_article_of_a_million_short_lines_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    """Issue #26, defect 4: every short line became a passage, 1.6 GB for a 2 MB file."""
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "ferry.txt", GOOD)
+    write_article(corpus, "lines.txt", "Lines\n\n" + "a\n" * 1_000_000)
+    result = run_cli("index", "--verbose", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"), "--json")
+    assert result.returncode == 0, result.stderr
+    report = __import__("json").loads(result.stdout)
+    assert report["added"] == ["ferry"]
+    assert report["skipped"] == [{"path": "lines.txt", "reason": (
+        "it would make over 10,000 passages (each short line is one): join its lines into paragraphs or split it into several articles"
+    )}]

@@ -337,7 +337,7 @@ def test_a_full_disk_before_any_index_answers_from_one_in_memory(
         "free some space or pass --index-dir DIR; answering from an index in memory for now"
     )
     assert err.splitlines()[1].startswith("newsqa: indexed 2 articles")
-    assert [p.name for p in index_dir.iterdir() if p.name not in ("lock", "lock.owner")] == []
+    assert [p.name for p in index_dir.iterdir() if p.name not in ("lock", "lock.owner", "NEWSQA-INDEX")] == []
 
 
 @pytest.mark.parametrize("name", ["CURRENT", "manifest.json", "files.jsonl", "texts.bin", "lock.owner"])
@@ -364,3 +364,75 @@ def test_a_pipe_in_place_of_an_index_file_is_never_waited_on(corpus: Path, tmp_p
     assert result.returncode == 0, result.stderr
     assert "is damaged (" in result.stderr and "rebuilding it" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _plant_look_alikes(folder: Path) -> None:
+    """Names that look like newsqa's leftovers but are someone's work (issue #26, defect 1)."""
+    (folder / "gen-ealogy").mkdir(parents=True)
+    (folder / "gen-ealogy" / "tree.txt").write_text("x")
+    (folder / "tmp-thesis").mkdir()
+    (folder / "tmp-thesis" / "chapter1.txt").write_text("y")
+    (folder / ".draft.tmp").write_text("z")
+
+
+def test_an_index_dir_holding_other_files_is_refused_and_nothing_there_is_touched(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "h"
+    _plant_look_alikes(home)
+    (home / "lock").write_text("my combination")  # filelock truncates the file it locks
+    before = sorted((p.relative_to(home), p.read_bytes() if p.is_file() else None) for p in home.rglob("*"))
+    code = main(["index", "--corpus", str(corpus), "--index-dir", str(home)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert err == (
+        f"newsqa: error: {home} is not an index folder of newsqa (it holds '.draft.tmp' and 2 more), and newsqa "
+        "writes and deletes files in its index folder: pass --index-dir with a new or empty folder\n"
+    )
+    assert sorted((p.relative_to(home), p.read_bytes() if p.is_file() else None) for p in home.rglob("*")) == before
+
+
+def test_in_its_own_index_dir_newsqa_deletes_only_the_exact_names_it_made(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "idx"
+    assert main(["index", "--corpus", str(corpus), "--index-dir", str(index_dir)]) == 0
+    assert (index_dir / "NEWSQA-INDEX").is_file()
+    _plant_look_alikes(index_dir)
+    (index_dir / "gen-000000001.txt").write_text("w")
+    crashed = index_dir / ("tmp-" + "0" * 32)  # what a writer killed mid-way leaves: removed
+    crashed.mkdir()
+    old_temporary = index_dir / ".CURRENT.ab_c1234.tmp"
+    old_temporary.write_text("{")
+    write_article(corpus, "pier.txt", "Pier news\n\nThe old pier closed in 1990 after a storm, the city said.\n")
+    assert main(["index", "--corpus", str(corpus), "--index-dir", str(index_dir)]) == 0
+    assert (index_dir / "gen-ealogy" / "tree.txt").read_text() == "x"
+    assert (index_dir / "tmp-thesis" / "chapter1.txt").read_text() == "y"
+    assert (index_dir / ".draft.tmp").read_text() == "z"
+    assert (index_dir / "gen-000000001.txt").read_text() == "w"
+    assert not crashed.exists() and not old_temporary.exists()
+
+
+def test_an_index_of_an_older_newsqa_without_the_marker_is_adopted(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    index_dir = tmp_path / "idx"
+    Engine.open(corpus, index_dir)
+    (index_dir / "NEWSQA-INDEX").unlink()
+    write_article(corpus, "pier.txt", "Pier news\n\nThe old pier closed in 1990 after a storm, the city said.\n")
+    code = main(["ask", "when did the old pier close?", "--corpus", str(corpus), "--index-dir", str(index_dir)])
+    assert code == 0 and capsys.readouterr().out.startswith("1990")
+    assert (index_dir / "NEWSQA-INDEX").is_file()
+
+
+def test_cache_prune_deletes_only_what_newsqa_made_in_an_index_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    gone = tmp_path / "gone"
+    write_article(gone, "port.txt", "Port news\n\nThe new port opened on May 2, 2021 in Gdansk.\n")
+    assert main(["sources", "--corpus", str(gone)]) == 0
+    (index_dir,) = (tmp_path / "cache" / "newsqa").iterdir()
+    _plant_look_alikes(index_dir)
+    shutil.rmtree(gone)
+    capsys.readouterr()
+    assert main(["cache", "--prune", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["pruned"] == []  # not removed: someone's files are in it
+    assert sorted(p.name for p in index_dir.iterdir()) == [".draft.tmp", "gen-ealogy", "tmp-thesis"]
+    assert (index_dir / "gen-ealogy" / "tree.txt").read_text() == "x"

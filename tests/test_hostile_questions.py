@@ -89,8 +89,10 @@ def test_index_wait_0_does_not_wait(seed_corpus: Path, tmp_path: Path) -> None:
     [
         (["index", "--wait", "-1"], "the time to wait for another indexer must be 0 or more seconds, not -1.0"),
         (["index", "--wait", "nan"], "the time to wait for another indexer must be 0 or more seconds, not nan"),
-        (["add", "http://127.0.0.1:9/x", "--timeout", "0"], "the download timeout must be a number of seconds above 0, not 0.0"),
-        (["add", "http://127.0.0.1:9/x", "--timeout", "inf"], "the download timeout must be a number of seconds above 0, not inf"),
+        (["add", "http://127.0.0.1:9/x", "--timeout", "0"], "the download timeout must be a number of seconds above 0 and at most 3600, not 0"),
+        (["add", "http://127.0.0.1:9/x", "--timeout", "inf"], "the download timeout must be a number of seconds above 0 and at most 3600, not inf"),
+        # Issue #26, defect 12: a thread's OverflowError, blamed on the server.
+        (["add", "http://127.0.0.1:9/x", "--timeout", "1e10"], "the download timeout must be a number of seconds above 0 and at most 3600, not 1e+10"),
     ],
 )
 def test_bad_waits_and_timeouts_are_one_line_usage_errors(seed_corpus: Path, tmp_path: Path, args: list[str], message: str) -> None:

@@ -525,13 +525,14 @@ def test_a_pickled_array_is_refused_not_run(corpus: Path, tmp_path: Path) -> Non
 def test_old_generations_and_leftovers_are_cleaned_up(corpus: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "idx"
     engine = Engine.open(corpus, index_dir)
-    (index_dir / "tmp-crashed").mkdir()
-    (index_dir / "tmp-crashed" / "texts.bin").write_bytes(b"half")
+    crashed = "tmp-" + "5" * 32  # the exact name a writer gives a generation it writes (owned.py)
+    (index_dir / crashed).mkdir()
+    (index_dir / crashed / "texts.bin").write_bytes(b"half")
     for i in range(4):
         write_article(corpus, f"n{i}.txt", FERRY.replace("300", str(i + 10)))
         engine.reindex()
     names = sorted(p.name for p in index_dir.iterdir())
-    assert names == ["CURRENT", "gen-000004", "gen-000005", "lock", "lock.owner"]
+    assert names == ["CURRENT", "NEWSQA-INDEX", "gen-000004", "gen-000005", "lock", "lock.owner"]
 
 
 def test_two_threads_reindexing_at_once(corpus: Path, tmp_path: Path) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from retrieval.cli.render import (
     describe_report,
+    json_text,
     render_answer,
     render_chat_answer,
     render_history,
@@ -90,7 +92,7 @@ def ask(args: argparse.Namespace) -> int:
         raise UsageError('the question is empty: newsqa ask "when was the last Putin–Biden call?"')
     engine = open_engine(args, need_articles=True)
     answer = engine.ask(question)
-    print(answer.model_dump_json() if args.json else render_answer(answer, use_colour(sys.stdout)))
+    print(json_text(answer) if args.json else render_answer(answer, use_colour(sys.stdout)))
     return 0
 
 
@@ -104,7 +106,7 @@ def _ask_stream(engine: Engine, stream: TextIO, out: TextIO, as_json: bool) -> i
             answer = engine.ask(question)
         else:
             answer = Answer(question=question, note="The question is empty.")
-        out.write((answer.model_dump_json() if as_json else render_answer(answer) + "\n") + "\n")
+        out.write((json_text(answer) if as_json else render_answer(answer) + "\n") + "\n")
         out.flush()
     return 0
 
@@ -119,7 +121,7 @@ def search(args: argparse.Namespace) -> int:
         engine = open_engine(args, need_articles=True)
         for line in sys.stdin:
             result = search_index(engine.index, line.rstrip("\n"), args.k)
-            sys.stdout.write((result.model_dump_json() if args.json else render_search(result) + "\n") + "\n")
+            sys.stdout.write((json_text(result) if args.json else render_search(result) + "\n") + "\n")
             sys.stdout.flush()
         return 0
     query = " ".join(args.query).strip()
@@ -127,7 +129,7 @@ def search(args: argparse.Namespace) -> int:
         raise UsageError('the query is empty: newsqa search "ferry passengers"')
     engine = open_engine(args, need_articles=True)
     result = search_index(engine.index, query, args.k)
-    print(result.model_dump_json() if args.json else render_search(result, use_colour(sys.stdout)))
+    print(json_text(result) if args.json else render_search(result, use_colour(sys.stdout)))
     return 0
 
 
@@ -179,7 +181,7 @@ def chat(args: argparse.Namespace) -> int:
             print(f"Unknown command {command}; :help lists the commands.")
         else:
             answer = conversation.ask(engine.ask, command)
-            print(answer.model_dump_json(indent=2) if as_json else render_chat_answer(answer, colour))
+            print(json_text(answer, indent=2) if as_json else render_chat_answer(answer, colour))
 
 
 def _chat_stream(engine: Engine, stream: TextIO, out: TextIO) -> int:
@@ -201,7 +203,7 @@ def _chat_stream(engine: Engine, stream: TextIO, out: TextIO) -> int:
             answer = conversation.ask(engine.ask, question)
         else:
             answer = ChatAnswer(question=question, resolved_question=question, note="The question is empty.")
-        out.write(answer.model_dump_json() + "\n")
+        out.write(json_text(answer) + "\n")
         out.flush()
     return 0
 
@@ -221,7 +223,7 @@ def sources(args: argparse.Namespace) -> int:
     engine = open_engine(args)
     infos = engine.sources()
     if args.json:
-        print(json.dumps([i.model_dump() for i in infos], ensure_ascii=False))
+        print(json_text([i.model_dump() for i in infos]))
     else:
         print(render_sources(infos))
     return 0
@@ -241,7 +243,7 @@ def index(args: argparse.Namespace) -> int:
     for note in report.notes:
         notice(note)
     if args.json:
-        print(report.model_dump_json(), flush=True)
+        print(json_text(report), flush=True)
     else:
         for line in describe_report(report, verbose=args.verbose):
             print(line, flush=True)
@@ -253,7 +255,7 @@ def index(args: argparse.Namespace) -> int:
 
 def add(args: argparse.Namespace) -> int:
     """`newsqa add PATH_OR_URL...`: store each article in the corpus, then update the index once."""
-    from retrieval.fetch import fetch_article, is_url
+    from retrieval.fetch import fetch_article, is_url, timeout_message
     from retrieval.ingest import MAX_ARTICLE_BYTES, safe_file_name
 
     for source in args.sources:  # a mistyped path is a usage error: say so before changing anything
@@ -262,16 +264,25 @@ def add(args: argparse.Namespace) -> int:
     engine = open_engine(args, mention_skipped=False)
     added, failed = [], []
     for source in args.sources:
+        started = time.monotonic()  # --timeout covers each source's download, reading and checking
+        checking = False
         try:
             if is_url(source):
                 name, data = fetch_article(source, timeout=args.timeout)
             else:
                 name, data = _read_local(Path(source), MAX_ARTICLE_BYTES)
-            target = engine.store_article(name, data)
-        except NewsqaError as exc:
-            failed.append({"source": source, "error": str(exc)})
+            left = args.timeout - (time.monotonic() - started)
+            checking = True
+            target = engine.store_article(name, data, seconds=max(left, 0.001) if is_url(source) else None)
+        except Exception as exc:  # noqa: BLE001 - one bad source is one line; the others go on
+            if not isinstance(exc, NewsqaError) and os.environ.get("NEWSQA_DEBUG"):
+                raise
+            error = str(exc) if isinstance(exc, NewsqaError) else f"{printable(source)}: unexpected {exc.__class__.__name__}: {exc}"
+            if checking and is_url(source) and isinstance(exc, UsageError) and time.monotonic() - started >= args.timeout:
+                error = timeout_message(source, args.timeout)  # the check of the page's article ran out of time
+            failed.append({"source": source, "error": error})
             if not args.json:
-                print(f"newsqa: error: {exc}", file=sys.stderr)
+                print(f"newsqa: error: {error}", file=sys.stderr)
             continue
         shown = source if is_url(source) else safe_file_name(source)
         added.append({"source": source, "file": target.name})
@@ -283,7 +294,7 @@ def add(args: argparse.Namespace) -> int:
             notice(note)
     if args.json:
         result = {"added": added, "failed": failed, "index": report.model_dump(mode="json") if report else None}
-        print(json.dumps(result, ensure_ascii=False))
+        print(json_text(result))
     elif report is not None:
         print(
             f"index updated: {len(report.added)} added, {len(report.updated)} updated, "
@@ -303,14 +314,25 @@ def remove(args: argparse.Namespace) -> int:
     """`newsqa remove ARTICLE_ID`: delete the article's file and update the index."""
     engine = open_engine(args, mention_skipped=False)
     removed = engine.index.articles.get(args.article_id)
+    path = removed.path if removed else engine.duplicate_file(args.article_id)
     report = engine.remove_article(args.article_id)
     left = len(engine.index.articles)
-    path = removed.path if removed else None
+    # An identical copy takes the removed article's place: its text is still answerable.
+    still = report.renamed.get(args.article_id)
     if args.json:
-        data = {"removed": args.article_id, "file": path, "articles_left": left, "index": report.model_dump(mode="json")}
-        print(json.dumps(data, ensure_ascii=False))
+        data = {
+            "removed": args.article_id, "file": path, "articles_left": left, "still_indexed_as": still,
+            "index": report.model_dump(mode="json"),
+        }
+        print(json_text(data))
     else:
-        print(f"removed {args.article_id} ({path or '?'}); {left} article{'' if left == 1 else 's'} left")
+        shown = printable(args.article_id)
+        print(f"removed {shown} ({printable(path or '?')}); {left} article{'' if left == 1 else 's'} left")
+        if still is not None:
+            print(
+                f"its text is still indexed: {printable(still)} is an identical copy; "
+                f"'newsqa remove {printable(still)}' removes that too"
+            )
     return 0
 
 
@@ -323,7 +345,7 @@ def cache(args: argparse.Namespace) -> int:
     pruned = prune(entries) if args.prune else []
     if args.json:
         data = {"indexes": [e.model_dump(mode="json") for e in entries], "pruned": [str(e.path) for e in pruned]}
-        print(json.dumps(data, ensure_ascii=False))
+        print(json_text(data))
     else:
         print(render_cache(entries, pruned, prune_asked=args.prune))
     return 0

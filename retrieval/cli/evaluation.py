@@ -7,13 +7,12 @@ the line of `run` that uses it.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from retrieval.cli.commands import corpus_dir
-from retrieval.cli.render import shorten
+from retrieval.cli.render import json_text, shorten
 from retrieval.errors import UsageError
 
 if TYPE_CHECKING:
@@ -72,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         data = report.model_dump(mode="json", exclude={"results"})
         if args.misses:
             data["misses"] = [m.model_dump(mode="json") for m in report.misses()]
-        print(json.dumps(data, ensure_ascii=False))
+        print(json_text(data))
         return 0
     print(render_report(report))
     if args.misses:

@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("sources", nargs="+", metavar="PATH_OR_URL", help="article files or http(s) addresses")
     add.add_argument(
         "--timeout", metavar="SECONDS", type=float, default=20.0,
-        help="give up on a download after this long (default: 20)",
+        help="give up on an address after this long: its download and reading the page (default: 20)",
     )
     _json_option(add, "what was added and the index update")
     add.set_defaults(func=commands.add)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
+
+from pydantic import BaseModel
 
 from retrieval.admission import printable
 from retrieval.config import confidence_level
@@ -18,6 +22,22 @@ if TYPE_CHECKING:
 GREEN, AMBER, BOLD, RESET = "\033[32m", "\033[33m", "\033[1m", "\033[0m"
 LEVEL_COLOURS = {"high": GREEN, "medium": AMBER, "low": AMBER}
 SKIPPED_SHOWN = 10  # `newsqa index` names this many skipped files, then says how many more
+
+
+# Characters that JSON may carry raw but that end a line for `str.splitlines()` and other readers of
+# "one JSON object per line" (NEL, LINE and PARAGRAPH SEPARATOR), or that a terminal acts on (C1).
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def json_text(value: object, indent: int | None = None) -> str:
+    """`value` (a model or plain data) as JSON: non-ASCII text as it is, but on one line whatever it
+    holds (with `indent`, one line per field)."""
+    if isinstance(value, BaseModel):
+        text = value.model_dump_json(indent=indent)
+    else:
+        text = json.dumps(value, ensure_ascii=False, indent=indent)
+    # Such characters can only stand inside JSON strings, where their escape means the same.
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def use_colour(stream: TextIO) -> bool:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from retrieval.cli.render import describe_report
+from retrieval.cli.render import describe_report, json_text
 from retrieval.errors import NewsqaError
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def reindex_and_report(engine: Engine, args: argparse.Namespace, quiet_if_unchan
     for note in report.notes:
         notice(note)
     if args.json and not (quiet_if_unchanged and not report.changed):
-        print(report.model_dump_json(), flush=True)
+        print(json_text(report), flush=True)
     elif not args.json and (report.changed or report.files_read):
         for line in describe_report(report, verbose=getattr(args, "verbose", False)):
             print(line, flush=True)

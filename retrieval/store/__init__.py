@@ -5,7 +5,8 @@ An index folder holds generations; `CURRENT` names the complete one and is the c
     CURRENT              {"generation": "gen-000007", "manifest_sha256": ...}
     gen-000007/          one generation: its files are listed in layout.py
     lock, lock.owner     one writer at a time (filelock), and who that is
-    tmp-*/               a generation being written, or left behind by a crash (the next writer removes it)
+    tmp-<32 hex>/        a generation being written, or left behind by a crash (the next writer removes it)
+    NEWSQA-INDEX         the marker: newsqa writes only in a folder that holds it (owned.py)
 
 Where to read what:
 
@@ -16,6 +17,7 @@ Where to read what:
     plan.py         which files become articles; the report of what changed
     terms.py        term numbering and the BM25 merge
     lock.py         the writers' lock
+    owned.py        which folder and which names in it are newsqa's to write and delete
     fsutil.py       memory maps, atomic small files, fsync, clean-up
     index_store.py  `IndexStore`: open, check, update
 

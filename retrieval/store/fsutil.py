@@ -5,9 +5,9 @@ from __future__ import annotations
 import errno
 import mmap
 import os
+import secrets
 import shutil
 import stat
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -70,9 +70,24 @@ def release_pages(array: np.ndarray) -> None:
     release(getattr(array, "_mmap", None))
 
 
+def create_temporary(folder: Path, prefix: str) -> tuple[int, Path]:
+    """A new file `<prefix><16 hex digits>.tmp` in `folder`, open for writing: created with O_EXCL
+    (nothing planted under the name is followed) and with the mode the umask allows, like any other
+    file newsqa writes (`mkstemp` makes 0600 files whatever the umask: a shared index or corpus then
+    could not be used by the others who share it)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        path = folder / f"{prefix}{secrets.token_hex(8)}.tmp"
+        try:
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder))
+
+
 def write_atomic(path: Path, blob: bytes, sync: bool = True) -> None:
     """Replace `path` with `blob` in one step: a random temporary name (O_EXCL), then a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = create_temporary(path.parent, f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(blob)

@@ -37,6 +37,7 @@ from retrieval.store.layout import (
     same_files,
 )
 from retrieval.store.lock import IndexLock
+from retrieval.store.owned import claim
 from retrieval.store.snapshot import Snapshot
 from retrieval.store.plan import FreshArticle, articles_for, choose, report_changes
 from retrieval.store.scan import read_file, scan
@@ -289,4 +290,5 @@ class IndexStore:
             raise NewsqaError(
                 f"cannot create the index folder {self.shown_dir} ({exc.strerror or exc}): pass --index-dir DIR"
             ) from exc
+        claim(self.index_dir, self.shown_dir)  # before the lock file is made: nothing written in a folder not ours
         return IndexLock(self.index_dir, self.lock_timeout, on_wait, self.shown_dir)

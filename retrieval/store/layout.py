@@ -37,7 +37,7 @@ from retrieval.bm25 import BM25Index
 from retrieval.store.fsutil import map_file, read_regular, release, release_pages
 from retrieval.store.snapshot import Lines, Metadata, Snapshot
 
-FORMAT_VERSION = 4  # 2: BM25 arrays as (tf, length) pair codes; 3: one sorted vocabulary, JSON Lines; 4: .md articles as their plain text
+FORMAT_VERSION = 5  # 2: BM25 arrays as (tf, length) pair codes; 3: one sorted vocabulary, JSON Lines; 4: .md articles as their plain text; 5: urls and titles cleaned of escapes and invisible characters, at most 10,000 passages an article
 MAPPED = ("texts.bin", "files.jsonl", "articles.jsonl")  # served memory-mapped, checksummed through the map
 JSON_FILES = ("files.jsonl", "articles.jsonl", "texts.bin", "vocab.json")
 ARRAY_FILES = ("term_ids.npy", "term_ptr.npy")

@@ -28,6 +28,7 @@ from retrieval.models import Article, Passage
 from retrieval.store import layout
 from retrieval.store.fsutil import fsync_dir, map_file, remove, write_atomic
 from retrieval.store.layout import FORMAT_VERSION, FileEntry, load_npy
+from retrieval.store.owned import GENERATION, TEMPORARY_FILE, TEMPORARY_GENERATION
 from retrieval.store.snapshot import Lines, Metadata, Snapshot
 from retrieval.store.plan import PlannedArticle, StoredArticle
 from retrieval.tokens import TOKENIZER_ID
@@ -101,9 +102,11 @@ def put_array(folder: Path, name: str, values: np.ndarray, data: dict[str, dict[
 
 
 def remove_leftovers(index_dir: Path) -> None:
-    """Remove what crashed or failed writers left: temporary generations and small files."""
-    for leftover in (*index_dir.glob("tmp-*"), *index_dir.glob(".*.tmp")):
-        remove(leftover)
+    """Remove what crashed or failed writers left: temporary generations and small files, by their
+    exact names (owned.py); a look-alike such as `tmp-thesis` is not ours and stays."""
+    for leftover in index_dir.iterdir():
+        if TEMPORARY_GENERATION.fullmatch(leftover.name) or TEMPORARY_FILE.fullmatch(leftover.name):
+            remove(leftover)
 
 
 @dataclass(frozen=True)
@@ -198,13 +201,13 @@ def _commit(index_dir: Path, tmp: Path, manifest: bytes, snapshot: Snapshot | No
         raise
     keep = {generation, snapshot.generation if snapshot is not None else None}  # a reader may still be loading it
     for old in index_dir.glob("gen-*"):
-        if old.name not in keep:
+        if GENERATION.fullmatch(old.name) and old.name not in keep:
             remove(old)
     return generation
 
 
 def _next_generation(index_dir: Path) -> int:
-    numbers = [int(p.name[4:]) for p in index_dir.glob("gen-*") if p.name[4:].isdigit()]
+    numbers = [int(p.name[4:]) for p in index_dir.glob("gen-*") if GENERATION.fullmatch(p.name)]
     return max(numbers, default=0) + 1
 
 
