@@ -32,6 +32,7 @@ from retrieval.models import Answer, ArticleInfo, Citation, IndexReport, Skipped
 from retrieval.settings import EngineSettings, load_engine_settings
 from retrieval.store import DEFAULT_LOCK_TIMEOUT, CorpusState, IndexNotSaved, IndexStore, ProgressFactory, default_index_dir
 from retrieval.store.fsutil import create_temporary, is_no_room
+from retrieval.store.owned import VECTORS
 
 log = logging.getLogger(__name__)
 
