@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -150,11 +152,14 @@ def group_by_article(citations: list[Citation]) -> list[list[Citation]]:
 
 
 class SearchHit(PassageRef):
-    """One passage `newsqa search` found: where it is, its BM25 score and the query words it matches."""
+    """One passage `newsqa search` found: where it is, its score (BM25's, or the hybrid one) and the query words it matches."""
 
     score: float
     matches: list[tuple[int, int]] = Field(
         default_factory=list, description="[start, end) of each word in passage_text that matches a query term."
+    )
+    found_by: Literal["bm25", "dense", "both"] = Field(
+        default="bm25", description="Which ranker put the passage among its best: BM25, the dense encoder, or both."
     )
 
 

@@ -372,7 +372,7 @@ def test_misses_are_classified_from_retrieval_down_to_the_span(
     monkeypatch: pytest.MonkeyPatch, answer: str | None, sentence: str | None, golds: list[str], kind: str | None
 ) -> None:
     index = _tiny_index()
-    monkeypatch.setattr("retrieval.evaluate.answer_question", lambda _index, _q, *_: _answer(answer, sentence, HELSINKI))
+    monkeypatch.setattr("retrieval.evaluate.answer_question", lambda _index, _q, *_, **__: _answer(answer, sentence, HELSINKI))
     result = ask_and_score(index, EvalQuestion(id="q", question="When did Putin and Trump meet?", answers=golds))
     assert result.miss == kind
     assert result.milliseconds >= 0.0
@@ -381,7 +381,7 @@ def test_misses_are_classified_from_retrieval_down_to_the_span(
 def test_retrieval_and_wrong_passage_misses(monkeypatch: pytest.MonkeyPatch) -> None:
     index = _tiny_index()
     other = "Oxygen was discovered by the Swedish pharmacist Carl Wilhelm Scheele in 1771."
-    monkeypatch.setattr("retrieval.evaluate.answer_question", lambda _index, _q, *_: _answer("Carl Wilhelm Scheele", other, other))
+    monkeypatch.setattr("retrieval.evaluate.answer_question", lambda _index, _q, *_, **__: _answer("Carl Wilhelm Scheele", other, other))
     in_top5 = ask_and_score(index, EvalQuestion(id="q", question="When did Putin and Trump meet in Helsinki?", answers=["16 July 2018"]))
     assert (in_top5.top1, in_top5.top5, in_top5.miss) == (True, True, WRONG_PASSAGE)
     nowhere = ask_and_score(index, EvalQuestion(id="q", question="Who discovered oxygen?", answers=["Antoine Lavoisier"]))

@@ -532,7 +532,7 @@ def test_old_generations_and_leftovers_are_cleaned_up(corpus: Path, tmp_path: Pa
         write_article(corpus, f"n{i}.txt", FERRY.replace("300", str(i + 10)))
         engine.reindex()
     names = sorted(p.name for p in index_dir.iterdir())
-    assert names == ["CURRENT", "NEWSQA-INDEX", "gen-000004", "gen-000005", "lock", "lock.owner"]
+    assert names == ["CURRENT", "NEWSQA-INDEX", "dense-vectors", "gen-000004", "gen-000005", "lock", "lock.owner"]
 
 
 def test_two_threads_reindexing_at_once(corpus: Path, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -28,9 +29,20 @@ def _tolerant_streams() -> None:
             pass  # not a text stream we can reconfigure (a test's capture, a closed stream)
 
 
+def _log_to_stderr() -> None:
+    """The engine's warnings (a reader that cannot be loaded, say) as `newsqa: ...` lines on standard error."""
+    engine = logging.getLogger("retrieval")
+    if not engine.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("newsqa: %(message)s"))
+        engine.addHandler(handler)
+        engine.setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one `newsqa` command; the exit status is 0, 1 (an error) or 2 (a usage error)."""
     _tolerant_streams()
+    _log_to_stderr()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

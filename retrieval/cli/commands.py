@@ -28,6 +28,7 @@ from retrieval.errors import NewsqaError, UsageError
 
 if TYPE_CHECKING:
     from retrieval.engine import Engine
+    from retrieval.models import SearchResult
     from retrieval.models import IndexReport
 
 CHAT_COMMANDS = """Commands:
@@ -112,15 +113,22 @@ def _ask_stream(engine: Engine, stream: TextIO, out: TextIO, as_json: bool) -> i
 
 
 def search(args: argparse.Namespace) -> int:
-    """`newsqa search QUERY` (or `-`: one query per line of standard input): BM25 passages alone."""
+    """`newsqa search QUERY` (or `-`: one query per line of standard input): passages alone, hybrid or
+    (`--bm25`) BM25 alone."""
+    from retrieval.answer import question_vector
     from retrieval.search import search as search_index
 
     if args.k < 1:
         raise UsageError(f"-k must be at least 1, not {args.k}")
+
+    def find(engine: Engine, query: str) -> SearchResult:
+        vector = None if args.bm25 else question_vector(engine.index, query)
+        return search_index(engine.index, query, args.k, vector)
+
     if args.query == ["-"]:
         engine = open_engine(args, need_articles=True)
         for line in sys.stdin:
-            result = search_index(engine.index, line.rstrip("\n"), args.k)
+            result = find(engine, line.rstrip("\n"))
             sys.stdout.write((json_text(result) if args.json else render_search(result) + "\n") + "\n")
             sys.stdout.flush()
         return 0
@@ -128,7 +136,7 @@ def search(args: argparse.Namespace) -> int:
     if not query:
         raise UsageError('the query is empty: newsqa search "ferry passengers"')
     engine = open_engine(args, need_articles=True)
-    result = search_index(engine.index, query, args.k)
+    result = find(engine, query)
     print(json_text(result) if args.json else render_search(result, use_colour(sys.stdout)))
     return 0
 

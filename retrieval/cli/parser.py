@@ -103,11 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     search = sub.add_parser(
         "search", parents=common,
         help="list the passages that match a query best (no answer)",
-        description="Retrieval alone: the passages BM25 ranks best for the query, with their article, paragraph "
-        "and score and the matching words marked (bold on a terminal, *like this* elsewhere).",
+        description="Retrieval alone: the passages ranked best for the query (BM25 and the dense encoder together, or "
+        "BM25 alone with --bm25), with their article, paragraph, score and the ranker that found them, and the matching "
+        "words marked (bold on a terminal, *like this* elsewhere).",
         epilog="Examples:\n"
         '  newsqa search "ferry passengers"\n'
-        '  newsqa search -k 3 --json "Peskov phone call"\n'
+        '  newsqa search --bm25 -k 3 --json "Peskov phone call"\n'
         "  printf 'ferry\\nbridge opening\\n' | newsqa search --json -",
     )
     search.add_argument("query", nargs="+", help="the words to look for, or - to read one query per line from stdin")
@@ -115,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-k", metavar="N", type=int, default=SEARCH_K, help=f"how many passages to show (default: {SEARCH_K})"
     )
     search.add_argument("--json", action="store_true", help="print one JSON object per query")
+    search.add_argument("--bm25", action="store_true", help="BM25 alone (exact BM25 scores), without the dense encoder")
     search.set_defaults(func=commands.search)
 
     chat = sub.add_parser(

@@ -146,7 +146,8 @@ def render_search(result: SearchResult, colour: bool = False) -> str:
     lines = []
     for i, hit in enumerate(result.hits, start=1):
         date = hit.published or "undated"
-        lines.append(f"[{i}] {hit.title} ({date}), paragraph {hit.paragraph} · {hit.passage_id} · score {hit.score:.2f}")
+        found = "" if hit.found_by == "bm25" else f" · found by {'BM25 and meaning' if hit.found_by == 'both' else 'meaning'}"
+        lines.append(f"[{i}] {hit.title} ({date}), paragraph {hit.paragraph} · {hit.passage_id} · score {hit.score:.2f}{found}")
         lines.append(f"    {mark_matches(hit.passage_text, hit.matches, colour)}")
     return "\n".join(lines)
 

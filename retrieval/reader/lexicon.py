@@ -25,3 +25,8 @@ CHUNK_PREPOSITIONS = frozenset(
     "per toward towards throughout despite like unlike including except than whereas while because although "
     "though if unless whether as so".split()
 )
+# Currencies written as a word after an amount ("42 million dollars", "25 pounds"): part of the amount.
+CURRENCY_WORDS = frozenset(
+    "dollars dollar euros euro pounds pound sterling yen yuan renminbi rubles roubles ruble rouble francs franc "
+    "kronor krona kroner krone crowns rupees rupee pesos peso cents pence".split()
+)

@@ -180,11 +180,22 @@ def _logsumexp(x: np.ndarray) -> float:
 
 
 def _whole_words(text: str, lo: int, hi: int) -> tuple[int, int]:
-    """Widen a span that starts or ends inside a word to the whole word ('##ing' pieces)."""
-    while lo > 0 and text[lo - 1].isalnum() and text[lo].isalnum():
-        lo -= 1
-    while hi < len(text) and text[hi].isalnum() and text[hi - 1].isalnum():
-        hi += 1
+    """Widen a span that starts or ends inside a word to the whole word ('##ing' pieces), a word joined
+    to letters by a hyphen included ("Okafor-Lind", "seven-year-old"; not "2010-2012")."""
+    while lo > 0:
+        if text[lo - 1].isalnum() and text[lo].isalnum():
+            lo -= 1
+        elif lo > 1 and text[lo - 1] == "-" and text[lo - 2].isalpha() and text[lo].isalpha():
+            lo -= 2
+        else:
+            break
+    while hi < len(text):
+        if text[hi].isalnum() and text[hi - 1].isalnum():
+            hi += 1
+        elif hi + 1 < len(text) and text[hi] == "-" and text[hi + 1].isalpha() and text[hi - 1].isalpha():
+            hi += 2
+        else:
+            break
     return lo, hi
 
 

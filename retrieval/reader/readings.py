@@ -14,6 +14,7 @@ from retrieval.index import CorpusIndex
 from retrieval.models import Passage
 from retrieval.reader.choice import Choice, normalize, sentence_around
 from retrieval.reader.neural import NeuralReader, Reading
+from retrieval.reader.lexicon import CURRENCY_WORDS
 from retrieval.reader.question import NUMBER, Question
 from retrieval.tokens import _word_term
 
@@ -76,10 +77,13 @@ def close_choices(found: list[Ranked]) -> list[Choice]:
 
 def tidy_span(text: str, start: int, end: int, q: Question) -> tuple[int, int]:
     """The reader's span with what its WordPiece tokens cut off or added: the currency sign before an
-    amount ("$55 million"), the last period of an abbreviation ("11 p.m."), and the noun a how-many
+    amount ("$55 million") or its word after ("42 million dollars"), the last period of an abbreviation ("11 p.m."), and the noun a how-many
     question counts ("300", not "300 passengers": SQuAD's answers are the number)."""
     if start > 0 and text[start - 1] in "$€£¥₽" and text[start : start + 1].isdigit():
         start -= 1
+    after = re.match(r"\s+([^\W\d_]+)", text[end:])
+    if after and after.group(1).lower() in CURRENCY_WORDS and re.search(r"(\d|million|billion|thousand|trillion)$", text[start:end]):
+        end += after.end()  # "42 million" + "dollars": the amount is all of it
     if end < len(text) and text[end] == "." and re.search(r"[^\W\d]\.[^\W\d]{1,3}$", text[start:end]):
         end += 1
     if q.kind == NUMBER and q.head:
