@@ -60,9 +60,9 @@ def question_sets() -> list[tuple[str, list[str]]]:
         ("fresh seeds", [str(bench / "seeds_fresh/questions.jsonl"), "--corpus", str(REPO / "corpus")]),
         ("bench/news", [str(bench / "news/news_dev.jsonl"), "--corpus", str(bench / "news/corpus")]),
         ("seed_dev", [str(SHARED.parent / "qa" / "seed_dev.jsonl"), "--corpus", str(REPO / "corpus")]),
-        ("SQuAD even, held-out articles, open", [str(squad["v1.1"])]),
-        ("SQuAD even, held-out articles, closed", [str(squad["v1.1"]), "--closed"]),
-        ("SQuAD 2.0 even, held-out articles (unanswerable too), open", [str(squad["v2.0"])]),
+        ("SQuAD even, held-out articles, open (first 400)", [str(squad["v1.1"]), "--limit", "400"]),
+        ("SQuAD even, held-out articles, closed (first 400)", [str(squad["v1.1"]), "--closed", "--limit", "400"]),
+        ("SQuAD 2.0 even, held-out articles, unanswerable too, open (first 400)", [str(squad["v2.0"]), "--limit", "400"]),
     ]
 
 
