@@ -3,10 +3,15 @@
 `--timeout` is a deadline for the whole download: connecting, the headers and the body. urllib's own
 timeout is per socket operation, so a server that sends one byte a second would never trip it; here a
 timer shuts the connection's socket down when the deadline passes, whatever is being read.
+
+Only public addresses are connected to, unless the caller allows private ones (`addresses.py`): each
+connection, the first and every redirect's, resolves its host once, checks every address and connects
+to a checked one.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import http.client
 import math
@@ -19,6 +24,7 @@ import urllib.parse
 import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
+from retrieval.addresses import public_addresses
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.admission import MAX_ARTICLE_BYTES, UnreadableArticle, safe_file_name
 from retrieval.bounded import TooLarge, TooSlow, call_bounded
@@ -72,16 +78,59 @@ class _Deadline:
             for sock in self._sockets:
                 _shut(sock)
 
-    def connection(self, base: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
+    def connection(
+        self, base: type[http.client.HTTPConnection], req: urllib.request.Request, guard: _Guard | None
+    ) -> type[http.client.HTTPConnection]:
+        """A connection class for `req` that keeps this deadline and, with a guard, connects only to
+        checked public addresses of the page's host."""
         deadline = self
+        target = urlsplit(req.full_url)
+        # Through a proxy the proxy connects to the page, resolving its name again: the check is all we can do.
+        proxied = req.has_proxy() or bool(getattr(req, "_tunnel_host", None))
 
         class Connection(base):  # type: ignore[valid-type, misc]
             def connect(self) -> None:
                 self.timeout = deadline.remaining()  # connecting, then each read, waits at most this long
+                if guard is not None:
+                    # Resolved once here, under urllib's error handling: a name that does not resolve is the
+                    # usual "cannot download"; a non-public address is PrivateAddress, passed through as it is.
+                    port = target.port or (443 if target.scheme == "https" else 80)
+                    checked = public_addresses(target.hostname or "", port, guard.lead(req.full_url))
+                    if not proxied:
+                        # http.client connects through this attribute: the checked addresses, never the name
+                        # again. The name still goes in the Host header and, for https, in SNI and the
+                        # certificate check (HTTPSConnection wraps the socket with server_hostname=self.host).
+                        self._create_connection = functools.partial(_connect_to_any, checked)
                 super().connect()
                 deadline.watch(self.sock)
 
         return Connection
+
+
+class _Guard:
+    """Refuses non-public addresses for one download: its first request's and every redirect's."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def lead(self, url: str) -> str:
+        """How a refusal of `url` begins: the page the user gave, and the redirect if this is one."""
+        if url == self.url:
+            return f"{_short(self.url)}:"
+        return f"{_short(self.url)} redirects to {_short(url)}, and"
+
+
+def _connect_to_any(
+    addresses: list[str], address: tuple[str, int], timeout: float | None = None, source_address: object = None
+) -> socket.socket:
+    """`socket.create_connection` to the first of `addresses` that answers, on `address`'s port."""
+    error: OSError | None = None
+    for each in addresses:
+        try:
+            return socket.create_connection((each, address[1]), timeout, source_address)  # type: ignore[arg-type]
+        except OSError as exc:
+            error = exc
+    raise error or OSError(f"no address for {address[0]}")
 
 
 def _shut(sock: socket.socket) -> None:
@@ -92,21 +141,24 @@ def _shut(sock: socket.socket) -> None:
 
 
 class _HttpHandler(urllib.request.HTTPHandler):
-    def __init__(self, deadline: _Deadline):
+    def __init__(self, deadline: _Deadline, guard: _Guard | None):
         super().__init__()
         self.deadline = deadline
+        self.guard = guard
 
     def http_open(self, req):  # noqa: ANN001, ANN201 - urllib's signature
-        return self.do_open(self.deadline.connection(http.client.HTTPConnection), req)
+        return self.do_open(self.deadline.connection(http.client.HTTPConnection, req, self.guard), req)
 
 
 class _HttpsHandler(urllib.request.HTTPSHandler):
-    def __init__(self, deadline: _Deadline):
+    def __init__(self, deadline: _Deadline, guard: _Guard | None):
         super().__init__()
         self.deadline = deadline
+        self.guard = guard
 
     def https_open(self, req):  # noqa: ANN001, ANN201 - urllib's signature
-        return self.do_open(self.deadline.connection(http.client.HTTPSConnection), req, context=self._context)
+        connection = self.deadline.connection(http.client.HTTPSConnection, req, self.guard)
+        return self.do_open(connection, req, context=self._context)
 
 
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
@@ -131,11 +183,14 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
     http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
-def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_ARTICLE_BYTES) -> tuple[str, bytes]:
+def fetch_article(
+    url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_ARTICLE_BYTES, *, allow_private_addresses: bool = False
+) -> tuple[str, bytes]:
     """Download `url` and extract its article: (a safe .md file name, the Markdown bytes).
 
     Raises `NewsqaError` with what went wrong, in one line: unreachable, too slow, too large, not a
-    page, no text. `timeout` is the most seconds the whole download may take.
+    page, no text, a host that is not public (`PrivateAddress`, unless `allow_private_addresses`).
+    `timeout` is the most seconds the whole download may take.
     """
     try:
         parts = urlsplit(url)
@@ -152,7 +207,8 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
     shown = _short(url)
     with _Deadline(timeout) as deadline:
         try:
-            final_url, content_type, charset, body = _download(url, deadline, max_bytes)
+            guard = None if allow_private_addresses else _Guard(url)
+            final_url, content_type, charset, body = _download(url, deadline, max_bytes, guard)
         except NewsqaError:
             raise
         except Exception as exc:  # noqa: BLE001 - whatever a hostile server makes urllib raise: one line
@@ -183,11 +239,11 @@ def fetch_article(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = M
     return safe_file_name(f"{stem or 'article'}.md"), markdown.encode("utf-8")
 
 
-def _download(url: str, deadline: _Deadline, max_bytes: int) -> tuple[str, str, str | None, bytes]:
+def _download(url: str, deadline: _Deadline, max_bytes: int, guard: _Guard | None) -> tuple[str, str, str | None, bytes]:
     """The final address, content type, charset and body of `url`, read before the deadline."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"})
     limit = f"the limit for an article is {max_bytes // 1_048_576} MiB"
-    opener = urllib.request.build_opener(_HttpHandler(deadline), _HttpsHandler(deadline), _HttpOnlyRedirects)
+    opener = urllib.request.build_opener(_HttpHandler(deadline, guard), _HttpsHandler(deadline, guard), _HttpOnlyRedirects)
     shown = _short(url)
     with opener.open(request, timeout=deadline.remaining()) as response:
         final_url = response.geturl()

@@ -19,7 +19,7 @@ Reader = Literal["neural", "rules", "both"]
 
 
 class EngineSettings(BaseSettings):
-    """How questions are answered. Each field is set by `NEWSQA_<FIELD>` (`.env.example` lists them)."""
+    """How questions are answered and articles fetched. Each field is set by `NEWSQA_<FIELD>` (`.env.example` lists them)."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSQA_", extra="ignore", frozen=True)
 
@@ -38,6 +38,11 @@ class EngineSettings(BaseSettings):
         default=50_000, ge=0,
         description="Above this many passages retrieval is BM25 alone (embedding costs about 5-10 ms a passage on two cores, "
         "once per passage text: the vectors are cached beside the index).",
+    )
+    allow_private_addresses: bool = Field(
+        default=False,
+        description="`newsqa add URL` also downloads from loopback, link-local, private and other non-public addresses "
+        "(your own intranet); by default such an address, or a redirect or DNS answer leading to one, is refused.",
     )
 
 

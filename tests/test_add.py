@@ -32,6 +32,9 @@ BRIDGE_PAGE = b"""<!doctype html><html><head><meta charset="utf-8">
 <footer>Copyright 2024 Springfield Gazette. Subscribe for unlimited access.</footer>
 </body></html>"""
 
+# The test server listens on 127.0.0.1: downloading from it needs the opt-in of people who fetch from their
+# own intranet (tests/test_fetch_guard.py checks that without it such an address is refused).
+INTRANET = "--allow-private-addresses"
 SLOW_TO_READ = b"Brackets\n\n" + b"![" * 400_000
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00" + bytes(300)
 
@@ -119,7 +122,7 @@ def test_add_url_stores_markdown_with_front_matter_and_cites_the_url(
     server: str, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"{server}/news/bridge"
-    code, out, err = newsqa(capsys, "add", url, *corpus)
+    code, out, err = newsqa(capsys, "add", INTRANET, url, *corpus)
     assert code == 0, err
     assert out.splitlines()[0] == f"added {url} as springfield-opens-the-elm-street-bridge.md"
     stored = (seed_corpus / "springfield-opens-the-elm-street-bridge.md").read_text(encoding="utf-8")
@@ -154,7 +157,7 @@ def test_add_url_refused(
     server: str, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str], path: str, message: str
 ) -> None:
     before = sorted(p.name for p in seed_corpus.iterdir())
-    code, out, err = newsqa(capsys, "add", server + path, *corpus)
+    code, out, err = newsqa(capsys, "add", INTRANET, server + path, *corpus)
     assert code == 1
     assert err.strip() == "newsqa: error: " + message.format(url=server + path)
     assert sorted(p.name for p in seed_corpus.iterdir()) == before
@@ -162,7 +165,7 @@ def test_add_url_refused(
 
 def test_add_url_gives_up_after_the_timeout(server: str, corpus: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     started = time.monotonic()
-    code, _, err = newsqa(capsys, "add", f"{server}/slow", "--timeout", "0.5", *corpus)
+    code, _, err = newsqa(capsys, "add", INTRANET, f"{server}/slow", "--timeout", "0.5", *corpus)
     assert code == 1 and time.monotonic() - started < 2.5
     assert "did not answer within" in err or "timed out" in err
 
@@ -317,7 +320,7 @@ def test_remove_command(seed_corpus: Path, corpus: list[str], capsys: pytest.Cap
 def test_add_url_follows_a_redirect_and_cites_the_final_address(
     server: str, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = newsqa(capsys, "add", f"{server}/moved", *corpus)
+    code, out, err = newsqa(capsys, "add", INTRANET, f"{server}/moved", *corpus)
     assert code == 0, err
     stored = (seed_corpus / "springfield-opens-the-elm-street-bridge.md").read_text(encoding="utf-8")
     assert f"url: {server}/news/bridge\n" in stored
@@ -330,7 +333,7 @@ def test_a_page_that_is_slow_to_read_is_named_and_skipped_within_the_timeout(
     This page is slow in the Markdown parser, not in trafilatura: the same deadline covers both."""
     local = write_article(tmp_path / "in", "quay.txt", "Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
     started = time.monotonic()
-    code, out, err = newsqa(capsys, "add", f"{server}/slow-to-read", str(local), "--timeout", "2", "--json", *corpus)
+    code, out, err = newsqa(capsys, "add", INTRANET, f"{server}/slow-to-read", str(local), "--timeout", "2", "--json", *corpus)
     assert time.monotonic() - started < 8
     result = json.loads(out)
     assert code == 1 and [a["file"] for a in result["added"]] == ["quay.txt"]
@@ -365,7 +368,7 @@ def test_a_hostile_charset_is_one_source_and_the_others_are_added(
 ) -> None:
     """Issue #26, defect 6: charset=idna raised UnicodeError and ended the whole batch."""
     local = write_article(tmp_path / "in", "quay.txt", "Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
-    code, out, err = newsqa(capsys, "add", f"{server}/news/bridge", f"{server}/idna-charset", str(local), "--json", *corpus)
+    code, out, err = newsqa(capsys, "add", INTRANET, f"{server}/news/bridge", f"{server}/idna-charset", str(local), "--json", *corpus)
     result = json.loads(out)
     assert code == 0 and result["failed"] == [], err
     assert len(result["added"]) == 3 and result["index"]["added"] and len(result["index"]["added"]) == 3
@@ -416,14 +419,14 @@ def test_a_redirect_to_a_file_says_so_and_an_upper_case_scheme_is_kept_for_citat
 ) -> None:
     """Issue #26, defect 14: a redirect to file:// was reported as a redirect loop; HTTP://... was
     downloaded but its address was not kept for citations."""
-    code, out, err = newsqa(capsys, "add", f"{server}/to-file", *corpus)
+    code, out, err = newsqa(capsys, "add", INTRANET, f"{server}/to-file", *corpus)
     assert code == 1
     assert err == (
         f"newsqa: error: cannot download {server}/to-file (redirected to a non-web address 'file:///etc/passwd'): "
         "check the address and your connection\n"
     )
     upper = server.replace("http://", "HTTP://") + "/news/bridge"
-    code, out, err = newsqa(capsys, "add", upper, "--json", *corpus)
+    code, out, err = newsqa(capsys, "add", INTRANET, upper, "--json", *corpus)
     assert code == 0, err
     code, out, _ = newsqa(capsys, "ask", "--json", "how much did the Elm Street bridge cost?", *corpus)
     assert json.loads(out)["citations"][0]["url"] == f"{server}/news/bridge"

@@ -47,7 +47,8 @@ def _answer(conn: socket.socket, path: str, stop: threading.Event) -> None:
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    """A raw HTTP server on 127.0.0.1 whose answers are byte-exact and as slow as we like."""
+    """A raw HTTP server on 127.0.0.1 whose answers are byte-exact and as slow as we like (so the tests
+    download with `allow_private_addresses=True`, as from an intranet)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
@@ -82,29 +83,29 @@ def server() -> Iterator[str]:
 @pytest.mark.parametrize("path", ["/drip-headers", "/drip-body", "/silent"])
 def test_a_server_that_drips_is_given_up_on_at_the_deadline(server: str, path: str) -> None:
     with pytest.raises(NewsqaError) as caught:
-        fetch_article(server + path, timeout=1)
+        fetch_article(server + path, timeout=1, allow_private_addresses=True)
     assert str(caught.value) == f"{server}{path} did not answer within 1 s: try again later or pass a longer --timeout"
 
 
 def test_a_redirect_loop_is_one_line(server: str) -> None:
     with pytest.raises(NewsqaError) as caught:
-        fetch_article(server + "/loop", timeout=10)
+        fetch_article(server + "/loop", timeout=10, allow_private_addresses=True)
     assert str(caught.value) == f"{server}/loop redirects in a loop or more than 10 times: check the address"
 
 
 def test_a_server_that_speaks_no_http_is_one_line(server: str) -> None:
     with pytest.raises(NewsqaError) as caught:
-        fetch_article(server + "/garbage", timeout=10)
+        fetch_article(server + "/garbage", timeout=10, allow_private_addresses=True)
     assert "\n" not in str(caught.value) and "not a valid HTTP response" in str(caught.value)
 
 
 def test_plain_text_is_text_not_markup(server: str) -> None:
-    name, markdown = fetch_article(server + "/plain", timeout=10)
+    name, markdown = fetch_article(server + "/plain", timeout=10, allow_private_addresses=True)
     text = markdown.decode()
     assert "title: Injected headline" not in text and "<h1>Injected headline</h1>" in text
     assert "carries 300 passengers" in text and name.endswith(".md")
 
 
 def test_a_charset_python_does_not_know_is_read_as_utf8(server: str) -> None:
-    _, markdown = fetch_article(server + "/odd-charset", timeout=10)
+    _, markdown = fetch_article(server + "/odd-charset", timeout=10, allow_private_addresses=True)
     assert "carries 300 passengers" in markdown.decode()

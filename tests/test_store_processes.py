@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -192,6 +193,65 @@ def test_ctrl_c_ends_a_watch_quietly(seed_corpus: Path, tmp_path: Path) -> None:
         proc.wait(timeout=30)
     assert proc.returncode == 0
     assert proc.stderr is not None and proc.stderr.read() == ""
+
+
+def _replace_folder(folder: Path, how: str, graveyard: Path) -> None:
+    if how == "mv":
+        folder.rename(graveyard)  # as a user moves the old articles aside
+    else:
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("how", ["mv", "rm"])
+def test_watch_follows_a_corpus_folder_replaced_at_the_same_path(seed_corpus: Path, tmp_path: Path, how: str) -> None:
+    """Issue #26, defect 10: once the folder was moved away (or deleted) and a new one made at the same
+    path, --watch saw nothing more and indexed nothing, silently. A new folder made at once after `rm -r`
+    may even get the old one's inode number back."""
+    index_dir = tmp_path / "idx"
+    proc = newsqa("index", "--watch", "--corpus", str(seed_corpus), "--index-dir", str(index_dir))
+    out = Lines(proc)
+    try:
+        while not out.next().startswith("watching "):
+            pass
+        _replace_folder(seed_corpus, how, tmp_path / "old")
+        write_article(seed_corpus, "bridge.txt", BRIDGE)  # makes the new folder
+        assert out.next(15).startswith("1 added, 0 updated, 2 removed, ")  # the new folder, re-indexed
+        assert out.next() == f"watching {seed_corpus} for changes (Ctrl-C stops)"
+        write_article(seed_corpus, "ferry.txt", "Ferry news\n\nThe Harbor Line ferry carries 300 passengers.\n")
+        assert out.next(15).startswith("1 added, 0 updated, 0 removed, ")  # and watched
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+    assert proc.stderr is not None and proc.stderr.read() == (
+        f"newsqa: {seed_corpus} was replaced by a new folder: re-indexing it and watching it\n"
+    )
+    engine = Engine.open(seed_corpus, index_dir)
+    assert engine.last_report.files_read == 0 and sorted(engine.index.articles) == ["bridge", "ferry"]
+
+
+GONE_S = 3.0  # watch.WATCH_GONE_S, written out: a test that fails on the code before it needs no import of it
+
+
+def test_watch_ends_with_one_line_when_the_corpus_folder_is_gone(seed_corpus: Path, tmp_path: Path) -> None:
+    proc = newsqa("index", "--watch", "--corpus", str(seed_corpus), "--index-dir", str(tmp_path / "idx"))
+    out = Lines(proc)
+    try:
+        while not out.next().startswith("watching "):
+            pass
+        gone = time.monotonic()
+        seed_corpus.rename(tmp_path / "old")
+        proc.wait(timeout=GONE_S + 10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert GONE_S <= time.monotonic() - gone < GONE_S + 5
+    assert proc.returncode == 1 and out.rest() == ""
+    assert proc.stderr is not None and proc.stderr.read() == (
+        f"newsqa: error: {seed_corpus} is gone (moved or deleted) and no folder took its place within "
+        f"{GONE_S:g} s: stopped watching\n"
+    )
 
 
 class _Watching(Exception):

@@ -270,13 +270,14 @@ def add(args: argparse.Namespace) -> int:
         if not is_url(source) and not Path(source).exists():
             raise UsageError(f"no such file: {source} (give article files (.txt, .md, .html) or http(s) addresses)")
     engine = open_engine(args, mention_skipped=False)
+    allow_private = args.allow_private_addresses or engine.settings.allow_private_addresses
     added, failed = [], []
     for source in args.sources:
         started = time.monotonic()  # --timeout covers each source's download, reading and checking
         checking = False
         try:
             if is_url(source):
-                name, data = fetch_article(source, timeout=args.timeout)
+                name, data = fetch_article(source, timeout=args.timeout, allow_private_addresses=allow_private)
             else:
                 name, data = _read_local(Path(source), MAX_ARTICLE_BYTES)
             left = args.timeout - (time.monotonic() - started)

@@ -175,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", metavar="SECONDS", type=float, default=20.0,
         help="give up on an address after this long: its download and reading the page (default: 20)",
     )
+    add.add_argument(
+        "--allow-private-addresses", action="store_true", default=None,
+        help="also download from loopback, link-local and private addresses (your own intranet); "
+        "default: $NEWSQA_ALLOW_PRIVATE_ADDRESSES or refused",
+    )
     _json_option(add, "what was added and the index update")
     add.set_defaults(func=commands.add)
 
