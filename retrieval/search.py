@@ -15,6 +15,10 @@ from retrieval.models import Passage, SearchHit, SearchResult
 from retrieval.rerank import DENSE_DEPTH, DENSE_WEIGHT
 from retrieval.tokens import iter_tokens, tokenize
 
+# A passage only the dense encoder found is shown when its cosine with the query is at least this: related
+# news passages score about 0.3 to 0.8 with all-MiniLM-L6-v2, an unrelated one about 0 to 0.15.
+SEARCH_FLOOR = 0.25
+
 
 def search(index: CorpusIndex, query: str, k: int = SEARCH_K, vector: np.ndarray | None = None) -> SearchResult:
     """The `k` best passages for `query`, best first: by BM25 alone, or hybrid when the query's `vector`
@@ -44,7 +48,9 @@ def _hybrid(index: CorpusIndex, lexical: list[tuple[Passage, float]], vector: np
     sims = index.dense.similarities(vector)
     best = lexical[0][1] if lexical else 1.0
     found: dict[int, tuple[Passage, float, str]] = {index.row(p): (p, s / best, "bm25") for p, s in lexical}
-    for row, _ in index.dense.search(vector, max(k, DENSE_DEPTH)):
+    for row, cosine in index.dense.search(vector, max(k, DENSE_DEPTH)):
+        if row not in found and cosine < SEARCH_FLOOR:
+            continue  # a passage only the encoder found, and not close: noise for a query the corpus does not cover
         passage, s, _ = found.get(row, (index.passages[row], 0.0, ""))
         found[row] = (passage, s, "both" if row in found else "dense")
     order = {row: n for n, row in enumerate(found)}

@@ -42,6 +42,6 @@ def index() -> CorpusIndex:
     ],
 )
 def test_xquad_answers(index: CorpusIndex, question: str, expected: str, in_sentence: str) -> None:
-    answer = answer_question(index, question)
+    answer = answer_question(index, question, "rules")
     assert answer.answer == expected
     assert answer.sentence is not None and in_sentence in answer.sentence
