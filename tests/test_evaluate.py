@@ -523,6 +523,7 @@ def test_xquad_dev_loads_whole_with_valid_offsets() -> None:
     assert all(q.answers[0] in passages[q.passage_id].text for q in dataset.questions)
 
 
+@pytest.mark.slow
 def test_seed_dev_over_the_bundled_corpus(capsys: pytest.CaptureFixture[str], reader: str) -> None:
     report = run_evaluation(load_eval_file(SEED_DEV), REPO / "corpus", reader=reader)
     with capsys.disabled():
