@@ -6,7 +6,7 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -122,8 +122,10 @@ def env_name(field: str) -> str:
     return f"NEWSQA_{field.upper()}"
 
 
-def load_settings(**overrides: object) -> BotSettings:
-    """Read the settings, turning a bad value into one line that names the variable to fix."""
+def load_settings(**overrides: Any) -> BotSettings:
+    """Read the settings, turning a bad value into one line that names the variable to fix.
+
+    `overrides` are raw values, as the environment would give them: pydantic validates them (hence Any)."""
     if overrides.get("_env_file", ENV_FILE) is not None:
         check_env_file(Path(str(overrides.get("_env_file", ENV_FILE))))
     try:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 
@@ -39,7 +40,9 @@ __all__ = ["Trace", "analyze_question", "answer_question", "choose_reader", "que
 
 TOP_PASSAGES = 8  # passages retrieved for the readers (the neural reader reads the first READ_PASSAGES)
 EXCLUDE_SPARE = 12  # passages retrieved beyond TOP_PASSAGES when some are to be excluded
-NEURAL, RULES, BOTH = "neural", "rules", "both"
+NEURAL: Final = "neural"
+RULES: Final = "rules"
+BOTH: Final = "both"
 READERS = (NEURAL, RULES, BOTH)
 DEFAULT_READER = BOTH  # best on the held-out validation articles: bench/READER.md
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -115,6 +118,7 @@ def run(
     if model is None or name == BOTH:
         trace.rules, trace.rules_features = _rules_answer(question, q, index, hits, expansions)
     if model is None:  # the rules alone: their own confidence and abstention
+        assert trace.rules is not None  # read just above
         trace.answer, trace.choice = trace.rules, (RULES if trace.rules.found else None)
         return trace
     # 4. Decide, with the fitted parameters, between the two spans and no answer.
@@ -123,8 +127,10 @@ def run(
     rules_conf = trace.rules.confidence if trace.rules is not None and trace.rules.found else None
     trace.choice = decide(neural_conf, rules_conf, decision)
     if trace.choice == RULES:
+        assert trace.rules is not None  # decide chose them: they have a confidence
         trace.answer = trace.rules
     elif trace.choice == NEURAL:
+        assert trace.neural is not None and neural_conf is not None  # decide chose it: it has a span and a confidence
         trace.answer = trace.neural
         trace.answer.confidence = round(neural_conf, 3)
         if q.kind in CONFLICT_KINDS:

@@ -25,6 +25,7 @@ import math
 import threading
 from collections.abc import Sequence
 from itertools import chain
+from typing import overload
 
 import numpy as np
 
@@ -44,6 +45,10 @@ _MERGE_CHUNK = 1 << 22
 _ARRAY_NAMES = ("indptr", "doc_ids", "impact_codes", "pair_tf", "pair_dl", "doc_lens")
 
 
+@overload
+def lucene_idf(n_docs: int, doc_freq: int) -> float: ...
+@overload
+def lucene_idf(n_docs: int, doc_freq: np.ndarray) -> np.ndarray: ...
 def lucene_idf(n_docs: int, doc_freq: np.ndarray | int) -> np.ndarray | float:
     """Lucene's BM25 idf: positive for every term, however common.
 

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import IO, Any, TypeVar
 
 T = TypeVar("T")
 
@@ -45,8 +45,9 @@ class _Worker:
             [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             close_fds=True,
         )
-        self.stdin: BinaryIO = self.process.stdin  # type: ignore[assignment] - PIPE above
-        self.stdout: BinaryIO = self.process.stdout  # type: ignore[assignment]
+        assert self.process.stdin is not None and self.process.stdout is not None  # both PIPE above
+        self.stdin: IO[bytes] = self.process.stdin
+        self.stdout: IO[bytes] = self.process.stdout
 
     def call(self, func: Callable[..., Any], args: tuple[Any, ...], seconds: float) -> tuple[bool, Any]:
         deadline = time.monotonic() + seconds
@@ -94,7 +95,7 @@ def call_bounded(func: Callable[..., T], *args: Any, seconds: float) -> T:
     raise value
 
 
-def _write_frame(stream: BinaryIO, value: Any) -> None:
+def _write_frame(stream: IO[bytes], value: Any) -> None:
     blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(len(blob).to_bytes(_HEADER, "big") + blob)
     stream.flush()

@@ -27,7 +27,8 @@ _MAX_LENGTH = 200  # a header line's date is short; a long value is not worth pa
 class _ParserInfo(dateutil_parser.parserinfo):
     """dateutil's English names, and the Russian months."""
 
-    MONTHS = [english + russian for english, russian in zip(dateutil_parser.parserinfo.MONTHS, _RUSSIAN_MONTHS)]
+    # The ignore: typeshed allows two or three names a month; dateutil itself takes any number.
+    MONTHS = [english + russian for english, russian in zip(dateutil_parser.parserinfo.MONTHS, _RUSSIAN_MONTHS)]  # type: ignore[misc]
 
 
 _PARSER = dateutil_parser.parser(_ParserInfo())

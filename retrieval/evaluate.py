@@ -711,8 +711,8 @@ def summarize(
         miss_kinds=[MissCount(kind=k, count=kinds[k]) for k in MISS_KINDS if kinds[k]],
         always_answering=Split(
             questions=len(always),
-            exact_match=_pct(sum(r.always_em for r in always), len(always)),
-            f1=_pct(sum(r.always_f1 for r in always), len(always)),
+            exact_match=_pct(sum(r.always_em for r in always if r.always_em is not None), len(always)),
+            f1=_pct(sum(r.always_f1 for r in always if r.always_f1 is not None), len(always)),
         ) if always else None,
         results=list(results),
     )

@@ -6,6 +6,7 @@ import bisect
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 
@@ -14,6 +15,18 @@ from retrieval.dense import DenseIndex
 from retrieval.lazy import StoredPassages
 from retrieval.models import Article, ArticleInfo, Passage, SkippedFile
 from retrieval.tokens import tokenize
+
+
+class PassageRefFields(TypedDict):
+    """The fields of a `PassageRef` (retrieval/models.py), as `CorpusIndex.reference` gives them."""
+
+    article_id: str
+    title: str
+    published: str | None
+    url: str | None
+    passage_id: str
+    paragraph: int
+    passage_text: str
 
 
 def passage_terms(passage: Passage) -> list[str]:
@@ -71,9 +84,10 @@ class CorpusIndex:
         if term in self.bm25.vocab or len(term) < 5 or not term.isalpha():
             return []
         out = []
+        vocab = self.sorted_vocab
+        assert vocab is not None  # __post_init__ sorts it when not given
         for size in range(len(term), 4, -1):
             prefix = term[:size]
-            vocab = self.sorted_vocab
             i = bisect.bisect_left(vocab, prefix)
             while i < len(vocab) and vocab[i].startswith(prefix):
                 cand = vocab[i]
@@ -111,7 +125,7 @@ class CorpusIndex:
         j = int(np.searchsorted(ids, start))
         return j < len(ids) and int(ids[j]) < end
 
-    def reference(self, passage: Passage) -> dict[str, object]:
+    def reference(self, passage: Passage) -> PassageRefFields:
         """The fields of a `PassageRef` to `passage`: its article's title, date and address, where it stands."""
         article = self.articles[passage.article_id]
         return {

@@ -152,7 +152,8 @@ class StoredPassages(Sequence[Passage]):
             return NotImplemented
         return len(self) == len(other) and all(a == b for a, b in zip(self, other))
 
-    __hash__ = None  # type: ignore[assignment] - a list's equality, a list's unhashability
+    # A list's equality, a list's unhashability. The ignore: typeshed types object.__hash__ as never None.
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"<StoredPassages: {len(self)} passages>"

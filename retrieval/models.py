@@ -151,6 +151,10 @@ def group_by_article(citations: list[Citation]) -> list[list[Citation]]:
     return list(groups.values())
 
 
+# Which ranker put a search hit among its best.
+FoundBy = Literal["bm25", "dense", "both"]
+
+
 class SearchHit(PassageRef):
     """One passage `newsqa search` found: where it is, its score (BM25's, or the hybrid one) and the query words it matches."""
 
@@ -158,7 +162,7 @@ class SearchHit(PassageRef):
     matches: list[tuple[int, int]] = Field(
         default_factory=list, description="[start, end) of each word in passage_text that matches a query term."
     )
-    found_by: Literal["bm25", "dense", "both"] = Field(
+    found_by: FoundBy = Field(
         default="bm25", description="Which ranker put the passage among its best: BM25, the dense encoder, or both."
     )
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from retrieval.config import SEARCH_K
 from retrieval.index import CorpusIndex
-from retrieval.models import Passage, SearchHit, SearchResult
+from retrieval.models import FoundBy, Passage, SearchHit, SearchResult
 from retrieval.rerank import DENSE_DEPTH, DENSE_WEIGHT
 from retrieval.tokens import iter_tokens, tokenize
 
@@ -32,7 +32,7 @@ def search(index: CorpusIndex, query: str, k: int = SEARCH_K, vector: np.ndarray
         return SearchResult(query=query)
     lexical = [(p, s) for p, s in index.search(terms, max(k, DENSE_DEPTH) if vector is not None else k) if s > 0] if terms else []
     if vector is None or index.dense is None:
-        ranked = [(p, s, "bm25") for p, s in lexical[:k]]
+        ranked: list[tuple[Passage, float, FoundBy]] = [(p, s, "bm25") for p, s in lexical[:k]]
     else:
         ranked = _hybrid(index, lexical, vector, k)
     wanted = set(terms)
@@ -43,11 +43,11 @@ def search(index: CorpusIndex, query: str, k: int = SEARCH_K, vector: np.ndarray
     return SearchResult(query=query, hits=hits)
 
 
-def _hybrid(index: CorpusIndex, lexical: list[tuple[Passage, float]], vector: np.ndarray, k: int) -> list[tuple[Passage, float, str]]:
+def _hybrid(index: CorpusIndex, lexical: list[tuple[Passage, float]], vector: np.ndarray, k: int) -> list[tuple[Passage, float, FoundBy]]:
     assert index.dense is not None
     sims = index.dense.similarities(vector)
     best = lexical[0][1] if lexical else 1.0
-    found: dict[int, tuple[Passage, float, str]] = {index.row(p): (p, s / best, "bm25") for p, s in lexical}
+    found: dict[int, tuple[Passage, float, FoundBy]] = {index.row(p): (p, s / best, "bm25") for p, s in lexical}
     for row, cosine in index.dense.search(vector, max(k, DENSE_DEPTH)):
         if row not in found and cosine < SEARCH_FLOOR:
             continue  # a passage only the encoder found, and not close: noise for a query the corpus does not cover

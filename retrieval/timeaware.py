@@ -141,7 +141,7 @@ def time_notes(sentence: str, published: str | None) -> list[str]:
     notes = []
     for m in RELATIVE.finditer(sentence):
         before = sentence[: m.start()]
-        clause = before[_CLAUSE_START.match(before).end() :] if _CLAUSE_START.match(before) else before
+        clause = before[start.end() :] if (start := _CLAUSE_START.match(before)) else before
         meaning = resolve(m.group(), day, future=bool(_FUTURE.search(clause)))
         phrase = re.sub(r"^(?:on|в|во)\s+", "", m.group(), flags=re.IGNORECASE)
         if m.start() == 0 and not m.group("weekday") and not m.group("ru_weekday"):

@@ -326,6 +326,7 @@ def test_add_url_follows_a_redirect_and_cites_the_final_address(
     assert f"url: {server}/news/bridge\n" in stored
 
 
+@pytest.mark.slow
 def test_a_page_that_is_slow_to_read_is_named_and_skipped_within_the_timeout(
     server: str, seed_corpus: Path, corpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

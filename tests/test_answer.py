@@ -13,7 +13,7 @@ from tests.conftest import REPO, SEEDS, write_article
 # These test the rule reader; tests/test_reader.py tests the neural one.
 pytestmark = pytest.mark.usefixtures("rules_reader")
 
-SEED_DEV = REPO.parent / "shared" / "qa" / "seed_dev.jsonl"
+SEED_DEV = REPO / "tests" / "data" / "seed_dev.jsonl"
 
 
 def squad_normalize(text: str) -> str:
@@ -33,14 +33,11 @@ _SEED_DEV_REGRESSED = {"d05", "d09"}
 
 
 def _seed_dev() -> list:
-    if not SEED_DEV.exists():
-        return []
     cases = [json.loads(line) for line in SEED_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [pytest.param(c, id=c["id"], marks=[pytest.mark.xfail(strict=True, reason=REGRESSED)] if c["id"] in _SEED_DEV_REGRESSED else [])
             for c in cases]
 
 
-@pytest.mark.skipif(not SEED_DEV.exists(), reason="../shared/qa/seed_dev.jsonl is not beside the repository")
 @pytest.mark.parametrize("case", _seed_dev())
 def test_seed_dev(seeds: Engine, case: dict) -> None:
     answer = seeds.ask(case["question"])

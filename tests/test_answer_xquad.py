@@ -1,4 +1,4 @@
-"""Answer selection on the XQuAD English dev paragraphs as one open corpus (skipped when ../shared is absent).
+"""Answer selection on the XQuAD English dev paragraphs as one open corpus (tests/data/xquad, CC BY-SA 4.0).
 
 Each case is a question the engine once answered from the wrong sentence or with the wrong span; the
 rule that fixed it is named beside it. The corpus is large enough for the idf weights to matter,
@@ -15,7 +15,7 @@ from tests.conftest import REPO
 # These test the rule reader; tests/test_reader.py tests the neural one.
 pytestmark = pytest.mark.usefixtures("rules_reader")
 
-XQUAD_DEV = REPO.parent / "shared" / "data" / "xquad" / "xquad.en.dev.json"
+XQUAD_DEV = REPO / "tests" / "data" / "xquad" / "xquad.en.dev.json"
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,6 @@ def index() -> CorpusIndex:
     return CorpusIndex.build(dataset.articles or [], dataset.passages or [])
 
 
-@pytest.mark.skipif(not XQUAD_DEV.exists(), reason="../shared/data/xquad is not beside the repository")
 @pytest.mark.parametrize(
     ("question", "expected", "in_sentence"),
     [

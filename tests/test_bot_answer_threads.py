@@ -7,6 +7,8 @@ import asyncio
 import threading
 from pathlib import Path
 
+import pytest
+
 from bot.client import ANSWER_THREADS, NewsqaBot
 from bot.settings import BotSettings
 from retrieval.engine import Engine
@@ -37,6 +39,7 @@ class HeldEngine(Engine):
                 self.asking -= 1
 
 
+@pytest.mark.slow
 def test_a_burst_of_questions_is_answered_a_few_at_a_time_and_all_of_them(seed_corpus: Path) -> None:
     engine = HeldEngine.open(seed_corpus)
     settings = BotSettings(_env_file=None, corpus_dir=seed_corpus, reindex_interval_seconds=0)

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import discord
+import pytest
 from bot_harness import log_text, run, running_bot
 from conftest import write_article
 from discord_double import ADMINISTRATOR, DiscordDouble, EPHEMERAL, LIMITS, MANAGE_GUILD, MEMBER_PERMISSIONS, embed_length
@@ -323,6 +324,7 @@ class GatedEngine(Engine):
         return super().reindex()
 
 
+@pytest.mark.slow
 def test_questions_arriving_during_a_reindex_are_all_answered(seed_corpus: Path) -> None:
     engine = GatedEngine.open(seed_corpus)
     write_article(seed_corpus, "ferry.txt", FERRY_ARTICLE)
@@ -462,6 +464,7 @@ def test_page_buttons_are_taken_away_when_they_expire(tmp_path: Path) -> None:
     run(scenario)
 
 
+@pytest.mark.slow
 def test_show_passages_outlives_the_bot_and_follows_the_corpus(seed_corpus: Path) -> None:
     double = DiscordDouble()
 

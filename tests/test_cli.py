@@ -22,6 +22,7 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
     )
 
 
+@pytest.mark.slow
 def test_ask_prints_answer_sentence_and_both_sources() -> None:
     result = run("ask", "when was the last Putin–Biden call?")
     assert result.returncode == 0, result.stderr
@@ -45,6 +46,7 @@ def test_ask_json_contract() -> None:
     assert obj["sentence"] in first["passage_text"]
 
 
+@pytest.mark.slow
 def test_ask_json_stdin_one_object_per_line_in_order() -> None:
     questions = ["Who is Bob Woodward?", "", "What is the population of Moscow?", "Where did Putin and Trump meet in July 2018?"]
     result = run("ask", "--json", "-", stdin="\n".join(questions) + "\n")

@@ -123,6 +123,7 @@ def _run(args: list[str], stderr: int) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_progress_bar_only_on_a_terminal(seed_corpus: Path, tmp_path: Path) -> None:
     import fcntl
     import pty

@@ -226,6 +226,7 @@ def test_long_non_ascii_names_fit_the_file_system(seed_corpus: Path, tmp_path: P
     assert second.name.startswith(Path(stored).stem[:10]) and len(second.name.encode()) <= 255
 
 
+@pytest.mark.slow
 def test_names_with_newlines_or_bad_bytes_are_skipped_and_shown_escaped(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write_article(corpus, "ferry.txt", GOOD)
@@ -261,6 +262,7 @@ HOSTILE_FRONT_MATTER = (
 HIDDEN = ("\x1b", "\x07", "\u202e", "\u2066", "\u200b", "\u2028", "\u2029")
 
 
+@pytest.mark.slow
 def test_escapes_in_front_matter_and_invisible_characters_reach_no_terminal(tmp_path: Path) -> None:
     import json
 
@@ -351,6 +353,7 @@ def test_lines_built_to_make_a_regex_backtrack_are_read_in_linear_time(tmp_path:
     assert result.returncode == 0 and "1 added" in result.stdout, result.stderr
 
 
+@pytest.mark.slow
 def test_a_paragraph_of_a_megabyte_is_answered_without_stalling(tmp_path: Path) -> None:
     """One huge paragraph is cut into passages of at most MAX_PASSAGE_CHARS: the answer step took
     minutes over it whole. In a child process with a time limit, so a regression fails, not stalls."""

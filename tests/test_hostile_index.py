@@ -208,6 +208,7 @@ def _mutate(rng: random.Random, blob: bytes, name: str) -> bytes:
     return rng.randbytes(len(blob))
 
 
+@pytest.mark.slow
 def test_random_bytes_and_shapes_in_any_index_file_give_a_right_answer_or_a_rebuild(corpus: Path, tmp_path: Path) -> None:
     """A seeded property test: whatever is written into whichever file, checksums forged or not,
     opening the index either serves a consistent index or rebuilds it with a notice."""

@@ -29,6 +29,7 @@ def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = Non
 
 
 @pytest.mark.parametrize("io_encoding", [None, "utf-8:strict", "ascii:strict"])
+@pytest.mark.slow
 def test_batch_mode_prints_one_json_line_per_input_line_whatever_the_bytes(io_encoding: str | None) -> None:
     env = {"PYTHONIOENCODING": io_encoding} if io_encoding else {}
     result = run("ask", "--json", "-", stdin=QUESTIONS, env=env)
@@ -54,6 +55,7 @@ def test_an_undecodable_question_as_an_argument_is_answered(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("io_encoding", [None, "utf-8:strict"])
+@pytest.mark.slow
 def test_chat_goes_on_after_bytes_that_are_not_utf8(io_encoding: str | None) -> None:
     env = {"PYTHONIOENCODING": io_encoding} if io_encoding else {}
     result = run("chat", stdin=b"who is \xff?\nwhen was the last Putin call?\n:quit\n", env=env)

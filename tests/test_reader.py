@@ -202,6 +202,7 @@ def test_an_answer_the_confidence_model_doubts_is_withheld(monkeypatch: pytest.M
     assert doubted.hints  # the passages it looked at are still offered
 
 
+@pytest.mark.slow
 def test_newsqa_reader_model_names_the_reader_folder_in_use(tmp_path: Path) -> None:
     # A reader folder of one's own (what bench/train_reader.py --export writes) answers instead of the
     # packaged model, with its hashes checked the same way: a damaged one is refused and the rules answer.

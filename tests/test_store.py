@@ -277,6 +277,7 @@ def test_remove_article(corpus: Path, tmp_path: Path) -> None:
         engine.remove_article("../corpus")
 
 
+@pytest.mark.slow
 def test_questions_during_a_reindex_are_answered_from_a_whole_index(corpus: Path, tmp_path: Path) -> None:
     engine = Engine.open(corpus, tmp_path / "idx")
     for i in range(40):
@@ -335,6 +336,7 @@ def _assert_same_index(index: CorpusIndex, full: CorpusIndex) -> None:
 
 
 @pytest.mark.parametrize("in_memory", [True, False], ids=["reindex-with-index-in-memory", "open-after-changes"])
+@pytest.mark.slow
 def test_every_update_saves_and_serves_what_a_full_rebuild_does(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_memory: bool
 ) -> None:
@@ -631,6 +633,7 @@ def test_file_name_shortcuts_agree_with_os_path_and_pathlib(name: str) -> None:
     assert article_id(name) == article_id_for(Path(name))
 
 
+@pytest.mark.slow
 def test_a_loaded_index_makes_the_articles_and_passages_of_one_built_in_memory(corpus: Path, tmp_path: Path) -> None:
     """A saved index keeps passages as rows and texts mapped (retrieval/lazy.py): the objects it makes
     are those an in-memory build holds, offsets in characters of non-ASCII text and headings included."""

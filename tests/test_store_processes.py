@@ -74,6 +74,7 @@ def current(index_dir: Path) -> str:
     return json.loads((index_dir / "CURRENT").read_text())["generation"]
 
 
+@pytest.mark.slow
 def test_killed_while_writing_leaves_the_previous_index_usable(seed_corpus: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "idx"
     write_article(seed_corpus, "bridge.txt", BRIDGE)
@@ -107,6 +108,7 @@ def test_killed_while_writing_leaves_the_previous_index_usable(seed_corpus: Path
     assert not any(p.name.startswith("tmp-") for p in index_dir.iterdir())
 
 
+@pytest.mark.slow
 def test_two_indexers_at_once(seed_corpus: Path, tmp_path: Path) -> None:
     from filelock import FileLock
 
@@ -149,6 +151,7 @@ def test_an_indexer_that_waits_too_long_gives_up_with_a_clear_message(seed_corpu
     assert not (index_dir / "CURRENT").exists()
 
 
+@pytest.mark.slow
 def test_watch_reindexes_once_for_a_hundred_copied_files(seed_corpus: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "idx"
     proc = newsqa("index", "--watch", "--corpus", str(seed_corpus), "--index-dir", str(index_dir))
@@ -179,6 +182,7 @@ def test_watch_reindexes_once_for_a_hundred_copied_files(seed_corpus: Path, tmp_
     assert Engine.open(seed_corpus, index_dir).last_report.files_read == 0
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_a_watch_quietly(seed_corpus: Path, tmp_path: Path) -> None:
     # Ctrl-C is the documented way to stop `--watch`: it exits 0 and prints nothing about it (watchfiles
     # used to log "KeyboardInterrupt caught, stopping watch" through Python's last-resort handler).

@@ -93,9 +93,10 @@ class NeuralReader:
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self.cls, self.sep, self.pad = (self.tokenizer.token_to_id(t) for t in specials)
-        if None in (self.cls, self.sep, self.pad):
+        cls, sep, pad = (self.tokenizer.token_to_id(t) for t in specials)
+        if cls is None or sep is None or pad is None:
             raise ReaderUnavailable(f"{tokenizer_path} lacks the {layout!r} layout's special tokens named in MANIFEST.json; reinstall newsqa")
+        self.cls, self.sep, self.pad = cls, sep, pad
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
@@ -127,7 +128,8 @@ class NeuralReader:
             starts, ends = self._logits(q_ids, [ids for _, ids, _ in batch])
             for r, (n, ids, offsets) in enumerate(batch):
                 reading = _best_span(n, starts[r], ends[r], first, len(ids), offsets, passages[n])
-                if best[n] is None or reading.score > best[n].score:
+                held = best[n]
+                if held is None or reading.score > held.score:
                     best[n] = reading
         return best
 

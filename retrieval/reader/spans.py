@@ -398,7 +398,7 @@ _DEFINITION_JOINS = frozenset("and or but nor to with by for from at in on as th
 
 def definition_candidates(text: str, lo: int, hi: int, q: Question, tokens: list[Token]) -> list[Candidate]:
     """For "Who is X?": the apposition after X ("X, a member of ...,") or the words before it."""
-    out = []
+    out: list[Candidate] = []
     matched = [t for t in tokens if lo <= t.start < hi and t.term in q.subject]
     if not matched:
         return out
@@ -566,8 +566,8 @@ def head_candidates(text: str, words: list[Word], q: Question) -> list[Candidate
         if j < i:
             mods = words[j:i]
             mods_end = mods[-1].end
-            named = all(m.surface[:1].isupper() or m.surface[:1].isdigit() for m in mods)
-            if w.surface[:1].isupper() or not named:
+            mods_named = all(m.surface[:1].isupper() or m.surface[:1].isdigit() for m in mods)
+            if w.surface[:1].isupper() or not mods_named:
                 out.append(Candidate(words[j].start, w.end, THING, 1.0))  # "St. Johns River", "kinescope recordings"
                 out.append(Candidate(words[j].start, mods[-1].end, THING, 0.8))
             else:

@@ -278,7 +278,7 @@ def _load(folder: Path, current: CurrentRecord, corpus_key: str, tokenizer: str)
     if len(ids) != manifest.articles or passage_at[-1] != manifest.passages or text_at[-1] != len(contents["texts.bin"]):
         raise DamagedIndex("articles.jsonl does not match the manifest")
     try:
-        vocab = _VOCAB.validate_json(contents["vocab.json"])
+        vocab = _VOCAB.validate_json(bytes(contents["vocab.json"]))  # read whole, not mapped: bytes() copies nothing
     except ValidationError as exc:
         raise DamagedIndex("vocab.json is not a list of terms") from exc
     if any(a >= b for a, b in zip(vocab, vocab[1:])):
@@ -337,7 +337,8 @@ def _check_texts(texts: bytes | mmap.mmap, text_at: list[int], passage_at: list[
             raise DamagedIndex("texts.bin holds text that is not UTF-8") from exc
     if not len(rows):
         return
-    limit = np.repeat(lengths, np.diff(np.asarray(passage_at, dtype=np.int64)))
+    counts: np.ndarray = np.diff(np.asarray(passage_at, dtype=np.int64))  # numpy's stubs say timedelta64
+    limit = np.repeat(lengths, counts)
     start, end = rows[:, 1], rows[:, 2]
     if not (np.all(start <= end) and np.all(end <= limit)):
         raise DamagedIndex("articles.jsonl holds a passage outside its article's text")

@@ -89,10 +89,12 @@ class Metadata:
             if heading is None:
                 h = -1
             else:
-                h = heading_ids.get(heading)
-                if h is None:
+                known = heading_ids.get(heading)
+                if known is None:
                     h = heading_ids[heading] = len(self.headings)
                     self.headings.append(str(heading))
+                else:
+                    h = known
             rows.extend((n, start, end, h))
 
     def add_rows(self, block: np.ndarray) -> None:
@@ -156,7 +158,7 @@ class Snapshot:
         self._stats = self._data_stats()
         texts = ArticleTexts(self.texts, self.text_at)
         self._articles = StoredArticles(self.ids, self.paths, self.titles, self.published, self.urls, self.sources, texts)
-        counts = np.diff(np.asarray(self.passage_at, dtype=np.int64))
+        counts: np.ndarray = np.diff(np.asarray(self.passage_at, dtype=np.int64))  # numpy's stubs say timedelta64
         rows = self.passage_rows
         self._passages = StoredPassages(
             self._articles, np.repeat(np.arange(len(self.ids), dtype=np.int32), counts),

@@ -34,8 +34,8 @@ def number_terms(
     new_terms: set[str] = set()
     for parsed in articles:
         if isinstance(parsed, FreshArticle):
-            for terms in parsed.terms:
-                new_terms.update(terms)
+            for passage_terms in parsed.terms:
+                new_terms.update(passage_terms)
     missing = sorted_in_steps([t for t in new_terms if not in_sorted(old, t)])
     vocab = old + missing
     if old and missing:
