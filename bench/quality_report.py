@@ -111,6 +111,7 @@ def render(columns: list[str], rows: list[dict], meta: str) -> str:
             lines.append(f"| {r['set']} | {fmt(s['em'])} / {fmt(s['f1'])} | {fmt(s['refused'])} | {fmt(s['abstained'])} "
                          f"| {fmt(s['right_at_0.7'])} ({fmt(s['answered_at_0.7'])}) | {fmt(s['always_f1'])} | {fmt(s['median_ms'])} |")
         lines.append("")
+    lines.append("Latency depends on what else the machine is doing: compare it only within one run.")
     lines.append(END)
     return "\n".join(lines) + "\n"
 

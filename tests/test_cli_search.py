@@ -10,7 +10,7 @@ import pytest
 from retrieval.cli import main
 from tests.conftest import write_article
 
-HIT_KEYS = {"article_id", "title", "published", "url", "passage_id", "paragraph", "passage_text", "score", "matches"}
+HIT_KEYS = {"article_id", "title", "published", "url", "passage_id", "paragraph", "passage_text", "score", "matches", "found_by"}
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_search_json_stdin_one_object_per_line_in_order(ferries: list[str], caps
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO("bus\n\nthe of\nferry\n"))
-    code, out, _ = search(capsys, "--json", "-", *ferries)
+    code, out, _ = search(capsys, "--json", "--bm25", "-", *ferries)
     assert code == 0
     objects = [json.loads(line) for line in out.splitlines()]
     assert [o["query"] for o in objects] == ["bus", "", "the of", "ferry"]
@@ -97,3 +97,13 @@ def test_search_of_a_missing_corpus_is_a_usage_error(tmp_path: Path, capsys: pyt
     assert main(["search", "--corpus", str(tmp_path / "nope"), "ferry"]) == 2
     assert capsys.readouterr().err.startswith(f"newsqa: error: corpus folder not found: {tmp_path / 'nope'}")
 
+
+
+def test_hybrid_search_adds_a_passage_close_in_meaning_and_says_so(ferries: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = search(capsys, "--json", "ferry", *ferries)
+    assert code == 0
+    hits = json.loads(out)["hits"]
+    by = {h["passage_id"]: h["found_by"] for h in hits}
+    assert by["harbor#1"] == by["lake#1"] == "both"  # BM25 and the encoder agree on the ferries
+    assert all(v == "dense" for k, v in by.items() if k not in ("harbor#1", "lake#1"))
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)

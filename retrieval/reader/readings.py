@@ -15,7 +15,7 @@ from retrieval.models import Passage
 from retrieval.reader.choice import Choice, normalize, sentence_around
 from retrieval.reader.neural import NeuralReader, Reading
 from retrieval.reader.lexicon import CURRENCY_WORDS
-from retrieval.reader.question import NUMBER, Question
+from retrieval.reader.question import NUMBER, PERSON, PLACE, Question
 from retrieval.tokens import _word_term
 
 # The neural reader reads the best READ_PASSAGES passages; a span's score is its start + end logit plus
@@ -77,7 +77,8 @@ def close_choices(found: list[Ranked]) -> list[Choice]:
 
 def tidy_span(text: str, start: int, end: int, q: Question) -> tuple[int, int]:
     """The reader's span with what its WordPiece tokens cut off or added: the currency sign before an
-    amount ("$55 million") or its word after ("42 million dollars"), the last period of an abbreviation ("11 p.m."), and the noun a how-many
+    amount ("$55 million") or its word after ("42 million dollars"), the description before a name a
+    who or where question asks for ("chief executive Dagny Ferrow": `_name_of`), the last period of an abbreviation ("11 p.m."), and the noun a how-many
     question counts ("300", not "300 passengers": SQuAD's answers are the number)."""
     if start > 0 and text[start - 1] in "$€£¥₽" and text[start : start + 1].isdigit():
         start -= 1
@@ -86,11 +87,30 @@ def tidy_span(text: str, start: int, end: int, q: Question) -> tuple[int, int]:
         end += after.end()  # "42 million" + "dollars": the amount is all of it
     if end < len(text) and text[end] == "." and re.search(r"[^\W\d]\.[^\W\d]{1,3}$", text[start:end]):
         end += 1
+    if q.kind in (PERSON, PLACE):
+        start = _name_of(text, start, end)
     if q.kind == NUMBER and q.head:
         words = list(re.finditer(r"\S+", text[start:end]))
         if len(words) >= 2 and any(ch.isdigit() for ch in words[-2].group()) and _word_term(words[-1].group().strip(".,;:"))[0] == q.head:
             end = start + words[-2].end()
     return start, end
+
+
+def _name_of(text: str, start: int, end: int) -> int:
+    """Where the name at the end of a who/where span starts, when a lower-case description stands before
+    it: "chief executive Dagny Ferrow" -> "Dagny Ferrow", "the Finnish capital of Helsinki" -> "Helsinki".
+    A span that starts with a capital ("Marguerite Osei of the Civic Alliance") is left as it is."""
+    words = list(re.finditer(r"\S+", text[start:end]))
+    if len(words) < 2 or not words[0].group()[:1].islower():
+        return start
+    k = len(words)
+    while k > 0 and words[k - 1].group()[:1].isupper():
+        k -= 1
+    if k == 0 or k == len(words) or k > 4 or not words[k - 1].group()[:1].islower():
+        return start
+    if any(w.group().endswith(",") or w.group() in ("and", "or") for w in words[:k]):
+        return start  # a list ("the town library, ... and the school in Crossley"): all of it is the answer
+    return start + words[k].start()
 
 
 def rank_readings(
