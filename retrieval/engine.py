@@ -97,6 +97,8 @@ class Engine:
         if not (isinstance(lock_timeout, (int, float)) and math.isfinite(lock_timeout) and lock_timeout >= 0):
             raise UsageError(f"the time to wait for another indexer must be 0 or more seconds, not {lock_timeout}: pass --wait SECONDS")
         if not folder.is_dir():
+            if folder.exists():
+                raise UsageError(f"{printable(str(folder))} is a file, not a folder of articles: pass --corpus DIR with the folder that holds it")
             raise UsageError(f"corpus folder not found: {printable(str(folder))} (pass --corpus DIR with your articles)")
         store = IndexStore(Path(index_dir) if index_dir else default_index_dir(folder), folder, lock_timeout)
         with _collector_paused():
@@ -269,6 +271,8 @@ class Engine:
 
 def read_local_article(path: Path) -> tuple[str, bytes]:
     """The name and bytes of an article file to add (`newsqa add PATH`); `UsageError` says why not."""
+    if path.is_dir():
+        raise UsageError(f"{printable(str(path))} is a folder with no article files in it (.txt, .md, .html)")
     try:
         return path.name, read_article_source(path)
     except UnreadableArticle as exc:

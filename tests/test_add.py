@@ -431,3 +431,28 @@ def test_a_redirect_to_a_file_says_so_and_an_upper_case_scheme_is_kept_for_citat
     assert code == 0, err
     code, out, _ = newsqa(capsys, "ask", "--json", "how much did the Elm Street bridge cost?", *corpus)
     assert json.loads(out)["citations"][0]["url"] == f"{server}/news/bridge"
+
+
+def test_adding_a_folder_adds_its_articles_and_the_same_file_twice_adds_nothing(
+    tmp_path: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "new"
+    write_article(folder, "tram.txt", "Tram line opens\n\nThe new tram line to Lielahti opened on Monday with nine stops.")
+    write_article(folder, "ferry.md", "---\ntitle: Ferry back\n---\nThe night ferry to Tallinn runs again from Friday.")
+    write_article(folder, "notes.csv", "not,an,article")
+    code, out, err = newsqa(capsys, "add", str(folder), *corpus)
+    assert code == 0, err
+    assert "added ferry.md as ferry.md" in out and "added tram.txt as tram.txt" in out and "csv" not in out + err
+    code, out, err = newsqa(capsys, "add", str(folder / "tram.txt"), *corpus)
+    assert code == 0, err
+    assert out.splitlines() == ["tram.txt is in the corpus already, as tram.txt: nothing added"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = newsqa(capsys, "add", str(empty), *corpus)
+    assert code == 1 and err.count("\n") == 1 and "is a folder with no article files in it" in err
+
+
+def test_a_corpus_that_is_a_file_is_named_as_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    article = write_article(tmp_path, "one.txt", "Title\n\nSome text of the article.")
+    code, _, err = newsqa(capsys, "ask", "--corpus", str(article), "what?")
+    assert code == 2 and err.count("\n") == 1 and "is a file, not a folder of articles" in err

@@ -272,7 +272,7 @@ def add(args: argparse.Namespace) -> int:
     engine = open_engine(args, mention_skipped=False)
     allow_private = args.allow_private_addresses or engine.settings.allow_private_addresses
     added, failed = [], []
-    for source in args.sources:
+    for source in _articles_of(args.sources):
         started = time.monotonic()  # --timeout covers each source's download, reading and checking
         checking = False
         try:
@@ -282,6 +282,7 @@ def add(args: argparse.Namespace) -> int:
                 name, data = _read_local(Path(source), MAX_ARTICLE_BYTES)
             left = args.timeout - (time.monotonic() - started)
             checking = True
+            before = set(os.listdir(engine.corpus_dir))
             target = engine.store_article(name, data, seconds=max(left, 0.001) if is_url(source) else None)
         except Exception as exc:  # noqa: BLE001 - one bad source is one line; the others go on
             if not isinstance(exc, NewsqaError) and os.environ.get("NEWSQA_DEBUG"):
@@ -294,6 +295,10 @@ def add(args: argparse.Namespace) -> int:
                 print(f"newsqa: error: {error}", file=sys.stderr)
             continue
         shown = source if is_url(source) else safe_file_name(source)
+        if target.name in before:  # store_article never replaces a file: the same text was there already
+            if not args.json:
+                print(f"{shown} is in the corpus already, as {target.name}: nothing added", flush=True)
+            continue
         added.append({"source": source, "file": target.name})
         if not args.json:
             print(f"added {shown} as {target.name}", flush=True)
@@ -310,6 +315,22 @@ def add(args: argparse.Namespace) -> int:
             f"{len(report.skipped)} skipped ({report.seconds:.2f} s)"
         )
     return 1 if failed else 0
+
+
+def _articles_of(sources: list[str]) -> list[str]:
+    """The sources with each folder replaced by the article files in it (not its subfolders), by name."""
+    from retrieval.admission import SUPPORTED_SUFFIXES
+    from retrieval.fetch import is_url
+
+    out = []
+    for source in sources:
+        path = Path(source)
+        if not is_url(source) and path.is_dir():
+            found = sorted(str(f) for f in path.iterdir() if not f.name.startswith(".") and f.suffix.lower() in SUPPORTED_SUFFIXES and f.is_file())
+            out.extend(found or [source])  # an empty folder: its own line says why
+        else:
+            out.append(source)
+    return out
 
 
 def _read_local(path: Path, max_bytes: int) -> tuple[str, bytes]:

@@ -163,14 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     add = sub.add_parser(
         "add", parents=common,
         help="add article files or web pages to the corpus and index them",
-        description="Copy article files (.txt, .md, .html) into the corpus under safe names, or download web "
-        "pages and store their article text as .md with its title, date and address, then update the index. "
-        "Articles over 10 MiB are refused.",
+        description="Copy article files (.txt, .md, .html), or those of a folder, into the corpus under safe names, or "
+        "download web pages and store their article text as .md with its title, date and address, then update the "
+        "index. A file whose text is in the corpus already is not added again. Articles over 10 MiB are refused.",
         epilog="Examples:\n"
         "  newsqa add ~/Downloads/story.html notes.txt\n"
+        "  newsqa add ~/Downloads/wire-stories/\n"
         "  newsqa add https://example.com/news/2024/bridge-opens --corpus ~/articles",
     )
-    add.add_argument("sources", nargs="+", metavar="PATH_OR_URL", help="article files or http(s) addresses")
+    add.add_argument("sources", nargs="+", metavar="PATH_OR_URL", help="article files, folders of them, or http(s) addresses")
     add.add_argument(
         "--timeout", metavar="SECONDS", type=float, default=20.0,
         help="give up on an address after this long: its download and reading the page (default: 20)",
