@@ -7,26 +7,30 @@ stopped; a process can. One worker process (`python -m retrieval.bounded`, the p
 once, its address space limited) serves calls one at a time; a call past its deadline kills it and
 the next call starts another. Not a `multiprocessing` fork server: that imports the host program's
 main script again in every child.
+
+The worker is the process that reads hostile bytes, so nothing it sends back can run code here: calls
+and results are JSON (no pickle), a call names one of the jobs in `JOBS`, and the caller validates what
+comes back (`retrieval.ingest` rebuilds its pydantic models from it).
 """
 
 from __future__ import annotations
 
+import json
 import os
-import pickle
 import select
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, TypeVar
-
-T = TypeVar("T")
+from typing import IO, Any
 
 # Address space the worker may add to what it takes with the parsers loaded.
 WORKER_MEMORY_BYTES = 2 << 30
 _HEADER = 8  # bytes of a frame's length
+MAX_FRAME_BYTES = 256 << 20  # an article is at most 10 MiB: a larger frame is no answer of a job
+# The jobs a worker runs: name -> the function of `retrieval.ingest` that takes and returns JSON values.
+JOBS = {"parse": "parse_job", "markdown": "markdown_job"}
 
 
 class TooSlow(Exception):
@@ -35,6 +39,10 @@ class TooSlow(Exception):
 
 class TooLarge(Exception):
     """The work ran out of memory, or the worker died."""
+
+
+class Refused(Exception):
+    """The job refused its input (the worker's `UnreadableArticle`); the message says why."""
 
 
 class _Worker:
@@ -49,10 +57,13 @@ class _Worker:
         self.stdin: IO[bytes] = self.process.stdin
         self.stdout: IO[bytes] = self.process.stdout
 
-    def call(self, func: Callable[..., Any], args: tuple[Any, ...], seconds: float) -> tuple[bool, Any]:
+    def call(self, job: str, payload: Any, seconds: float) -> dict[str, Any]:
         deadline = time.monotonic() + seconds
-        _write_frame(self.stdin, (func, args))
-        return pickle.loads(_read_frame(self.stdout.fileno(), deadline))
+        _write_frame(self.stdin, {"job": job, "payload": payload})
+        reply = json.loads(_read_frame(self.stdout.fileno(), deadline))
+        if not isinstance(reply, dict):
+            raise ValueError("the worker's reply is not an object")
+        return reply
 
     def stop(self) -> None:
         self.process.kill()
@@ -65,11 +76,13 @@ _lock = threading.Lock()
 _worker: _Worker | None = None
 
 
-def call_bounded(func: Callable[..., T], *args: Any, seconds: float) -> T:
-    """`func(*args)` run in the worker process (`func` importable by name, arguments and result
-    picklable): its result, or the exception it raised; `TooSlow` once `seconds` pass (the worker is
-    killed), `TooLarge` if it runs out of memory or dies."""
+def call_bounded(job: str, payload: Any, *, seconds: float) -> Any:
+    """The job `job` of `JOBS` run on `payload` (JSON values) in the worker process: its result (JSON);
+    `Refused` with the job's reason, `TooSlow` once `seconds` pass (the worker is killed), `TooLarge` if
+    it runs out of memory or dies, `RuntimeError` for anything else that went wrong in it."""
     global _worker
+    if job not in JOBS:
+        raise ValueError(f"no such job: {job!r}")
     if seconds <= 0:
         raise TooSlow
     with _lock:
@@ -77,26 +90,28 @@ def call_bounded(func: Callable[..., T], *args: Any, seconds: float) -> T:
             _worker = _Worker()
         worker = _worker
         try:
-            ok, value = worker.call(func, args, seconds)
+            reply = worker.call(job, payload, seconds)
         except TooSlow:
             worker.stop()
             _worker = None
             raise
-        except (EOFError, OSError, pickle.UnpicklingError) as exc:
+        except (EOFError, OSError, ValueError) as exc:  # ended, or sent what is no reply
             worker.stop()
             _worker = None
             raise TooLarge from exc
-        if not ok and isinstance(value, MemoryError):
+        if reply.get("memory"):
             worker.stop()  # what else it holds is not worth keeping
             _worker = None
-            raise TooLarge from value
-    if ok:
-        return value
-    raise value
+            raise TooLarge
+    if "result" in reply:
+        return reply["result"]
+    if "refused" in reply:
+        raise Refused(str(reply["refused"]))
+    raise RuntimeError(f"reading it failed in the worker: {reply.get('error', 'no reason given')}")
 
 
 def _write_frame(stream: IO[bytes], value: Any) -> None:
-    blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    blob = json.dumps(value, ensure_ascii=False).encode("utf-8")
     stream.write(len(blob).to_bytes(_HEADER, "big") + blob)
     stream.flush()
 
@@ -118,31 +133,37 @@ def _read_exactly(fd: int, n: int, deadline: float | None) -> bytes:
 
 def _read_frame(fd: int, deadline: float | None) -> bytes:
     size = int.from_bytes(_read_exactly(fd, _HEADER, deadline), "big")
+    if size > MAX_FRAME_BYTES:
+        raise ValueError(f"a frame of {size:,} bytes")
     return _read_exactly(fd, size, deadline)
 
 
 def serve() -> None:
     """The worker: calls read from standard input, results written to standard output, until EOF."""
-    import retrieval.ingest  # noqa: F401 - the parsers, loaded once
+    import retrieval.ingest  # the parsers, loaded once, and the jobs
     import markdown_it  # noqa: F401
     import trafilatura  # noqa: F401
+
+    from retrieval.admission import UnreadableArticle
 
     _limit_memory()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing a parser prints may corrupt a frame
     while True:
         try:
-            func, args = pickle.loads(_read_frame(stdin.fileno(), None))
+            call = json.loads(_read_frame(stdin.fileno(), None))
         except EOFError:
             return
+        reply: dict[str, Any]
         try:
-            result: tuple[bool, Any] = (True, func(*args))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
-            result = (False, exc)
-        try:
-            _write_frame(stdout, result)
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            _write_frame(stdout, (False, RuntimeError(f"an unpicklable {exc.__class__.__name__} in the worker")))
+            reply = {"result": getattr(retrieval.ingest, JOBS[call["job"]])(call["payload"])}
+        except UnreadableArticle as exc:
+            reply = {"refused": str(exc)}
+        except MemoryError:
+            reply = {"memory": True}
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller as one line
+            reply = {"error": f"{exc.__class__.__name__}: {exc}"}
+        _write_frame(stdout, reply)
 
 
 def _limit_memory() -> None:

@@ -11,6 +11,7 @@ to a checked one.
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import http.client
@@ -26,9 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from retrieval.addresses import public_addresses
 from retrieval.errors import NewsqaError, UsageError
-from retrieval.admission import MAX_ARTICLE_BYTES, UnreadableArticle, safe_file_name
-from retrieval.bounded import TooLarge, TooSlow, call_bounded
-from retrieval.ingest import html_to_markdown
+from retrieval.admission import MAX_ARTICLE_BYTES, safe_file_name
+from retrieval.bounded import Refused, TooLarge, TooSlow, call_bounded
 
 DEFAULT_TIMEOUT = 20.0
 MAX_TIMEOUT = 3600.0  # an hour for one page is no deadline; threading.Timer overflows near 1e10 s
@@ -225,12 +225,15 @@ def fetch_article(
     # Reading the page is part of the same deadline: trafilatura is quadratic in an article's
     # paragraphs (a 1.15 MB page took 16 s), so it runs where it can be stopped.
     try:
-        markdown = call_bounded(html_to_markdown, body, _without_credentials(final_url), None, seconds=deadline.remaining())
+        payload = {"html": base64.b64encode(body).decode("ascii"), "url": _without_credentials(final_url)}
+        markdown = call_bounded("markdown", payload, seconds=deadline.remaining())
+        if not isinstance(markdown, str):
+            raise RuntimeError("the worker's page is not text")
     except TooSlow:
         raise NewsqaError(timeout_message(url, timeout)) from None
     except TooLarge:
         raise NewsqaError(f"{shown}: reading the page took too much memory: nothing added") from None
-    except UnreadableArticle as exc:
+    except (Refused, RuntimeError) as exc:
         raise NewsqaError(f"{shown}: {exc}: nothing added") from exc
     title = re.search(r"^title: (.*)$", markdown, re.MULTILINE)
     stem = _slug(title.group(1)) if title else ""

@@ -7,6 +7,7 @@ keeps its offsets into `Article.text`, so `article.text[p.start:p.end] == p.text
 
 from __future__ import annotations
 
+import base64
 import itertools
 import os
 import re
@@ -25,9 +26,11 @@ from retrieval.admission import (  # noqa: F401 - MAX_ARTICLE_BYTES and safe_fil
     safe_file_name,
     shown_name,
 )
-from retrieval.bounded import TooLarge, TooSlow, call_bounded
+from retrieval.bounded import Refused, TooLarge, TooSlow, call_bounded
 from retrieval.dates import parse_date
 from retrieval.frontmatter import read_front_matter
+from pydantic import ValidationError
+
 from retrieval.models import Article, Passage, SkippedFile
 from retrieval.tokens import tokenize
 
@@ -128,13 +131,29 @@ def parse_article_bytes(data: bytes, name: str, seconds: float | None = None) ->
         return _parse_here(data, name)
     limit = ARTICLE_SECONDS if seconds is None else seconds
     try:
-        return call_bounded(_parse_here, data, name, seconds=limit)
+        out = call_bounded("parse", {"data": base64.b64encode(data).decode("ascii"), "name": name}, seconds=limit)
+        return Article.model_validate(out["article"]), [Passage.model_validate(p) for p in out["passages"]]
+    except Refused as exc:
+        raise UnreadableArticle(str(exc)) from None
+    except (RuntimeError, KeyError, TypeError, ValidationError) as exc:
+        raise UnreadableArticle(f"cannot parse it ({exc}): fix or remove the file") from None
     except TooSlow:
         raise UnreadableArticle(
             f"reading it took over {limit:.3g} s (a page built to be slow to read?): save its text as a .txt file"
         ) from None
     except TooLarge:
         raise UnreadableArticle("reading it took too much memory: save its text as a .txt file") from None
+
+
+def parse_job(payload: dict) -> dict:
+    """`_parse_here` as a job of the bounded worker (`retrieval.bounded.JOBS`): JSON in, JSON out."""
+    article, passages = _parse_here(base64.b64decode(payload["data"]), payload["name"])
+    return {"article": article.model_dump(mode="json"), "passages": [p.model_dump(mode="json") for p in passages]}
+
+
+def markdown_job(payload: dict) -> str:
+    """`html_to_markdown` as a job of the bounded worker."""
+    return html_to_markdown(base64.b64decode(payload["html"]), payload.get("url"), payload.get("source"))
 
 
 def _parse_here(data: bytes, name: str) -> tuple[Article, list[Passage]]:

@@ -402,3 +402,21 @@ def test_an_article_of_a_million_short_lines_is_skipped_with_the_reason(tmp_path
     assert report["skipped"] == [{"path": "lines.txt", "reason": (
         "it would make over 10,000 passages (each short line is one): join its lines into paragraphs or split it into several articles"
     )}]
+
+
+def test_the_worker_that_reads_hostile_pages_talks_json_and_runs_only_its_jobs(tmp_path: Path) -> None:
+    """What the parsing worker sends back can't run code here: no pickle anywhere in the engine, replies
+    are JSON rebuilt into validated models, and a call names one of its few jobs."""
+    import re
+
+    from retrieval import bounded
+    from retrieval.ingest import SMALL_ARTICLE_BYTES, _parse_here, parse_article_bytes
+
+    sources = (Path(bounded.__file__).parent).rglob("*.py")
+    assert not [p.name for p in sources if re.search(r"^\s*(import pickle|from pickle)", p.read_text(encoding="utf-8"), re.M)]
+    with pytest.raises(ValueError, match="no such job"):
+        bounded.call_bounded("os.system", "true", seconds=5)
+    text = "---\ntitle: Big one\npublished: 2025-03-01\n---\n" + "\n\n".join(f"Paragraph {i} says the ferry left at {i} p.m." for i in range(2000))
+    data = text.encode()
+    assert len(data) > SMALL_ARTICLE_BYTES  # read by the worker
+    assert parse_article_bytes(data, "big.md") == _parse_here(data, "big.md")
