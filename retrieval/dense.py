@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.reader.neural import ReaderUnavailable, file_sha256
+from retrieval.reader.neural import ReaderUnavailable, file_sha256, open_model_folder
 
 if TYPE_CHECKING:
     from retrieval.index import CorpusIndex
@@ -40,29 +40,14 @@ class Embedder:
     """Encodes texts as unit vectors; safe to share between threads."""
 
     def __init__(self, model_dir: Path = MODEL_DIR, threads: int | None = None):
-        import onnxruntime
-        from tokenizers import Tokenizer
-
+        manifest, self.tokenizer, self.session = open_model_folder(model_dir, "the dense encoder", threads)
         try:
-            manifest = json.loads((model_dir / "MANIFEST.json").read_text(encoding="utf-8"))
-            model_path = model_dir / manifest["model"]
-            tokenizer_path = model_dir / manifest["tokenizer"]
-            for path, digest in ((model_path, manifest["model_sha256"]), (tokenizer_path, manifest["tokenizer_sha256"])):
-                if file_sha256(path) != digest:
-                    raise ReaderUnavailable(f"{path} does not match its SHA-256 in MANIFEST.json; reinstall newsqa")
             self.max_len = int(manifest["max_len"])
             self.dim = int(manifest["dim"])
             self.model_sha256 = str(manifest["model_sha256"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:
             raise ReaderUnavailable(f"the dense encoder in {model_dir} is missing or unreadable ({exc}); reinstall newsqa") from exc
-        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.enable_truncation(self.max_len)
-        self.tokenizer.no_padding()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One unit vector (float32, `dim` wide) per text, in order."""

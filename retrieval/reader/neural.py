@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -70,38 +71,51 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def open_model_folder(model_dir: Path, what: str, threads: int | None = None) -> tuple[dict, Any, Any]:
+    """(MANIFEST.json, tokenizer, onnxruntime session) of a model folder (the reader's, the dense
+    encoder's), both files checked against their SHA-256 in the manifest before they are loaded;
+    `ReaderUnavailable` naming `what` otherwise."""
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+    try:
+        manifest = json.loads((model_dir / "MANIFEST.json").read_text(encoding="utf-8"))
+        model_path = model_dir / manifest["model"]
+        tokenizer_path = model_dir / manifest["tokenizer"]
+        for path, digest in ((model_path, manifest["model_sha256"]), (tokenizer_path, manifest["tokenizer_sha256"])):
+            if file_sha256(path) != digest:
+                raise ReaderUnavailable(f"{path} does not match its SHA-256 in MANIFEST.json; reinstall newsqa")
+        tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    except ReaderUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - unreadable JSON, a missing key or file, a tokenizer that won't load
+        raise ReaderUnavailable(f"{what} in {model_dir} is missing or unreadable ({exc}); reinstall newsqa") from exc
+    tokenizer.no_padding()
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    return manifest, tokenizer, session
+
+
 class NeuralReader:
     """Reads passages for one question at a time; safe to share between threads."""
 
     def __init__(self, model_dir: Path = MODEL_DIR, threads: int | None = None):
-        import onnxruntime
-        from tokenizers import Tokenizer
-
+        manifest, self.tokenizer, self.session = open_model_folder(model_dir, "the reader model", threads)
         try:
-            manifest = json.loads((model_dir / "MANIFEST.json").read_text(encoding="utf-8"))
-            model_path = model_dir / manifest["model"]
-            tokenizer_path = model_dir / manifest["tokenizer"]
-            for path, digest in ((model_path, manifest["model_sha256"]), (tokenizer_path, manifest["tokenizer_sha256"])):
-                if file_sha256(path) != digest:
-                    raise ReaderUnavailable(f"{path} does not match its SHA-256 in MANIFEST.json; reinstall newsqa")
             self.max_len = int(manifest["max_len"])
             self.stride = int(manifest["stride"])
             layout = manifest.get("layout", "bert")
             *specials, self.pair_seps = LAYOUTS[layout]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:
             raise ReaderUnavailable(f"the reader model in {model_dir} is missing or unreadable ({exc}); reinstall newsqa") from exc
-        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_truncation()
-        self.tokenizer.no_padding()
         cls, sep, pad = (self.tokenizer.token_to_id(t) for t in specials)
         if cls is None or sep is None or pad is None:
-            raise ReaderUnavailable(f"{tokenizer_path} lacks the {layout!r} layout's special tokens named in MANIFEST.json; reinstall newsqa")
+            raise ReaderUnavailable(f"{model_dir} lacks the {layout!r} layout's special tokens named in MANIFEST.json; reinstall newsqa")
         self.cls, self.sep, self.pad = cls, sep, pad
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
         self.segments = "token_type_ids" in {i.name for i in self.session.get_inputs()}
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading | None]:
