@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -60,9 +61,10 @@ class NewsqaBot(commands.Bot):
 
     # --- the engine, off the event loop -------------------------------------------------------
 
-    async def answer(self, question: str) -> Answer:
-        """The engine's answer, computed in one of the bot's few answering threads."""
-        return await asyncio.get_running_loop().run_in_executor(self._answer_pool, self.engine.ask, question)
+    async def answer(self, question: str, focus: Sequence[str] = ()) -> Answer:
+        """The engine's answer, computed in one of the bot's few answering threads; `focus`: the
+        articles of the conversation's story."""
+        return await asyncio.get_running_loop().run_in_executor(self._answer_pool, self.engine.ask, question, tuple(focus))
 
     async def refresh_index(self) -> IndexReport:
         """Pick up added, changed and removed articles, in a worker thread; questions keep flowing."""

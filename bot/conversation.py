@@ -13,6 +13,7 @@ import logging
 import discord
 
 from bot.render import exchange_of
+from bot.views import parse_passages_custom_id
 from retrieval.conversation import LOOKBACK, Turn
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,21 @@ def _exchange(message: discord.Message, bot_id: int) -> tuple[str, str, str | No
     return None
 
 
+def _articles(message: discord.Message) -> tuple[str, ...]:
+    """The article an answer of ours came from (or, with no answer, the closest passage's), read from
+    its 'Show passages' button, which carries the passage ids; empty when it has none."""
+    for row in message.components:
+        for item in getattr(row, "children", ()):
+            parsed = parse_passages_custom_id(getattr(item, "custom_id", None) or "")
+            if parsed is not None:
+                return (parsed[1][0][0].rpartition("#")[0],)
+    return ()
+
+
 async def chain_turns(message: discord.Message, bot_id: int, limit: int = CHAIN_TURNS) -> list[Turn]:
     """The turns of the conversation that `message` continues, oldest first; empty when it is not a
     reply to one of the bot's answers (a mention on its own starts a new conversation)."""
-    exchanges: list[tuple[str, str, str | None]] = []
+    exchanges: list[tuple[str, str, str | None, tuple[str, ...]]] = []
     current: discord.Message | None = message
     seen: set[int] = {message.id}
     while current is not None and len(exchanges) < limit:
@@ -62,7 +74,7 @@ async def chain_turns(message: discord.Message, bot_id: int, limit: int = CHAIN_
         exchange = _exchange(answer, bot_id)
         if exchange is None:
             break
-        exchanges.append(exchange)
+        exchanges.append((*exchange, _articles(answer)))
         if len(exchanges) == limit:
             break
         current = await referenced(answer)  # the member's question that this answer replied to
@@ -71,6 +83,6 @@ async def chain_turns(message: discord.Message, bot_id: int, limit: int = CHAIN_
         if current is not None:
             seen.add(current.id)
     turns: list[Turn] = []
-    for question, resolved, answer_text in reversed(exchanges):
-        turns.append(Turn.of(question, resolved, answer_text, turns))
+    for question, resolved, answer_text, articles in reversed(exchanges):
+        turns.append(Turn.of(question, resolved, answer_text, turns, articles or (turns[-1].articles if turns else ())))
     return turns

@@ -97,8 +97,10 @@ class QuestionsCog(commands.Cog):
             async with message.channel.typing():
                 question = question[:QUESTION_MAX_LENGTH]
                 conversation = Conversation(await chain_turns(message, me.id))
-                resolved = conversation.resolve(question)
-                answer = chat_answer(await self.bot.answer(resolved), question, resolved)
+                answer = conversation.unfounded(question)
+                if answer is None:
+                    resolved = conversation.resolve(question)
+                    answer = chat_answer(await self.bot.answer(resolved, conversation.topic), question, resolved)
             view = passages_view(answer, timeout=self.bot.settings.button_timeout_seconds)
             sent = await message.reply(
                 embed=answer_embed(answer), view=view or discord.utils.MISSING, mention_author=False, allowed_mentions=NO_MENTIONS

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -31,7 +31,7 @@ from retrieval.reader.question import Question, analyze_question
 from retrieval.reader.coverage import passage_coverage, text_coverage
 from retrieval.reader.readings import NO_SPAN, UNCOVERED, UNSURE, Ranked, close_choices, lead, read_passages
 from retrieval.reader.rules import read_with_rules
-from retrieval.rerank import query_expansions, rank_passages
+from retrieval.rerank import article_says, query_expansions, rank_passages, rank_within
 from retrieval.settings import EngineSettings
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 __all__ = ["Trace", "analyze_question", "answer_question", "choose_reader", "question_vector", "reader_name", "run"]
 
 TOP_PASSAGES = 8  # passages retrieved for the readers (the neural reader reads the first READ_PASSAGES)
+# A question in a conversation leaves the story's articles when another article says this much more of
+# its words (idf-weighted share): chosen on the people's-words dev conversations (bench/conversations/people.py).
+LEAVE_MARGIN = 0.3
 EXCLUDE_SPARE = 12  # passages retrieved beyond TOP_PASSAGES when some are to be excluded
 NEURAL: Final = "neural"
 RULES: Final = "rules"
@@ -67,23 +70,28 @@ class Trace:
 
 
 def answer_question(
-    index: CorpusIndex, question: str, reader: str | None = None, within: list[Passage] | None = None, *, settings: EngineSettings | None = None
+    index: CorpusIndex, question: str, reader: str | None = None, within: list[Passage] | None = None, *,
+    settings: EngineSettings | None = None, focus: Sequence[str] = (),
 ) -> Answer:
     """Answer one question from the index: a span of a passage with citations, or a reasoned None.
 
     `reader` is "both" (the default: each reader reads and `decide` chooses), "neural" (the shipped
     model alone) or "rules" (the hand-written span rules alone); None: `settings.reader`.
     `within`: read only these passages instead of the ones retrieval finds (a gold paragraph, say).
+    `focus`: the articles a conversation is about, read first (see `run`).
     """
-    return run(index, question, reader, within, settings=settings).answer
+    return run(index, question, reader, within, settings=settings, focus=focus).answer
 
 
 def run(
     index: CorpusIndex, question: str, reader: str | None = None, within: list[Passage] | None = None, *,
     settings: EngineSettings | None = None, decision: Decision | None = None, exclude: Callable[[Passage], bool] | None = None,
+    focus: Sequence[str] = (),
 ) -> Trace:
     """The answer pipeline: analyse, retrieve, read, decide, assemble. `decision` overrides the fitted one;
-    `exclude` drops retrieved passages (a question asked with its answer gone, to fit the decision on)."""
+    `exclude` drops retrieved passages (a question asked with its answer gone, to fit the decision on).
+    `focus`: the articles of the story a conversation is about; the question is read against their
+    passages alone unless it names something they do not say and another article does (`leaves_topic`)."""
     # 1. Analyse: the question's key terms, names and expected answer type.
     q = analyze_question(question)
     if not q.terms:
@@ -100,6 +108,8 @@ def run(
     else:
         hits = rank_passages(index, q, TOP_PASSAGES + EXCLUDE_SPARE * (exclude is not None), expansions, vector)
         hits = [h for h in hits if exclude is None or not exclude(h[0])][:TOP_PASSAGES]
+        if focus and not leaves_topic(index, q, expansions, focus, hits):
+            hits = rank_within(index, q, focus, TOP_PASSAGES, expansions, vector) or hits
     if not hits:
         return Trace(Answer(question=question, note="Not found in the articles: none of them mentions these words."))
     missing = [t for t in q.proper if index.bm25.doc_freq(t) == 0 and t not in expansions.values()]
@@ -139,6 +149,27 @@ def run(
     else:
         trace.answer = not_found(question, hits, index, NO_SPAN if trace.neural is None else UNSURE)
     return trace
+
+
+def leaves_topic(index: CorpusIndex, q: Question, expansions: dict[str, str], focus: Sequence[str], hits: list[tuple[Passage, float]]) -> bool:
+    """Whether a question asked in a conversation about the `focus` articles is about something else:
+    it names something (a capitalised name) that they never say and another article does, or the best
+    passage retrieval finds comes from another article that says a larger idf-weighted share of the
+    question's words, by `LEAVE_MARGIN` ("different thing, what caused the quillon bank outage")."""
+    def says(article: str, term: str) -> bool:
+        return article_says(index, article, term, expansions)
+
+    if any(index.bm25.doc_freq(t) and not any(says(a, t) for a in focus) for t in q.proper):
+        return True
+    if not hits or hits[0][0].article_id in focus:
+        return False
+    weights = {t: index.idf(t) for t in q.terms}
+    total = sum(weights.values()) or 1.0
+
+    def share(article: str) -> float:
+        return sum(w for t, w in weights.items() if says(article, t)) / total
+
+    return share(hits[0][0].article_id) - max(share(a) for a in focus) >= LEAVE_MARGIN
 
 
 def reader_name(reader: str | None) -> str:

@@ -346,6 +346,19 @@ class BM25Index:
                 np.add.at(scores, docs, contrib)
         return scores
 
+    def scores_between(self, query: Sequence[str], lo: int, hi: int) -> np.ndarray:
+        """The BM25 scores of passages lo..hi-1 (an article's), as `get_scores` gives them: each term's
+        postings searched for that range, the rest of the corpus untouched."""
+        scores = np.zeros(max(hi - lo, 0))
+        for term in query:
+            i = self.vocab.get(term)
+            if i is None:
+                continue
+            docs, contrib = self._postings(i)
+            a, b = np.searchsorted(docs, [lo, hi])
+            np.add.at(scores, docs[a:b] - lo, contrib[a:b])
+        return scores
+
     def _buffer(self) -> np.ndarray:
         """A zeroed score array for this thread; callers put the zeros back."""
         buf = getattr(self._local, "scores", None)

@@ -120,13 +120,26 @@ class Turn:
     resolved_question: str
     answer: str | None
     entities: tuple[Entity, ...] = field(default=())
+    articles: tuple[str, ...] = field(default=())  # the story the conversation was about after this turn
 
     @classmethod
-    def of(cls, question: str, resolved_question: str, answer: str | None, before: Sequence[Turn] = ()) -> Turn:
+    def of(
+        cls, question: str, resolved_question: str, answer: str | None, before: Sequence[Turn] = (), articles: Sequence[str] = ()
+    ) -> Turn:
         """A turn with the entities its standalone question and its answer name (typed as the turns
         `before` it typed them)."""
         known = [e for turn in before[-LOOKBACK:] for e in turn.entities]
-        return cls(question, resolved_question, answer, tuple(turn_entities(resolved_question, answer, known)))
+        return cls(question, resolved_question, answer, tuple(turn_entities(resolved_question, answer, known)), tuple(articles))
+
+
+def topic_of(answer: Answer, before: Sequence[str] = ()) -> tuple[str, ...]:
+    """The story a conversation is about after `answer`: the article its answer comes from; with no
+    answer, the story it was about already, else the article of the closest passage shown."""
+    if answer.citations:
+        return (answer.citations[0].article_id,)
+    if before:
+        return tuple(before)
+    return (answer.hints[0].article_id,) if answer.hints else ()
 
 
 class Conversation:
@@ -136,21 +149,40 @@ class Conversation:
         self.max_turns = max_turns
         self.turns: list[Turn] = list(turns)[-max_turns:]
 
+    @property
+    def topic(self) -> tuple[str, ...]:
+        """The articles of the story being discussed (empty before the first answer)."""
+        return self.turns[-1].articles if self.turns else ()
+
     def resolve(self, question: str) -> str:
         """The standalone question `question` stands for in this conversation."""
         return rewrite_question(question, self.turns)
 
-    def record(self, question: str, resolved_question: str, answer: str | None) -> Turn:
-        turn = Turn.of(question, resolved_question, answer, self.turns)
+    def record(self, question: str, resolved_question: str, answer: str | None, articles: Sequence[str] = ()) -> Turn:
+        turn = Turn.of(question, resolved_question, answer, self.turns, articles)
         self.turns = (self.turns + [turn])[-self.max_turns :]
         return turn
 
-    def ask(self, answer: Callable[[str], Answer], question: str) -> ChatAnswer:
-        """Resolve `question`, answer the standalone question with `answer`, and remember the turn."""
+    def ask(self, answer: Callable[[str, Sequence[str]], Answer], question: str) -> ChatAnswer:
+        """Resolve `question`, answer the standalone question with `answer(question, topic)`, and
+        remember the turn. A question that refers to someone or something when nothing came before
+        is not answered: it asks who or what is meant."""
+        if (chat := self.unfounded(question)) is not None:
+            self.record(question, question, None)
+            return chat
         resolved = self.resolve(question)
-        chat = chat_answer(answer(resolved), question, resolved)
-        self.record(question, resolved, chat.answer)
+        given = answer(resolved, self.topic)
+        chat = chat_answer(given, question, resolved)
+        self.record(question, resolved, chat.answer, topic_of(given, self.topic))
         return chat
+
+    def unfounded(self, question: str) -> ChatAnswer | None:
+        """The reply to a question that leans on someone or something when nothing came before it
+        ("what did he say about it" to open a conversation): no answer, and a note that asks who is
+        meant. None for any other question."""
+        if self.turns or (pronoun := unresolved_reference(question)) is None:
+            return None
+        return ChatAnswer(question=question, resolved_question=question, note=nothing_to_refer_to(pronoun))
 
     def clear(self) -> None:
         self.turns = []
@@ -384,6 +416,33 @@ def _head_of_count(question: str) -> str | None:
 
 
 # --- rewriting --------------------------------------------------------------------------------
+
+
+_PERSONAL = frozenset("he she him his her hers they them their theirs".split())
+_IMPERSONAL = frozenset("it its this that".split())
+
+
+def unresolved_reference(question: str) -> str | None:
+    """The pronoun a question leans on when nothing came before it ("what did he say about it" -> "he"),
+    or None: a question that names nobody and says little besides the pronoun has nothing to stand on.
+    ("is it raining in oslo" and "why did they cancel flights at heathrow" say enough to be asked as they are.)"""
+    words = [w.lower.replace("’", "'") for w in _words(question)]
+    words = [w.removesuffix("'s") for w in words]
+    if any(_is_capitalised(w, i) for i, w in enumerate(_words(question))):
+        return None
+    content = [w for w in words if w not in _FUNCTION and w not in _PERSONAL and w not in _IMPERSONAL and w not in STOP_WORDS_EN]
+    for limit, pronouns in ((3, _PERSONAL - {"they", "them", "their", "theirs"}), (2, _PERSONAL), (1, _IMPERSONAL)):
+        found = next((w for w in words if w in pronouns), None)
+        if found and len(content) <= limit:
+            return found
+    return None
+
+
+def nothing_to_refer_to(pronoun: str) -> str:
+    """The note for a question whose `pronoun` has nothing earlier to refer to."""
+    whom = "who" if pronoun in _PERSONAL else "what"
+    return (f'Nothing earlier in this conversation says {whom} "{pronoun}" is: ask again with the name '
+            f'(or ask about the story first, then follow up).')
 
 
 def rewrite_question(question: str, history: Sequence[Turn]) -> str:

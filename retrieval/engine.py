@@ -10,7 +10,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from retrieval import dense
@@ -111,8 +111,9 @@ class Engine:
                 return cls(folder, index, None, None, report, settings)
         return cls(folder, index, store, state, report, settings)
 
-    def ask(self, question: str | bytes) -> Answer:
-        """Answer one question; never raises for odd input, returns a 'not found' answer instead."""
+    def ask(self, question: str | bytes, focus: Sequence[str] = ()) -> Answer:
+        """Answer one question; never raises for odd input, returns a 'not found' answer instead.
+        `focus`: the articles a conversation is about (`Conversation.topic`), read first."""
         question = clean_question(question)
         if len(question) > MAX_QUESTION_CHARS:
             return Answer(
@@ -120,7 +121,7 @@ class Engine:
                 note=f"The question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}): ask a shorter one.",
             )
         try:
-            return answer_question(self.index, question, settings=self.settings)
+            return answer_question(self.index, question, settings=self.settings, focus=focus)
         except Exception:  # noqa: BLE001 - one question's failure is that question's answer, not the session's end
             if os.environ.get("NEWSQA_DEBUG"):
                 raise

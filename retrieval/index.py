@@ -113,17 +113,21 @@ class CorpusIndex:
         """The positions of the articles' first passages, in order (an article ends where the next starts)."""
         return np.array(sorted(self._first_passage.values()), dtype=np.int64)
 
-    def article_mentions(self, article_id: str, term: str) -> bool:
-        """Whether any passage of the article holds the term: a search of the term's postings, no text read."""
+    def article_rows(self, article_id: str) -> range:
+        """The positions of the article's passages (empty for an article the index does not hold)."""
         start = self._first_passage.get(article_id)
         if start is None:
-            return False
-        ids = self.bm25.passages_with(term)
+            return range(0)
         starts = self._article_starts
         k = int(np.searchsorted(starts, start, side="right"))
-        end = int(starts[k]) if k < len(starts) else len(self.passages)
-        j = int(np.searchsorted(ids, start))
-        return j < len(ids) and int(ids[j]) < end
+        return range(start, int(starts[k]) if k < len(starts) else len(self.passages))
+
+    def article_mentions(self, article_id: str, term: str) -> bool:
+        """Whether any passage of the article holds the term: a search of the term's postings, no text read."""
+        rows = self.article_rows(article_id)
+        ids = self.bm25.passages_with(term)
+        j = int(np.searchsorted(ids, rows.start))
+        return bool(rows) and j < len(ids) and int(ids[j]) < rows.stop
 
     def reference(self, passage: Passage) -> PassageRefFields:
         """The fields of a `PassageRef` to `passage`: its article's title, date and address, where it stands."""

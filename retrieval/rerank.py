@@ -22,6 +22,7 @@ rank-bm25's score; this module only orders what it returns.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -177,3 +178,29 @@ def fuse(
     order = {row: n for n, row in enumerate(lexical)}
     fused = sorted(lexical.items(), key=lambda item: (-((1 - weight) * item[1][1] + weight * float(sims[item[0]])), order[item[0]], item[0]))
     return [(p, (1 - weight) * s + weight * float(sims[row])) for row, (p, s) in fused[:k]]
+
+
+def rank_within(
+    index: CorpusIndex, q: Question, articles: Sequence[str], k: int, expansions: dict[str, str] | None = None,
+    vector: np.ndarray | None = None, dense_weight: float | None = None,
+) -> list[tuple[Passage, float]]:
+    """The k best passages of `articles` alone (the story a conversation is about), best first: every
+    passage of them scored as `rank_passages` scores its candidates, BM25 re-ranked and, where the index
+    has vectors, fused with the cosine to `vector`. Ties keep the articles' order, then the passages'."""
+    if expansions is None:
+        expansions = query_expansions(q, index)
+    terms = query_terms(q, expansions)
+    ranges = [r for a in dict.fromkeys(articles) if (r := index.article_rows(a))]
+    if not ranges:
+        return []
+    rows = [i for r in ranges for i in r]
+    scores = np.concatenate([index.bm25.scores_between(terms, r.start, r.stop) for r in ranges])
+    order = np.argsort(-scores, kind="stable")
+    ranked = rerank(index, q, [(index.passages[rows[i]], float(scores[i])) for i in order], expansions)
+    if index.dense is None or vector is None:
+        return ranked[:k]
+    weight = DENSE_WEIGHT if dense_weight is None else dense_weight
+    best = ranked[0][1] if ranked[0][1] > 0 else 1.0
+    fused = [(p, (1 - weight) * s / best + weight * float(index.dense.vectors[index.row(p)] @ vector)) for p, s in ranked]
+    fused.sort(key=lambda h: -h[1])  # stable: ties keep the lexical order
+    return fused[:k]

@@ -11,6 +11,7 @@ from discord_double import DiscordDouble
 import discord
 from bot.render import answer_embed, exchange_of
 from retrieval.models import Answer, ChatAnswer
+from tests.conftest import write_article
 
 # The rule reader answers, so that the answers (which the follow-ups lean on) are the same everywhere.
 pytestmark = pytest.mark.usefixtures("rules_reader")
@@ -77,6 +78,43 @@ def test_the_chain_survives_a_restart_of_the_bot(seed_corpus: Path) -> None:
             await _reply(double, again)
             # The member's earlier question was fetched to step from one answer to the one before it.
             assert follow_up in double.fetched
+
+    run(scenario)
+
+
+def test_a_follow_up_stays_on_the_story_even_after_a_restart(tmp_path: Path) -> None:
+    """The story is read back from the answer's 'Show passages' button (its passage ids), not kept in memory."""
+    from tests.test_topic import HEATERS, KETTLES
+
+    corpus = tmp_path / "corpus"
+    write_article(corpus, "heaters.md", HEATERS)
+    write_article(corpus, "kettles.md", KETTLES)
+
+    async def scenario() -> None:
+        double = DiscordDouble()
+        dana = double.new_user("dana")
+        async with running_bot(corpus, double=double):
+            first = await double.post_message(f"{_mention(double)} Which company is recalling space heaters?", dana)
+            answer = await _reply(double, first)
+            assert _description(answer).startswith("**Calder Appliances**")
+            alone = await double.post_message(f"{_mention(double)} Who is the chief executive?", dana)
+            assert _description(await _reply(double, alone)).startswith("**Tobias Wren**")  # asked on its own
+        async with running_bot(corpus, double=double):
+            follow_up = await double.post_message("Who is the chief executive?", dana, reply_to=int(answer.message["id"]))
+            assert _description(await _reply(double, follow_up)).startswith("**Mara Quint**")
+
+    run(scenario)
+
+
+def test_a_pronoun_with_nothing_before_it_asks_who_is_meant(seed_corpus: Path) -> None:
+    async def scenario() -> None:
+        async with running_bot(seed_corpus) as r:
+            d = r.double
+            erin = d.new_user("erin")
+            asked = await d.post_message(f"{_mention(d)} what did he say about it", erin)
+            reply = await _reply(d, asked)
+            assert 'says who "he" is' in _description(reply)
+            assert not reply.embeds[0].get("fields")  # no closest passages from an unrelated article
 
     run(scenario)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
-from retrieval.conversation import Conversation, Turn, rewrite_question, turn_entities
-from retrieval.models import Answer
+from retrieval.conversation import Conversation, Turn, rewrite_question, turn_entities, unresolved_reference
+from retrieval.models import Answer, Citation
 
 
 def history(*pairs: tuple[str, str | None]) -> list[Turn]:
@@ -206,7 +208,7 @@ def test_turn_entities_type_the_answer_by_what_the_question_asked() -> None:
 def test_conversation_ask_answers_the_rewrite_and_keeps_the_question_as_asked() -> None:
     asked: list[str] = []
 
-    def answer(question: str) -> Answer:
+    def answer(question: str, focus: Sequence[str] = ()) -> Answer:
         asked.append(question)
         return Answer(question=question, answer={"Who is the Kremlin spokesman?": "Dmitry Peskov"}.get(question))
 
@@ -220,7 +222,9 @@ def test_conversation_ask_answers_the_rewrite_and_keeps_the_question_as_asked() 
     assert second.resolved_question == "What did Dmitry Peskov call the reports?" and second.rewritten
     assert [t.question for t in conversation.turns] == ["Who is the Kremlin spokesman?", "What did he call the reports?"]
     conversation.clear()
-    assert conversation.ask(answer, "What did he call the reports?").resolved_question == "What did he call the reports?"
+    fresh = conversation.ask(answer, "What did he call the reports?")
+    assert fresh.resolved_question == "What did he call the reports?" and fresh.answer is None  # "he" is no one now
+    assert len(asked) == 2  # and nothing was looked up for it
 
 
 def test_a_conversation_keeps_its_last_turns_only() -> None:
@@ -278,3 +282,45 @@ def test_no_question_after_any_conversation_prefix_makes_the_rewrite_fail() -> N
     for turns in prefixes:
         for question in sorted(questions):
             assert isinstance(rewrite_question(question, turns), str)
+
+
+@pytest.mark.parametrize(("question", "pronoun"), [
+    ("what did he say about it", "he"),
+    ("how much did she take", "she"),
+    ("What did they decide?", "they"),
+    ("who stole it", "it"),
+    ("was that unanimous?", "that"),
+    ("when's she sentenced", "she"),
+])
+def test_a_pronoun_with_nothing_before_it_is_unresolved(question: str, pronoun: str) -> None:
+    assert unresolved_reference(question) == pronoun
+
+
+@pytest.mark.parametrize("question", [
+    "Who is the Kremlin spokesman?",
+    "What did Putin say about it?",  # a name: asked as it stands
+    "is it raining in oslo today",  # "it" with enough around it
+    "why did they cancel the flights at heathrow",
+    "how long did the talks last",
+])
+def test_a_question_that_says_enough_is_asked_as_it_stands(question: str) -> None:
+    assert unresolved_reference(question) is None
+
+
+def test_the_topic_follows_the_answers_and_survives_a_turn_without_one() -> None:
+    def answer(article: str | None):
+        def ask(question: str, focus: Sequence[str] = ()) -> Answer:
+            if article is None:
+                return Answer(question=question)
+            ref = dict(article_id=article, title=article, passage_id=f"{article}#1", paragraph=1, passage_text="x")
+            return Answer(question=question, answer="x", citations=[Citation(**ref, start=0, end=1, score=1.0)])
+        return ask
+
+    conversation = Conversation()
+    assert conversation.topic == ()
+    conversation.ask(answer("heaters"), "Which company is recalling heaters?")
+    assert conversation.topic == ("heaters",)
+    conversation.ask(answer(None), "who designed them")
+    assert conversation.topic == ("heaters",)  # no answer: still the same story
+    conversation.ask(answer("kettles"), "and the kettles?")
+    assert conversation.topic == ("kettles",)

@@ -31,7 +31,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-CORPORA = {"seeds": REPO / "corpus", "news": REPO / "bench" / "news" / "corpus", "mine": HERE / "corpus"}
+CORPORA = {
+    "seeds": REPO / "corpus", "news": REPO / "bench" / "news" / "corpus", "mine": HERE / "corpus",
+    # bench/people: conversations in people's words, written by helpers who did not read the code
+    "dev": REPO / "bench" / "people" / "dev" / "corpus", "test": REPO / "bench" / "people" / "test" / "corpus",
+}
 
 
 @dataclass
@@ -56,17 +60,17 @@ def _normal(question: str) -> str:
     return " ".join(question.lower().replace("’", "'").rstrip(" ?").split())
 
 
-def measure(path: Path, reader: str | None, repeat: int, lowercase: bool = False) -> dict:
+def measure(path: Path, reader: str | None, repeat: int, lowercase: bool = False, topic: bool = True) -> dict:
     from retrieval.answer import choose_reader, reader_name
     from retrieval.conversation import Conversation
-    from retrieval.engine import Engine, build_index
+    from retrieval.engine import Engine
     from retrieval.evaluate import score_answer
 
     if reader:
         os.environ["NEWSQA_READER"] = reader
     used = "rules" if choose_reader(None, "Who is the Kremlin spokesman?") is None else reader_name(None)
-    engines = {name: Engine(folder, build_index(folder)) for name, folder in CORPORA.items()}
     conversations = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    engines = {name: Engine.open(folder) for name, folder in CORPORA.items() if any(c["corpus"] == name for c in conversations)}
     if lowercase:  # as people type in chat: "what did he call the reports?"
         for conv in conversations:
             for turn in conv["turns"]:
@@ -79,8 +83,8 @@ def measure(path: Path, reader: str | None, repeat: int, lowercase: bool = False
     rewrites: list[dict] = []
     extra_ms: list[float] = []
 
-    def score(mode: str, group: str, corpus: str, prediction: str | None, golds: list[str]) -> tuple[float, float]:
-        em, f1 = score_answer(prediction, golds, True)
+    def score(mode: str, group: str, corpus: str, prediction: str | None, golds: list[str], answerable: bool = True) -> tuple[float, float]:
+        em, f1 = score_answer(prediction, golds, answerable)
         for c in (corpus, "all"):
             table.setdefault((mode, group, c), Scores()).add(em, f1)
         return em, f1
@@ -89,17 +93,21 @@ def measure(path: Path, reader: str | None, repeat: int, lowercase: bool = False
         engine = engines[conv["corpus"]]
         conversation = Conversation()
         for n, turn in enumerate(conv["turns"]):
-            question, golds = turn["question"], turn["answers"]
+            question, golds, answerable = turn["question"], turn["answers"], turn.get("answerable", True)
             groups = ["first"] if n == 0 else ["follow-up"] + (["needs context"] if "standalone" in turn else ["self-contained"])
-            chat = conversation.ask(engine.ask, question)
+            if not answerable:
+                groups.append("no answer")
+            if turn.get("no_referent"):
+                groups.append("nothing to refer to")
+            chat = conversation.ask(engine.ask if topic else (lambda q, _focus, e=engine: e.ask(q)), question)
             plain = engine.ask(question)
             gold_q = turn.get("standalone", question)
             oracle = plain if gold_q == question else engine.ask(gold_q)
             for group in groups:
-                em_c, _ = score("conversational", group, conv["corpus"], chat.answer, golds)
-                em_s, _ = score("stateless", group, conv["corpus"], plain.answer, golds)
-                score("gold standalone", group, conv["corpus"], oracle.answer, golds)
-            if n == 0 and (chat.answer, chat.sentence, chat.citations) != (plain.answer, plain.sentence, plain.citations):
+                em_c, _ = score("conversational", group, conv["corpus"], chat.answer, golds, answerable)
+                em_s, _ = score("stateless", group, conv["corpus"], plain.answer, golds, answerable)
+                score("gold standalone", group, conv["corpus"], oracle.answer, golds, answerable)
+            if n == 0 and not turn.get("no_referent") and (chat.answer, chat.sentence, chat.citations) != (plain.answer, plain.sentence, plain.citations):
                 first_differs.append(conv["id"])
             if n > 0:
                 rewrites.append({
@@ -150,8 +158,8 @@ def render(result: dict) -> str:
     by_key: dict[tuple[str, str], dict[str, dict]] = {}
     for row in result["rows"]:
         by_key.setdefault((row["turns"], row["corpus"]), {})[row["mode"]] = row
-    order = {"first": 0, "follow-up": 1, "needs context": 2, "self-contained": 3}
-    corpus_order = {"all": 0, "seeds": 1, "news": 2, "mine": 3}
+    order = {"first": 0, "follow-up": 1, "needs context": 2, "self-contained": 3, "no answer": 4, "nothing to refer to": 5}
+    corpus_order = {"all": 0, "seeds": 1, "news": 2, "mine": 3, "dev": 4, "test": 5}
     for (group, corpus), modes in sorted(by_key.items(), key=lambda kv: (order[kv[0][0]], corpus_order[kv[0][1]])):
         cells = [f"{modes[m]['em']:.1f} / {modes[m]['f1']:.1f}" for m in ("conversational", "stateless", "gold standalone")]
         lines.append(f"| {group} | {corpus} | {modes['conversational']['n']} | " + " | ".join(cells) + " |")
@@ -183,9 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reader", choices=("neural", "rules", "both"), default=None, help="default: $NEWSQA_READER, else both")
     parser.add_argument("--repeat", type=int, default=20, help="timing runs of every follow-up's rewrite (default: 20)")
     parser.add_argument("--lowercase", action="store_true", help="ask every question in lower case, as chat often is")
+    parser.add_argument("--no-topic", action="store_true", help="follow-ups rewritten but read against the whole corpus (before topics)")
     parser.add_argument("--json", type=Path, default=None, help="also write the full result to this file")
     args = parser.parse_args(argv)
-    result = measure(args.file, args.reader, args.repeat, args.lowercase)
+    result = measure(args.file, args.reader, args.repeat, args.lowercase, not args.no_topic)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(render(result))
