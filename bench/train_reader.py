@@ -79,6 +79,11 @@ EVEN_VALIDATION_EVERY, EVEN_VALIDATION_FROM = 4, 3
 # new_wiki articles kept apart for choosing settings (every sixth, from the fourth; chosen before training).
 VALIDATION_EVERY, VALIDATION_FROM = 6, 3
 MODEL_DIR = Path(__file__).resolve().parent.parent / "retrieval" / "reader" / "model"
+# "news": bench/people/train (invented wire stories, questions typed as people type them, written for
+# training by helpers who did not read the code; bench/people/dev and test are never trained on),
+# repeated NEWS_REPEAT times beside the "people" mix.
+NEWS_TRAIN = Path(__file__).resolve().parent / "people" / "train"
+NEWS_REPEAT = 4
 
 
 def _archive(base: Base) -> zipfile.ZipFile:
@@ -274,14 +279,54 @@ def qed_examples(names: tuple[str, ...]) -> list[dict]:
     return out
 
 
+def news_examples(folder: Path = NEWS_TRAIN) -> list[dict]:
+    """bench/people/train's invented wire stories and their questions in people's words, as SQuAD-format
+    articles of one paragraph each: an answerable question on the paragraph that holds its answer (the
+    longest variant that holds the shortest, so that "19" is found where "19 goals" is), an unanswerable one
+    on the paragraph of its article that shares most of its words (the right story, the wrong detail)."""
+    out = []
+    for questions in sorted(folder.glob("*/questions.jsonl")):
+        articles: dict[str, list[str]] = {}
+        for path in sorted((questions.parent / "corpus").glob("*.md")):
+            body = re.sub(r"\A---\n.*?\n---\n", "", path.read_text(encoding="utf-8"), count=1, flags=re.DOTALL)
+            articles[path.name] = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
+        qas: dict[tuple[str, int], list[dict]] = {}
+        for line in questions.read_text(encoding="utf-8").splitlines():
+            q = json.loads(line)
+            paragraphs = articles.get(q["article"], [])
+            where = None
+            if q["answerable"] and q["answers"]:
+                short = q["answers"][0]
+                for text in sorted(q["answers"], key=len, reverse=True):
+                    hit = next(((i, p.find(text)) for i, p in enumerate(paragraphs) if text in p and short in text), None)
+                    if hit is not None:
+                        where = (hit[0], {"text": short, "answer_start": hit[1] + text.find(short)})
+                        break
+                if where is None:
+                    continue  # an answer not in the article as written: skipped, not guessed
+            else:
+                words = set(_WORD.findall(q["question"].lower()))
+                best = max(range(len(paragraphs)), key=lambda i: len(words & set(_WORD.findall(paragraphs[i].lower()))), default=None)
+                if best is None:
+                    continue
+                where = (best, None)
+            qas.setdefault((q["article"], where[0]), []).append(
+                {"id": q["id"], "question": q["question"], "answers": [where[1]] if where[1] else []})
+        for (name, i), items in sorted(qas.items()):
+            out.append({"title": name, "paragraphs": [{"context": articles[name][i], "qas": items}]})
+    return out
+
+
 def sources(data: str) -> list[tuple[str, list[dict], list[dict]]]:
     """(name, training articles, validation articles) of each file that `--data` trains on."""
     out = []
     for name in TRAIN_FILES if data == "shifts" else TRAIN_FILES[:1]:  # "people" goes on from a reader that read them all
         out.append((name, *split_articles(name, load_squad(SHARED / name))))
-    if data == "people":
+    if data in ("people", "news"):
         out.append(("squad_dev_even", *squad_even()))
         out.append(("qed", qed_examples(QED_TRAIN), []))
+    if data == "news":  # in-domain: wire stories and questions in people's words, oversampled
+        out.extend((f"news/{n}", news_examples(), []) for n in range(NEWS_REPEAT))
     return out
 
 
@@ -633,7 +678,7 @@ def main() -> None:
     ap.add_argument("--base", choices=sorted(BASES), default="minilm", help="the pretrained encoder to fine-tune (see BASES)")
     ap.add_argument("--max-len", type=int, default=256)
     ap.add_argument("--stride", type=int, default=64, help="tokens shared by consecutive windows of a long passage")
-    ap.add_argument("--data", choices=("shifts", "people"), default="people",
+    ap.add_argument("--data", choices=("shifts", "people", "news"), default="people",
                     help="training material: SQuADShifts alone (the shipped reader's first run), or with SQuAD even articles' "
                     "questions (SQuAD 2.0's unanswerable ones included) and QED's search queries")
     ap.add_argument("--negatives", type=float, default=0.25, help="share of questions also paired with a BM25-retrieved other paragraph")
