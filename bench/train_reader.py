@@ -83,7 +83,7 @@ MODEL_DIR = Path(__file__).resolve().parent.parent / "retrieval" / "reader" / "m
 # training by helpers who did not read the code; bench/people/dev and test are never trained on),
 # repeated NEWS_REPEAT times beside the "people" mix.
 NEWS_TRAIN = Path(__file__).resolve().parent / "people" / "train"
-NEWS_REPEAT = 4
+NEWS_REPEAT = 6
 
 
 def _archive(base: Base) -> zipfile.ZipFile:
