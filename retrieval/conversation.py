@@ -51,8 +51,15 @@ _WH_WORDS = frozenset("what which who whom whose when where why how".split())
 _DETERMINERS = frozenset("the a an this that these those its his her their our your my each every".split())
 _DEMONSTRATIVES = frozenset("this that these those".split())
 _NAME_JOINERS = frozenset("of de del der van von la le bin al".split())
+# Words of chat that name nothing, so never stand for a name or an entity: "gonna", "tho", "whats"
+# (what's typed without its apostrophe), "diff question", "anything".
+_CHAT_WORDS = frozenset(
+    "gonna wanna gotta gimme tho though ok okay oh hey hi yeah yep yes nah no lol pls please sorry anyway btw "
+    "diff different other thing topic question switching whats hows wheres whos whens whys thats theres its "
+    "anything something nothing everything anyone someone anybody somebody everyone everybody mean".split()
+)
 _FUNCTION = (
-    AUXILIARY_VERBS | COPULAS | QUESTION_PREPOSITIONS | _WH_WORDS | _DETERMINERS
+    AUXILIARY_VERBS | COPULAS | QUESTION_PREPOSITIONS | _WH_WORDS | _DETERMINERS | _CHAT_WORDS
     | frozenset("and or but not also then there it he she they we you i so as if of".split())
 )
 # Words before a name that say it names a person: titles and the roles news copy puts before names.
@@ -713,12 +720,14 @@ def _candidates(history: Sequence[Turn]) -> Iterable[Entity]:
         yield from turn.entities
 
 
-def _find(history: Sequence[Turn], specs: Sequence[tuple[str, bool | None]]) -> Entity | None:
-    """The latest entity of the first (kind, plural) in `specs` that a turn has, the latest turn first."""
+def _find(history: Sequence[Turn], specs: Sequence[tuple[str, bool | None]], besides: Iterable[str] = ()) -> Entity | None:
+    """The latest entity of the first (kind, plural) in `specs` that a turn has, the latest turn first;
+    none of those named `besides`."""
+    taken = set(besides)
     for turn in reversed(history[-LOOKBACK:]):
         for kind, plural in specs:
             for entity in turn.entities:
-                if entity.kind == kind and (plural is None or entity.plural == plural):
+                if entity.kind == kind and (plural is None or entity.plural == plural) and entity.text not in taken:
                     return entity
     return None
 
@@ -771,8 +780,12 @@ def _resolve_references(text: str, history: Sequence[Turn]) -> str | None:
     names_here = _names(text, words)
     phrases_here = _noun_phrases(text, words)
     out: list[tuple[int, int, str]] = []  # (start, end, replacement)
+    bound = _wh_subject_end(words)
+    people: dict[str, str] = {}  # "he" / "she" -> whom it was read as
     for i, w in enumerate(words):
         lower = w.lower
+        if i >= bound and lower in _BOUND_POSSESSIVES:
+            continue  # "how many lost their jobs", "who lost his seat": the asker's subject, not someone earlier
         # A pronoun whose antecedent stands earlier in the question itself is left alone:
         # "What did Peskov say when he ...", "When will the bank hold its next meeting?"
         prior = [n for n in names_here if n[0] < i] + [p for p in phrases_here if p[1] <= i]
@@ -784,9 +797,8 @@ def _resolve_references(text: str, history: Sequence[Turn]) -> str | None:
         if lower in _PERSON_PRONOUNS or lower == "her":
             if prior_people:
                 continue  # "What did Peskov say when he ...": the pronoun refers inside the question
-            role = _PERSON_PRONOUNS.get(lower) or ("possessive" if nxt and nxt not in _FUNCTION else "object")
-            entity = _find(history, ((PERSON_E, None), (NAME_E, False)))
-            entity_text = entity.text if entity else None
+            role = _PERSON_PRONOUNS.get(lower) or ("possessive" if nxt and nxt not in _FUNCTION | _PARTICLES else "object")
+            entity_text = _person(lower, history, people)
         elif lower in _THING_PRONOUNS:
             if prior_things:
                 continue
@@ -802,11 +814,7 @@ def _resolve_references(text: str, history: Sequence[Turn]) -> str | None:
             ):
                 continue  # "... most customers would have their electricity back": their customers
             role = _PLURAL_PRONOUNS[lower]
-            group = _group(history)
-            if group is None:
-                entity = _find(history, ((THING_E, True), (NAME_E, None)))
-                group = entity.text if entity else None
-            entity_text = group
+            entity_text = _others(words, history)
         elif lower == "there":
             prev = words[i - 1].lower if i > 0 else ""
             if nxt in _BE_AFTER_THERE or prev in _BE_AFTER_THERE or prev in AUXILIARY_VERBS:
@@ -844,6 +852,54 @@ def _resolve_references(text: str, history: Sequence[Turn]) -> str | None:
     for start, end, replacement in reversed(out):
         text = text[:start] + replacement + text[end:]
     return text
+
+
+_BOUND_POSSESSIVES = frozenset("their his her its".split())
+_PARTICLES = frozenset("up down out off over back away in on".split())  # "lock her up": "her" is no possessive
+
+
+def _wh_subject_end(words: list[_Word]) -> int:
+    """Where a question whose subject is its question phrase ("who lost ...", "how many (people) lost ...")
+    has its verb: a possessive after it belongs to that subject. len(words) for any other question."""
+    lowers = [w.lower for w in words]
+    i = 0
+    while i < len(lowers) and lowers[i] in _CHAT_WORDS | {"and", "so", "but"}:
+        i += 1
+    if i < len(lowers) and lowers[i] == "who":
+        i += 1
+    elif lowers[i : i + 2] == ["how", "many"]:
+        i += 2
+        if i < len(lowers) and lowers[i] not in _FUNCTION and _is_plural(lowers[i]):
+            i += 1  # "how many people lost ..."
+    else:
+        return len(words)
+    if i < len(lowers) and lowers[i] not in AUXILIARY_VERBS and lowers[i] not in COPULAS and lowers[i] not in _FUNCTION:
+        return i + 1  # the verb follows the question phrase directly: it is the subject
+    return len(words)
+
+
+def _person(pronoun: str, history: Sequence[Turn], people: dict[str, str]) -> str | None:
+    """Whom "he" or "she" stands for; `people` records each reading, so that "did he lock her up" reads
+    two people, not one."""
+    gender = "she" if pronoun in ("she", "her", "hers", "herself") else "he"
+    entity = _find(history, ((PERSON_E, None), (NAME_E, False)), [v for g, v in people.items() if g != gender])
+    if entity is None:
+        return None
+    people.setdefault(gender, entity.text)
+    return entity.text
+
+
+def _others(words: list[_Word], history: Sequence[Turn]) -> str | None:
+    """What "they" stands for: the group named last, less the person a "he" or "him" of the same question
+    means ("what did they pay for him"), else the latest plural thing or name."""
+    group = _group(history)
+    person = _find(history, ((PERSON_E, None), (NAME_E, False)))
+    if group and person and any(x.lower in _PERSON_PRONOUNS or x.lower == "her" for x in words):
+        group = " and ".join(g for g in re.split(r",\s*|\s+and\s+", group) if g and g != person.text) or None
+    if group is None:
+        entity = _find(history, ((THING_E, True), (NAME_E, None)))
+        group = entity.text if entity else None
+    return group
 
 
 def _demonstrative(noun: _Word, history: Sequence[Turn]) -> str | None:

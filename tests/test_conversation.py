@@ -324,3 +324,31 @@ def test_the_topic_follows_the_answers_and_survives_a_turn_without_one() -> None
     assert conversation.topic == ("heaters",)  # no answer: still the same story
     conversation.ask(answer("kettles"), "and the kettles?")
     assert conversation.topic == ("kettles",)
+
+
+def _turn(question: str, answer: str | None, before: Sequence[Turn] = ()) -> Turn:
+    return Turn.of(question, question, answer, before)
+
+
+def test_a_possessive_of_the_question_s_own_subject_is_left_alone() -> None:
+    history = [_turn("which plant closed in 2019", "the old Solvane plant")]
+    assert rewrite_question("how many lost their jobs", history) == "how many lost their jobs"
+    assert rewrite_question("who lost their jobs?", history) == "who lost their jobs?"
+
+
+def test_he_and_her_in_one_question_are_two_people() -> None:
+    akers = _turn("who was convicted in the Penhallow fraud", "Rosalind Akers")
+    judge = _turn("who sentenced the case", "Harold Benbow", [akers])
+    read = rewrite_question("did he lock her up", [akers, judge])
+    assert read.startswith("did Harold Benbow lock ") and "Harold Benbow" not in read[len("did Harold Benbow"):]
+
+
+def test_they_and_him_in_one_question_are_not_the_same_one() -> None:
+    history = [_turn("who got two goals for harrowgate rovers", "Tomasz Vell")]
+    assert rewrite_question("what did they pay for him", history) == "what did harrowgate pay for Tomasz Vell"
+
+
+@pytest.mark.parametrize("question", ["so how did he end up with it, gonna ask", "whats her side of the story"])
+def test_chat_words_are_never_taken_for_names(question: str) -> None:
+    entities = turn_entities(question, None)
+    assert not {e.text.lower() for e in entities} & {"gonna", "whats"}
