@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.reader.lexicon import MONTH_ABBREVIATIONS, MONTH_NAMES, WEEKDAY_NAMES
 from retrieval.admission import (  # noqa: F401 - MAX_ARTICLE_BYTES and safe_file_name: long importable from here
     HTML_SUFFIXES,
     MAX_ARTICLE_BYTES,
@@ -208,9 +209,7 @@ _CITABLE_URL = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)  # a host, then
 # A byline: "By Jane Doe", "By Jane Doe / March 9, 2025", "By Jane Doe | Reuters". Metadata, not a passage.
 _BYLINE = re.compile(r"^By\s+(?=[^\W\d_])(?P<name>[^/|·•—–]{1,80}?)\s*(?:[/|·•—–]\s*(?P<rest>.{0,120}))?$")
 # The words a date line may hold besides its numbers: "Wednesday, March 12, 2025 at 9:30 a.m. EST".
-_DATE_WORDS = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday "
+_DATE_WORDS = frozenset(w.lower() for w in MONTH_NAMES + MONTH_ABBREVIATIONS + WEEKDAY_NAMES) | frozenset(
     "mon tue tues wed thu thur thurs fri sat sun at am pm a.m p.m updated published".split()
 )
 # No two quantifiers here may match the same characters in turn: "1" and 20,000 spaces took 5 s.

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from retrieval.reader.lexicon import WEEKDAY_NAMES
+
+_WEEKDAYS = tuple(d.lower() for d in WEEKDAY_NAMES)
 _WEEKDAYS_RU = ("понедельник", "вторник", "сред", "четверг", "пятниц", "суббот", "воскресень")
 _SEASONS = {"spring": "spring", "summer": "summer", "autumn": "autumn", "fall": "autumn", "winter": "winter"}
 _SEASONS_RU = {"весн": "spring", "лет": "summer", "осен": "autumn", "зим": "winter"}
@@ -19,8 +21,8 @@ _SEASON_START = {"spring": 3, "summer": 6, "autumn": 9, "winter": 12}
 RELATIVE = re.compile(
     r"\b(?:(?:earlier|later|early|late)\s+)?(?P<which>this|last|next|past|coming)\s+"
     r"(?P<unit>week|weekend|month|year|spring|summer|autumn|fall|winter|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
-    r"|\b(?:on\s+)?(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    rf"{'|'.join(_WEEKDAYS)})\b"
+    rf"|\b(?:on\s+)?(?P<weekday>{'|'.join(_WEEKDAYS)})\b"
     r"|\b(?P<day>yesterday|today|tomorrow)\b"
     r"|(?P<ru_which>этим|прошлым|следующим|этой|прошлой|следующей|этом|прошлом|следующем)\s+"
     r"(?P<ru_unit>летом|зимой|весной|осенью|неделе|году|месяце)"

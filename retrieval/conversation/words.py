@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.reader.lexicon import AUXILIARY_VERBS, COPULAS, QUESTION_PREPOSITIONS
+from retrieval.reader.lexicon import AUXILIARY_VERBS, COPULAS, MONTH_NAMES, QUESTION_PREPOSITIONS, WEEKDAY_NAMES
 from retrieval.reader.question import AMOUNT, DATE, DEFINITION, DURATION, NUMBER, PERSON, PLACE, THING
 
 # Entity kinds. NAME is a capitalised name whose kind the question does not tell.
@@ -44,7 +44,7 @@ THING_HEADS = frozenset(
     "fund league club corporation airlines news network house summit treaty act plan accord agreement deal "
     "storm hurricane typhoon cyclone bridge airport station stadium".split()
 )
-MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+MONTHS = "|".join(m.lower() for m in MONTH_NAMES)
 TIME_RE = re.compile(
     rf"\b(?:(?:on|in|at|since|until|by|during|from)\s+)?(?:(?:(?:{MONTHS})\s+\d{{1,2}},?\s+\d{{4}})|(?:\d{{1,2}}\s+(?:{MONTHS})\s+\d{{4}})"
     rf"|(?:(?:early|late|mid-)?\s*(?:{MONTHS})(?:\s+\d{{4}})?)|(?:1[5-9]\d\d|20\d\d)s?"
@@ -71,7 +71,7 @@ ADVERBIAL_WH = frozenset("when where why how".split())
 ENTITY_ANSWERS = frozenset({PERSON, PLACE, DATE, NUMBER, AMOUNT, DURATION, THING, DEFINITION})
 TIME_NOUNS = frozenset("year years month months day days date time decade century week weeks hour season".split())
 NP_DETERMINERS = frozenset("the a an its his her their this that these those each".split())
-CALENDAR = re.compile(rf"(?:{MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)", re.IGNORECASE)
+CALENDAR = re.compile(rf"(?:{MONTHS}|{'|'.join(d.lower() for d in WEEKDAY_NAMES)})", re.IGNORECASE)
 # "Which company ...", "What team ...": the answer is an organisation, "it" rather than "he".
 ORGANISATION_WH = re.compile(
     r"\s*(?:which|what)\s+(?:[a-z-]+\s+)?(?:company|companies|organi[sz]ation|group|newspaper|agency|team|party|"

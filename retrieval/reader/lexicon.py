@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+# The calendar's words, written once: the date patterns of the rules, the answer-type check, the
+# conversation's time entities, the dateline test of ingestion and the time-aware notes all read these.
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 # Auxiliaries that stand before a question's subject: "When DID Putin call?", "What HAS he said?".
 AUXILIARY_VERBS = frozenset("did does do will would can could should shall might must may has have had".split())
 # Forms of "be" that make a question a copula question: "Who IS Bob Woodward?".

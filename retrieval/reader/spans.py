@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from dataclasses import dataclass
 
-from retrieval.reader.lexicon import BE_AND_HAVE, CHUNK_PREPOSITIONS
+from retrieval.reader.lexicon import BE_AND_HAVE, CHUNK_PREPOSITIONS, MONTH_ABBREVIATIONS, MONTH_NAMES, WEEKDAY_NAMES
 from retrieval.reader.question import (
     AMOUNT, DATE, DEFINITION, DURATION, MANNER, NUMBER, PERSON, PLACE, REASON, SAY, SAY_VERBS, THING, Question,
 )
@@ -21,14 +21,11 @@ from retrieval.tokens import _IRREGULAR_EN, Token, iter_tokens
 
 # --- patterns -----------------------------------------------------------------------------------
 
-_MONTH_EN = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
-)
+_MONTH_EN = rf"(?:{'|'.join(MONTH_NAMES)}|{'|'.join(sorted(MONTH_ABBREVIATIONS, key=len, reverse=True))})\.?"
 # Russian month names in the genitive ("12 февраля") and the nominative/prepositional ("в июле").
 _MONTH_RU = r"(?:январ|феврал|март|апрел|ма[йя]|мае|июн|июл|август|сентябр|октябр|ноябр|декабр)[а-я]*"
 _MONTH = rf"(?:{_MONTH_EN}|{_MONTH_RU})"
-_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_WEEKDAY = rf"(?:{'|'.join(WEEKDAY_NAMES)})"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[0-9]\d\d|20\d\d)"
 _YEAR_RU = r"(?:\s+(?:года|году|г\.))?"
