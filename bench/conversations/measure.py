@@ -3,17 +3,25 @@
     PYTHONHASHSEED=0 NEWSQA_READER=rules python -m bench.conversations.measure
     PYTHONHASHSEED=0 python -m bench.conversations.measure --reader both --json bench/conversations/both.json
     PYTHONHASHSEED=0 NEWSQA_READER=rules python -m bench.conversations.measure --lowercase   # typed as chat often is
+    PYTHONHASHSEED=0 python -m bench.conversations.measure bench/people/dev/conversations.jsonl \
+        --json bench/conversations/people/dev.json > bench/conversations/people/dev.md    # people's words (and test/)
 
 Each line of `conversations.jsonl` is one conversation over one corpus (`seeds`: the bundled
 corpus/, `news`: bench/news/corpus, `mine`: bench/conversations/corpus) with 3-5 turns; each turn
 has its `question`, gold `answers` and, where the question leans on the conversation, the
 `standalone` question a person would have asked instead. Three ways of answering are scored:
 
-- conversational: `Conversation.ask`, which rewrites each follow-up and answers the rewrite;
+- conversational: `Conversation.ask`, which rewrites each follow-up and answers the rewrite, read against
+  the story the conversation is about (`--no-topic`: against the whole corpus, as before topics);
 - stateless: every question answered as it stands (the engine before conversations);
 - gold standalone: the `standalone` question answered (what a perfect rewrite would reach with this reader).
 
-First turns must come out the same conversational and stateless: the script says if any does not.
+`bench/people/{dev,test}/conversations.jsonl` (corpora `dev` and `test`) also mark turns the articles
+cannot answer (`"answerable": false`: abstaining scores 1) and first questions with nothing to refer to
+(`"no_referent": true`), each reported as a group of its own.
+
+First turns must come out the same conversational and stateless (a question with nothing to refer to
+aside): the script says if any does not.
 The follow-up's extra time is the rewrite and the bookkeeping of a turn (`resolve` + `record`),
 the answering itself left out, timed over `--repeat` runs of every follow-up.
 """
@@ -99,7 +107,7 @@ def measure(path: Path, reader: str | None, repeat: int, lowercase: bool = False
                 groups.append("no answer")
             if turn.get("no_referent"):
                 groups.append("nothing to refer to")
-            chat = conversation.ask(engine.ask if topic else (lambda q, _focus, e=engine: e.ask(q)), question)
+            chat = conversation.ask(engine.ask if topic else (lambda q, _focus=(), e=engine: e.ask(q)), question)
             plain = engine.ask(question)
             gold_q = turn.get("standalone", question)
             oracle = plain if gold_q == question else engine.ask(gold_q)
