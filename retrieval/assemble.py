@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from retrieval.index import CorpusIndex
 from retrieval.models import Alternative, Answer, Citation, Passage
 from retrieval.reader.choice import Choice, normalize
+from retrieval.reader.lexicon import SAME_QUALIFIERS
 from retrieval.reader.question import AMOUNT, DATE, DURATION, NUMBER, Question
 from retrieval.sentences import split_sentences
 from retrieval.timeaware import time_notes
@@ -108,9 +109,23 @@ def not_found(question: str, hits: list[tuple[Passage, float]], index: CorpusInd
     return Answer(question=question, answer=None, sentence=None, confidence=0.0, hints=hints, note=note)
 
 
+_QUALIFIERS = [(re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b"), first) for first, words in SAME_QUALIFIERS]
+_ONE_UNIT = re.compile(r"\b(?:an?|one)\s+(?=(?:second|minute|hour|day|week|month|year|decade)\b)")
+
+
+def same_answer(a: str, b: str) -> bool:
+    """Whether two spans say the same, qualifiers of a quantity read alike ("more than an hour", "over
+    one hour")."""
+    def canonical(text: str) -> str:
+        text = normalize(text)
+        for pattern, first in _QUALIFIERS:
+            text = pattern.sub(first, text)
+        return " ".join(_ONE_UNIT.sub("1 ", text).split())
+    return canonical(a) == canonical(b)
+
+
 def add_conflicts(answer: Answer, index: CorpusIndex, top: Choice, covering: list[Choice]) -> None:
     """Other articles that answer the same question with another date or number: show them, don't hide them."""
-    wanted = normalize(answer.answer or "")
     cited = {c.article_id for c in answer.citations}
     seen: set[str] = set()
     for other in covering:
@@ -124,7 +139,7 @@ def add_conflicts(answer: Answer, index: CorpusIndex, top: Choice, covering: lis
         ):
             continue
         text = other.passage.text[other.span[0] : other.span[1]]
-        if normalize(text) == wanted or find_normalized(other.passage.text, answer.answer or "") is not None:
+        if same_answer(text, answer.answer or "") or find_normalized(other.passage.text, answer.answer or "") is not None:
             continue
         seen.add(article_id)
         lo, hi = other.sent

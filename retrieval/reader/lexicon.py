@@ -7,6 +7,13 @@ from __future__ import annotations
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Qualifiers of a quantity that say the same: "more than an hour" and "over an hour" are one answer, not a
+# disagreement between articles (`assemble.add_conflicts`). Each group is read as its first word.
+SAME_QUALIFIERS = (
+    ("over", ("more than", "upwards of", "in excess of", "just over")),
+    ("about", ("around", "roughly", "approximately", "some", "an estimated", "estimated", "circa")),
+    ("under", ("less than", "fewer than", "just under")),
+)
 
 # Auxiliaries that stand before a question's subject: "When DID Putin call?", "What HAS he said?".
 AUXILIARY_VERBS = frozenset("did does do will would can could should shall might must may has have had".split())
