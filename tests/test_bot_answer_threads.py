@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -26,14 +27,14 @@ class HeldEngine(Engine):
         self.asking = 0
         self.most_at_once = 0
 
-    def ask(self, question: str):
+    def ask(self, question: str, focus: Sequence[str] = ()):
         with self.lock:
             self.asking += 1
             self.most_at_once = max(self.most_at_once, self.asking)
         try:
             if not self.gate.wait(timeout=20):
                 raise TimeoutError("the test never opened the gate")
-            return super().ask(question)
+            return super().ask(question, focus)
         finally:
             with self.lock:
                 self.asking -= 1
@@ -48,7 +49,9 @@ def test_a_burst_of_questions_is_answered_a_few_at_a_time_and_all_of_them(seed_c
         bot = NewsqaBot(settings, engine)
         try:
             burst = asyncio.gather(*(bot.answer(QUESTION) for _ in range(12)))
-            while engine.asking < ANSWER_THREADS:
+            for _ in range(2000):  # 20 s at most: a failing ask must fail the test, not hang it
+                if engine.asking >= ANSWER_THREADS:
+                    break
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.2)  # time enough for any further thread to start asking
             assert engine.asking == ANSWER_THREADS  # asyncio.to_thread's pool would have 6 on 2 CPUs

@@ -372,7 +372,7 @@ def test_the_cooldown_slows_down_one_asker_and_no_one_else(seed_corpus: Path) ->
 class BrokenEngine(Engine):
     """An engine that fails in a way nobody planned for, to exercise the one error handler."""
 
-    def ask(self, question: str):
+    def ask(self, question: str, focus: object = ()):
         raise RuntimeError("index file vanished")
 
 
