@@ -14,7 +14,7 @@ import discord
 
 from bot.render import exchange_of
 from bot.views import parse_passages_custom_id
-from retrieval.conversation import LOOKBACK, Turn
+from retrieval.conversation import LOOKBACK, Turn, topic_after
 
 log = logging.getLogger(__name__)
 
@@ -49,21 +49,23 @@ def _exchange(message: discord.Message, bot_id: int) -> tuple[str, str, str | No
     return None
 
 
-def _articles(message: discord.Message) -> tuple[str, ...]:
-    """The article an answer of ours came from (or, with no answer, the closest passage's), read from
-    its 'Show passages' button, which carries the passage ids; empty when it has none."""
+def _sources(message: discord.Message) -> tuple[str | None, str | None]:
+    """(the article an answer of ours came from, the article of the closest passage it showed instead),
+    read from its 'Show passages' button, which carries the passage ids; (None, None) without one."""
     for row in message.components:
         for item in getattr(row, "children", ()):
             parsed = parse_passages_custom_id(getattr(item, "custom_id", None) or "")
             if parsed is not None:
-                return (parsed[1][0][0].rpartition("#")[0],)
-    return ()
+                found, refs = parsed
+                article = refs[0][0].rpartition("#")[0]
+                return (article, None) if found else (None, article)
+    return None, None
 
 
 async def chain_turns(message: discord.Message, bot_id: int, limit: int = CHAIN_TURNS) -> list[Turn]:
     """The turns of the conversation that `message` continues, oldest first; empty when it is not a
     reply to one of the bot's answers (a mention on its own starts a new conversation)."""
-    exchanges: list[tuple[str, str, str | None, tuple[str, ...]]] = []
+    exchanges: list[tuple[str, str, str | None, tuple[str | None, str | None]]] = []
     current: discord.Message | None = message
     seen: set[int] = {message.id}
     while current is not None and len(exchanges) < limit:
@@ -74,7 +76,7 @@ async def chain_turns(message: discord.Message, bot_id: int, limit: int = CHAIN_
         exchange = _exchange(answer, bot_id)
         if exchange is None:
             break
-        exchanges.append((*exchange, _articles(answer)))
+        exchanges.append((*exchange, _sources(answer)))
         if len(exchanges) == limit:
             break
         current = await referenced(answer)  # the member's question that this answer replied to
@@ -83,6 +85,7 @@ async def chain_turns(message: discord.Message, bot_id: int, limit: int = CHAIN_
         if current is not None:
             seen.add(current.id)
     turns: list[Turn] = []
-    for question, resolved, answer_text, articles in reversed(exchanges):
-        turns.append(Turn.of(question, resolved, answer_text, turns, articles or (turns[-1].articles if turns else ())))
+    for question, resolved, answer_text, (answered_from, closest) in reversed(exchanges):
+        story = topic_after(answered_from, closest, turns[-1].articles if turns else ())
+        turns.append(Turn.of(question, resolved, answer_text, turns, story))
     return turns

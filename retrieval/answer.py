@@ -40,7 +40,8 @@ __all__ = ["Trace", "analyze_question", "answer_question", "choose_reader", "que
 
 TOP_PASSAGES = 8  # passages retrieved for the readers (the neural reader reads the first READ_PASSAGES)
 # A question in a conversation leaves the story's articles when another article says this much more of
-# its words (idf-weighted share): chosen on the people's-words dev conversations (bench/conversations/people.py).
+# its words (idf-weighted share). Set by hand and checked on the people's-words dev conversations
+# (bench/conversations/people/): too few of them switch stories to fit it.
 LEAVE_MARGIN = 0.3
 EXCLUDE_SPARE = 12  # passages retrieved beyond TOP_PASSAGES when some are to be excluded
 NEURAL: Final = "neural"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from retrieval.conversation import Conversation, Turn, rewrite_question, turn_entities, unresolved_reference
+from retrieval.conversation import Conversation, Turn, rewrite_question, topic_after, turn_entities, unresolved_reference
 from retrieval.models import Answer, Citation
 
 
@@ -352,3 +352,13 @@ def test_they_and_him_in_one_question_are_not_the_same_one() -> None:
 def test_chat_words_are_never_taken_for_names(question: str) -> None:
     entities = turn_entities(question, None)
     assert not {e.text.lower() for e in entities} & {"gonna", "whats"}
+
+
+@pytest.mark.parametrize(("answered_from", "closest", "before", "story"), [
+    ("heaters", None, ("kettles",), ("heaters",)),  # an answer: its article
+    (None, "kettles", ("heaters",), ("heaters",)),  # no answer: the story as it was, not the closest passage's
+    (None, "kettles", (), ("kettles",)),  # no answer and no story yet: the closest passage's
+    (None, None, (), ()),
+])
+def test_the_story_after_a_turn(answered_from: str | None, closest: str | None, before: tuple, story: tuple) -> None:
+    assert topic_after(answered_from, closest, before) == story

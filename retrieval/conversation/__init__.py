@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from retrieval.conversation.entities import Entity, Turn, turn_entities
 from retrieval.conversation.rewrite import nothing_to_refer_to, rewrite_question, unresolved_reference
-from retrieval.conversation.session import Conversation, chat_answer, topic_of
+from retrieval.conversation.session import Conversation, chat_answer, topic_after, topic_of
 from retrieval.conversation.words import LOOKBACK, MAX_TURNS
 
 __all__ = [
     "LOOKBACK", "MAX_TURNS", "Conversation", "Entity", "Turn", "chat_answer", "nothing_to_refer_to", "rewrite_question",
-    "topic_of", "turn_entities", "unresolved_reference",
+    "topic_after", "topic_of", "turn_entities", "unresolved_reference",
 ]

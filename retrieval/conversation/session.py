@@ -11,13 +11,19 @@ from retrieval.models import Answer, ChatAnswer
 
 
 def topic_of(answer: Answer, before: Sequence[str] = ()) -> tuple[str, ...]:
-    """The story a conversation is about after `answer`: the article its answer comes from; with no
-    answer, the story it was about already, else the article of the closest passage shown."""
-    if answer.citations:
-        return (answer.citations[0].article_id,)
+    """The story a conversation is about after `answer` (see `topic_after`)."""
+    return topic_after(answer.citations[0].article_id if answer.citations else None,
+                       answer.hints[0].article_id if answer.hints else None, before)
+
+
+def topic_after(answered_from: str | None, closest: str | None, before: Sequence[str] = ()) -> tuple[str, ...]:
+    """The story a conversation is about after a turn: the article its answer came from; with no answer,
+    the story it was about already, else the article of the closest passage shown."""
+    if answered_from:
+        return (answered_from,)
     if before:
         return tuple(before)
-    return (answer.hints[0].article_id,) if answer.hints else ()
+    return (closest,) if closest else ()
 
 
 class Conversation:
