@@ -429,7 +429,7 @@ def prepare(size: int, workdir: Path, n_questions: int) -> dict:
 
 def check_exactness(size: int, workdir: Path, n: int) -> dict:
     """newsqa's saved, memory-mapped index against ReferenceBM25 (rank-bm25 with Lucene's idf)."""
-    from retrieval.bm25 import ReferenceBM25
+    from tests.reference_bm25 import ReferenceBM25
     from retrieval.tokens import tokenize
 
     terms, token_ids, doc_lens, questions = load_cached(workdir, size)

@@ -1,12 +1,9 @@
-"""BM25 as rank-bm25 defines it, with Lucene's always-positive idf, and a fast exact implementation.
+"""BM25 as rank-bm25 defines it, with Lucene's always-positive idf, computed fast and exactly.
 
-`ReferenceBM25` is rank-bm25's `BM25Okapi` with one change: the idf is Lucene's
-`log(1 + (N - n + 0.5) / (n + 0.5))`, which never reaches 0 (rank-bm25 gives 0 to a term found in
-exactly half of the passages, so a two-passage corpus can score everything 0; its issues #39, #43).
-It is the definition of the score and is used in tests.
-
-`BM25Index` computes the same scores, bit for bit, from postings stored once per term, so a query
-touches only the passages that contain its terms instead of walking every passage in Python:
+The score is defined by rank-bm25's `BM25Okapi` with Lucene's idf, `log(1 + (N - n + 0.5) / (n + 0.5))`,
+which never reaches 0: the test oracle in `tests/reference_bm25.py`. `BM25Index` computes the same scores,
+bit for bit, from postings stored once per term, so a query touches only the passages that contain its
+terms instead of walking every passage in Python:
 
 - A passage's BM25 contribution for a term is `idf(term) * w(tf, dl)`, and `w` depends only on the
   term's frequency in the passage and the passage's length. The distinct `(tf, dl)` pairs of a corpus
@@ -60,23 +57,6 @@ def lucene_idf(n_docs: int, doc_freq: np.ndarray | int) -> np.ndarray | float:
     values, inverse = np.unique(doc_freq, return_inverse=True)  # few distinct frequencies
     logs = np.array([math.log(1.0 + (n_docs - int(n) + 0.5) / (int(n) + 0.5)) for n in values], dtype=np.float64)
     return logs[inverse].reshape(doc_freq.shape)
-
-
-class ReferenceBM25:
-    """rank-bm25's BM25Okapi with Lucene's idf: the definition of newsqa's score (slow; for tests)."""
-
-    def __init__(self, corpus: Sequence[Sequence[str]], k1: float = K1, b: float = B):
-        from rank_bm25 import BM25Okapi
-
-        class _LuceneOkapi(BM25Okapi):
-            def _calc_idf(self, nd):  # noqa: ANN001 - rank_bm25's own signature
-                for word, freq in nd.items():
-                    self.idf[word] = math.log(1.0 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
-
-        self._bm25 = _LuceneOkapi([list(doc) for doc in corpus], k1=k1, b=b)
-
-    def get_scores(self, query: Sequence[str]) -> np.ndarray:
-        return self._bm25.get_scores(list(query))
 
 
 def term_numbers(terms: Sequence[str]) -> dict[str, int]:

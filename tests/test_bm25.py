@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.bm25 import BM25Index, ReferenceBM25
+from retrieval.bm25 import BM25Index
+from tests.reference_bm25 import ReferenceBM25
 
 
 def reference_top(scores: np.ndarray, k: int) -> list[int]:

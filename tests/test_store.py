@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import write_article
 
-from retrieval.bm25 import ReferenceBM25
+from tests.reference_bm25 import ReferenceBM25
 from retrieval.cli import main
 from retrieval.engine import Engine, build_index
 from retrieval.index import CorpusIndex, passage_terms
