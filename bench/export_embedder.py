@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.quantize import PRECISION, quantize
 from bench.train_reader import BASES, base_files
 from retrieval.reader.neural import file_sha256
 
@@ -32,7 +33,6 @@ def export(work: Path, out: Path) -> None:
     import torch
     from safetensors.torch import load_file
     from transformers import BertConfig, BertModel
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     base = BASES["minilm"]
     folder = base_files(work, base)
@@ -65,7 +65,7 @@ def export(work: Path, out: Path) -> None:
         dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "embedding": {0: "batch"}},
     )
     int8 = work / "embedder.int8.onnx"
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
+    quantize(fp32, int8)  # per-channel, 7-bit weights: the same vectors on every x86 CPU (bench/quantize.py)
     out.mkdir(parents=True, exist_ok=True)
     (out / "embedder.onnx").write_bytes(int8.read_bytes())
     (out / "tokenizer.json").write_bytes((folder / "tokenizer.json").read_bytes())
@@ -74,7 +74,7 @@ def export(work: Path, out: Path) -> None:
         "model_sha256": file_sha256(out / "embedder.onnx"),
         "tokenizer": "tokenizer.json",
         "tokenizer_sha256": file_sha256(out / "tokenizer.json"),
-        "precision": "int8",
+        "precision": PRECISION,
         "max_len": MAX_LEN,
         "dim": 384,
         "base": base.release,

@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.quantize import PRECISION, quantize
 from retrieval.reader.neural import LAYOUTS, file_sha256 as sha256
 
 
@@ -631,11 +632,8 @@ def export(args) -> None:
         input_names=inputs, output_names=["start_logits", "end_logits"],
         dynamic_axes={name: axes for name in (*inputs, "start_logits", "end_logits")},
     )
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
     int8 = out / "reader.int8.onnx"
-    # Per-channel scales: per-tensor int8 lost 5.0 F1 on the validation questions, per-channel 0.9 (bench/READER.md).
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
+    quantize(fp32, int8)  # per-channel, 7-bit weights: the same answers on every x86 CPU (bench/quantize.py)
     training = {
         **{k: meta["args"][k] for k in ("seed", "epochs", "lr", "batch_size", "negatives", "max_len", "stride")},
         "bf16": meta["args"].get("bf16", False),  # the checkpoint's last run; see the README for the history
@@ -654,7 +652,7 @@ def export(args) -> None:
             "model_sha256": sha256(bundle / "reader.onnx"),
             "tokenizer": "tokenizer.json",
             "tokenizer_sha256": sha256(bundle / "tokenizer.json"),
-            "precision": precision,
+            "precision": PRECISION if precision == "int8" else precision,
             "layout": base.kind,
             "max_len": meta["args"]["max_len"],
             "stride": meta["args"]["stride"],
