@@ -12,7 +12,9 @@ with its `Evidence`, the rules' span with their confidence. The fit then replays
    least 0.5; never, for a question with no answer) on `decide.FEATURES`, weighed as the objective below; figures from weights fitted without the question's set (leave one set out);
 2. `abstain`, `rules_alone` and `rules_lead` on a grid, by SQuAD 2.0's F1 over every question
    (answerable: the given answer's F1; unanswerable: 1 for abstaining), each set weighing the same
-   and, within a set, the questions with no answer weighing `UNANSWERABLE_SHARE`.
+   and, within a set, the questions with no answer weighing `UNANSWERABLE_SHARE`;
+3. the confidence levels front ends show (`decide.Levels`), from the held-out answers: how often the answers
+   each set got from parameters fitted without it were right, by confidence (`calibration`).
 
 The validation sets, all chosen before training and never trained on (none of them is a test set):
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import random
@@ -41,7 +44,7 @@ import numpy as np
 from bench.fusion import qed_articles
 from bench.train_reader import SHARED, VALIDATION_EVERY, VALIDATION_FROM, even_validation_titles, load_squad
 from retrieval.answer import run
-from retrieval.decide import DECISION_FILE, Decision, Evidence, confidence, decide
+from retrieval.decide import DECISION_FILE, Decision, Evidence, Shown, confidence, decide
 from retrieval.engine import build_index, with_vectors
 from retrieval.evaluate import load_eval_file, normalize_answer, parse_squad, score_answer
 from retrieval.index import CorpusIndex
@@ -59,6 +62,11 @@ L2 = 1.0
 # In people's own questions about 1 in 6 has no answer in the articles (bench/people: 18%; the issue's
 # held-out sets: 16%); the sets with "-gone" copies and SQuAD 2.0 have half. Each set is weighed to this share.
 UNANSWERABLE_SHARE = 0.2
+# The confidence levels front ends show (green; "low confidence"), read off the held-out answers: green where
+# answers were right at least 80% of the time, the level people can rely on without checking every time.
+CONFIDENT_PRECISION = 0.8
+LEVEL_GRID = tuple(round(x / 20, 2) for x in range(4, 20))  # 0.2 .. 0.95
+LEVEL_MIN_ANSWERS = 30
 
 
 def _sample(items: list, seed: int = 7) -> list:
@@ -229,6 +237,68 @@ def report(rows: list[dict], decision: Decision) -> dict:
     return out
 
 
+def held_out_answers(rows: list[dict], held: dict[str, Decision]) -> list[tuple[float, bool, float]]:
+    """(confidence, right, weight) of every answer given, each set's under the parameters fitted without it;
+    the weight is the question's in the objective (each set the same)."""
+    given = []
+    for row, weight in zip(rows, row_weights(rows)):
+        choice, f1, conf = outcome(row, held[_family(row)])
+        if choice is not None and conf is not None:
+            given.append((conf, bool(row["answerable"] and f1 >= 0.5), float(weight)))
+    return given
+
+
+def fit_shown(given: list[tuple[float, bool, float]]) -> Shown:
+    """Platt scaling of the confidence shown: P(right) = sigmoid(scale * logit(confidence) + shift), fitted by
+    IRLS on held-out answers, so that a confidence of 0.7 means right about 70% of the time."""
+    z = np.array([math.log(min(max(c, 1e-6), 1 - 1e-6) / (1 - min(max(c, 1e-6), 1 - 1e-6))) for c, _, _ in given])
+    y = np.array([float(ok) for _, ok, _ in given])
+    sw = np.array([w for _, _, w in given])
+    sw = sw * len(given) / sw.sum()
+    x = np.stack([z, np.ones_like(z)], axis=1)
+    w = np.array([1.0, 0.0])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
+        step = np.linalg.solve((x * (sw * p * (1 - p))[:, None]).T @ x + 1e-9 * np.eye(2), x.T @ (sw * (p - y)))
+        w -= step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return Shown(float(w[0]), float(w[1]))
+
+
+def calibration(given: list[tuple[float, bool, float]], shown: Shown) -> dict:
+    """How often held-out answers were right by the confidence shown, and the levels front ends show:
+    `confident`, the lowest level on the grid at and above which answers were right `CONFIDENT_PRECISION`
+    of the time; `low`, the highest level under it whose band below (0.1 wide) was right less than half
+    the time (each over at least `LEVEL_MIN_ANSWERS` answers). Shares weigh each set the same, as the
+    objective does."""
+    conf = np.array([shown.of(c) for c, _, _ in given])
+    right = np.array([ok for _, ok, _ in given], dtype=float)
+    weight = np.array([w for _, _, w in given])
+
+    def rate(mask: np.ndarray) -> float:  # each set weighing the same, as in the objective
+        return float(np.sum(weight[mask] * right[mask]) / np.sum(weight[mask]))
+
+    def share(mask: np.ndarray) -> dict:
+        return {"answers": int(mask.sum()), "right": round(100 * rate(mask), 1) if mask.sum() else None}
+
+    bands = [{"from": lo / 10, "to": (lo + 1) / 10, **share((conf >= lo / 10) & ((conf < (lo + 1) / 10) | (lo == 9)))} for lo in range(10)]
+    above = [t for t in LEVEL_GRID if (conf >= t).sum() >= LEVEL_MIN_ANSWERS and rate(conf >= t) >= CONFIDENT_PRECISION]
+    confident = float(min(above)) if above else float(LEVEL_GRID[-1])
+    under = [t for t in LEVEL_GRID if t < confident and ((conf >= t - 0.1) & (conf < t)).sum() >= LEVEL_MIN_ANSWERS
+             and rate((conf >= t - 0.1) & (conf < t)) < 0.5]
+    low = float(max(under)) if under else float(LEVEL_GRID[0])
+    return {
+        "answers": len(given),
+        "shown": {"scale": shown.scale, "shift": shown.shift},
+        "bands": bands,
+        "levels": {"confident": confident, "low": low},
+        "right_at_confident_or_more": share(conf >= confident),
+        "right_between": share((conf >= low) & (conf < confident)),
+        "right_under_low": share(conf < low),
+    }
+
+
 def _precision(given: list[tuple[float, bool]], level: float) -> dict:
     sel = [ok for conf, ok in given if conf >= level]
     return {"answers": len(sel), "right": round(100 * sum(sel) / len(sel), 1) if sel else None}
@@ -247,11 +317,13 @@ def main() -> None:
     rows = collect(cache)
     families = list(dict.fromkeys(_family(r) for r in rows))
     # Leave one set out: each set's figures from parameters fitted on the others.
-    held = {}
+    held_decisions = {}
     for fam in families:
         rest = [r for r in rows if _family(r) != fam]
-        d = choose(rest, fit_weights(rest))
-        held[fam] = report([r for r in rows if _family(r) == fam], d)[fam]
+        held_decisions[fam] = choose(rest, fit_weights(rest))
+    held = {fam: report([r for r in rows if _family(r) == fam], d)[fam] for fam, d in held_decisions.items()}
+    answers = held_out_answers(rows, held_decisions)
+    calibrated = calibration(answers, fit_shown(answers))
     weights = fit_weights(rows)
     decision = choose(rows, weights)
     previous = Decision.from_json(json.loads(DECISION_FILE.read_text())) if DECISION_FILE.exists() else None
@@ -264,14 +336,15 @@ def main() -> None:
         "objective": round(objective(rows, decision), 2),
         "fitted_on_all": report(rows, decision),
         "leave_one_set_out": held,
+        "calibration_held_out": calibrated,
         **({"previous": {"decision": previous.to_json(), "fitted_on_all": report(rows, previous)}} if previous else {}),
     }
-    print(json.dumps({k: out[k] for k in ("decision", "objective", "fitted_on_all", "leave_one_set_out")}, indent=1))
+    print(json.dumps({k: out[k] for k in ("decision", "objective", "fitted_on_all", "leave_one_set_out", "calibration_held_out")}, indent=1))
     RESULTS.write_text(json.dumps(out, indent=1) + "\n")
     if args.write:
         meta = {"fitted_by": "PYTHONHASHSEED=0 python -m bench.fit_decision --write",
                 "data": f"{len(rows)} readings of validation questions ({', '.join(families)}), reader {reader_sha}; see bench/results/decision.json",
-                **decision.to_json()}
+                **decision.to_json(), "shown": calibrated["shown"], "levels": calibrated["levels"]}
         DECISION_FILE.write_text(json.dumps(meta, indent=2) + "\n")
         print(f"wrote {DECISION_FILE}", file=sys.stderr)
 

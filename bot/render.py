@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import discord
 
 from retrieval.admission import printable
-from retrieval.config import confidence_level
+from retrieval.decide import confidence_level
 from retrieval.models import Answer, ArticleInfo, ChatAnswer, Citation, IndexReport, group_by_article
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -168,7 +168,7 @@ def source_line(number: int, citations: Sequence[Citation], limit: int) -> str:
 
 
 def confidence_footer(confidence: float) -> str:
-    """The footer of an answer: its confidence alone, 'Low confidence' under 0.4."""
+    """The footer of an answer: its confidence alone, 'Low confidence' under the fitted `levels().low`."""
     label = "Low confidence" if confidence_level(confidence) == "low" else "Confidence"
     return f"{label} {confidence:.0%}"
 

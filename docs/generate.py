@@ -136,3 +136,20 @@ def reader_results(path: Path = REPO / "bench" / "results" / "reader.json") -> N
             else:
                 cells.append("")
         out(f"| {run['set']} | {run['setting']} | " + " | ".join(cells) + " |\n")
+
+
+def confidence_levels(path: Path = REPO / "bench" / "results" / "decision.json") -> None:
+    """The confidence levels front ends show and how often held-out answers at each were right."""
+    calibrated = json.loads(path.read_text(encoding="utf-8"))["calibration_held_out"]
+    levels = calibrated["levels"]
+    shipped = json.loads((REPO / "retrieval" / "reader" / "decision.json").read_text(encoding="utf-8"))["levels"]
+    if shipped != levels:
+        raise SystemExit(f"retrieval/reader/decision.json's levels {shipped} are not {path}'s {levels}: run bench/fit_decision.py --write")
+
+    def share(part: dict) -> str:
+        return f"{part['right']:.0f}% of {part['answers']}" if part["right"] is not None else "none"
+
+    out("| confidence | shown | right, held out |\n|---|---|---|\n")
+    out(f"| {levels['confident']:.2f} or more | green, `confidence 0.86` | {share(calibrated['right_at_confident_or_more'])} |\n")
+    out(f"| {levels['low']:.2f} to {levels['confident']:.2f} | amber, `confidence 0.55` | {share(calibrated['right_between'])} |\n")
+    out(f"| under {levels['low']:.2f} | amber, `low confidence 0.32` | {share(calibrated['right_under_low'])} |\n")

@@ -22,7 +22,7 @@ import numpy as np
 from retrieval.assemble import CONFLICT_KINDS, add_conflicts, assemble_answer, not_found
 from retrieval.dense import shipped_embedder
 from retrieval.confidence import features as confidence_features, probability
-from retrieval.decide import Choice, Decision, Evidence, confidence, decide, fitted
+from retrieval.decide import Choice, Decision, Evidence, confidence, decide, fitted, shown
 from retrieval.index import CorpusIndex
 from retrieval.models import Answer, Passage
 from retrieval.reader.choice import sentence_around
@@ -137,13 +137,14 @@ def run(
     neural_conf = confidence(trace.evidence, decision) if trace.evidence is not None else None
     rules_conf = trace.rules.confidence if trace.rules is not None and trace.rules.found else None
     trace.choice = decide(neural_conf, rules_conf, decision)
+    # The answer shows its confidence recalibrated on held-out answers; the trace keeps each reader's own.
     if trace.choice == RULES:
-        assert trace.rules is not None  # decide chose them: they have a confidence
-        trace.answer = trace.rules
+        assert trace.rules is not None and rules_conf is not None  # decide chose them: they have a confidence
+        trace.answer = trace.rules.model_copy(update={"confidence": round(shown().of(rules_conf), 3)}, deep=True)
     elif trace.choice == NEURAL:
         assert trace.neural is not None and neural_conf is not None  # decide chose it: it has a span and a confidence
-        trace.answer = trace.neural
-        trace.answer.confidence = round(neural_conf, 3)
+        trace.neural.confidence = round(neural_conf, 3)
+        trace.answer = trace.neural.model_copy(update={"confidence": round(shown().of(neural_conf), 3)}, deep=True)
         if q.kind in CONFLICT_KINDS:
             close = close_choices(found)
             add_conflicts(trace.answer, index, close[0], close)

@@ -34,18 +34,3 @@ def cache_root() -> Path:
 
 
 SEARCH_K = 10  # passages `newsqa search` shows unless -k says otherwise
-
-
-# How front ends show an answer's confidence (the colour of the Discord embed, the terminal's label).
-# From the held-out calibration in bench/QUALITY.md ("Confidence"): answers at 0.8 or more were right
-# 81% of the time, at 0.6-0.8 66%, at 0.2-0.4 33%. At 0.7 an answer is more often right than not by
-# a margin worth showing in green; under 0.4 it is wrong more often than right, and says so.
-CONFIDENT = 0.7
-LOW_CONFIDENCE = 0.4
-
-
-def confidence_level(confidence: float) -> str:
-    """'high' (0.7 or more), 'medium' or 'low' (under 0.4): what front ends colour and label."""
-    if confidence >= CONFIDENT:
-        return "high"
-    return "medium" if confidence >= LOW_CONFIDENCE else "low"

@@ -87,6 +87,61 @@ def fitted() -> Decision:
         raise RuntimeError(f"{DECISION_FILE}: unusable decision parameters ({exc}); reinstall newsqa or run python -m bench.fit_decision --write") from exc
 
 
+@dataclass(frozen=True)
+class Shown:
+    """The confidence an answer shows: the decision's probability recalibrated on held-out answers (Platt
+    scaling: each validation set's answers under the parameters fitted without it), so that 0.7 means right
+    about 70% of the time on questions unlike those the parameters were fitted on."""
+
+    scale: float
+    shift: float
+
+    def of(self, confidence: float) -> float:
+        c = min(max(confidence, 1e-6), 1 - 1e-6)
+        z = self.scale * math.log(c / (1 - c)) + self.shift
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Where front ends change how they show a confidence, from the held-out calibration in
+    `bench/fit_decision.py` (each validation set's answers under parameters fitted without it)."""
+
+    confident: float  # answers at this confidence or more were right at least 80% of the time: green
+    low: float  # answers under this were wrong more often than right: "low confidence"
+
+    def of(self, confidence: float) -> Literal["high", "medium", "low"]:
+        """'high', 'medium' or 'low': what front ends colour and label."""
+        if confidence >= self.confident:
+            return "high"
+        return "medium" if confidence >= self.low else "low"
+
+
+@lru_cache(maxsize=1)
+def _presentation() -> tuple[Shown, Levels]:
+    try:
+        data = json.loads(DECISION_FILE.read_text(encoding="utf-8"))
+        shown, marks = data["shown"], data["levels"]
+        return Shown(float(shown["scale"]), float(shown["shift"])), Levels(float(marks["confident"]), float(marks["low"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RuntimeError(f"{DECISION_FILE}: unusable confidence calibration ({exc}); reinstall newsqa or run python -m bench.fit_decision --write") from exc
+
+
+def shown() -> Shown:
+    """The shipped recalibration of the confidence answers show (`shown` in `reader/decision.json`)."""
+    return _presentation()[0]
+
+
+def levels() -> Levels:
+    """The shipped confidence levels (`levels` in `reader/decision.json`)."""
+    return _presentation()[1]
+
+
+def confidence_level(confidence: float) -> Literal["high", "medium", "low"]:
+    """How front ends show an answer's confidence: 'high' (green), 'medium' (amber) or 'low' (said so)."""
+    return levels().of(confidence)
+
+
 def confidence(evidence: Evidence, decision: Decision) -> float:
     """The probability that the neural reader's span is right."""
     z = math.fsum(w * x for w, x in zip(decision.weights, evidence.inputs()))

@@ -10,6 +10,7 @@ from bot.render import (
     FIELD_VALUE_LIMIT, FOOTER_LIMIT, TITLE_LIMIT, answer_embed, fit, highlight, link, passage_embeds, report_text,
     shorten, shorten_left, sources_pages,
 )
+from retrieval import decide
 from retrieval.models import Answer, ArticleInfo, Citation, IndexReport, SkippedFile
 
 
@@ -225,7 +226,8 @@ def test_report_text_fits_a_message_however_many_files_were_skipped() -> None:
         (0.32, render.UNSURE_COLOUR, "Low confidence 32%"),  # "Finnish" for the capital of France
     ],
 )
-def test_the_embed_colour_and_footer_follow_the_confidence(confidence: float, colour: object, footer: str) -> None:
+def test_the_embed_colour_and_footer_follow_the_confidence(confidence: float, colour: object, footer: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(decide, "levels", lambda: decide.Levels(confident=0.7, low=0.4))  # the shipped ones are fitted
     answer = Answer(question="What is the capital of France?", answer="Finnish", sentence="The Finnish capital, Helsinki.",
                     confidence=confidence, citations=[citation()])
     embed = answer_embed(answer)

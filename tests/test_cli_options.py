@@ -14,6 +14,7 @@ import pytest
 
 from retrieval import __version__
 from retrieval.cli import build_parser, main
+from retrieval import decide
 from retrieval.cli.render import confidence_text, render_answer
 from retrieval.models import Answer, Citation
 from tests.conftest import REPO, write_article
@@ -198,7 +199,8 @@ def test_citations_of_one_article_are_one_source_line() -> None:
         (0.32, "low confidence 0.32", "\033[33mlow confidence 0.32\033[0m"),
     ],
 )
-def test_confidence_is_labelled_and_coloured_by_level(confidence: float, plain: str, painted: str) -> None:
+def test_confidence_is_labelled_and_coloured_by_level(confidence: float, plain: str, painted: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(decide, "levels", lambda: decide.Levels(confident=0.7, low=0.4))  # the shipped ones are fitted
     assert confidence_text(confidence) == plain
     assert confidence_text(confidence, colour=True) == painted
 

@@ -192,12 +192,14 @@ def test_text_coverage_is_the_weighted_share_of_key_terms_a_text_says(tmp_path: 
 def test_an_answer_the_confidence_model_doubts_is_withheld(monkeypatch: pytest.MonkeyPatch, seeds: Engine) -> None:
     from dataclasses import replace
 
-    from retrieval.decide import fitted
+    from retrieval.decide import fitted, shown
 
     question = "When was the last phone call between Putin and Biden?"
-    sure = answer_module.run(seeds.index, question, "neural", decision=replace(fitted(), abstain=0.0)).answer
-    assert sure.answer == "February 12, 2022" and sure.confidence is not None
-    doubted = answer_module.run(seeds.index, question, "neural", decision=replace(fitted(), abstain=sure.confidence + 0.001)).answer
+    trace = answer_module.run(seeds.index, question, "neural", decision=replace(fitted(), abstain=0.0))
+    sure = trace.answer
+    assert sure.answer == "February 12, 2022" and trace.neural is not None and trace.neural.confidence is not None
+    assert sure.confidence == round(shown().of(trace.neural.confidence), 3)  # shown recalibrated; the trace keeps the model's
+    doubted = answer_module.run(seeds.index, question, "neural", decision=replace(fitted(), abstain=trace.neural.confidence + 0.001)).answer
     assert doubted.answer is None and doubted.note.startswith(answer_module.UNSURE)
     assert doubted.hints  # the passages it looked at are still offered
 

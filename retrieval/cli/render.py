@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 from pydantic import BaseModel
 
 from retrieval.admission import printable
-from retrieval.config import confidence_level
+from retrieval.decide import confidence_level
 from retrieval.models import Answer, ArticleInfo, ChatAnswer, Citation, IndexReport, SearchResult, group_by_article
 
 if TYPE_CHECKING:
@@ -50,7 +50,8 @@ def _paint(text: str, colour: str, colour_on: bool) -> str:
 
 
 def confidence_text(confidence: float, colour: bool = False) -> str:
-    """'confidence 0.86' (green on a terminal), amber under 0.7, and 'low confidence 0.32' under 0.4."""
+    """'confidence 0.86' (green on a terminal at the fitted `levels().confident`), amber under it, and
+    'low confidence 0.32' under `levels().low` (retrieval/decide.py)."""
     level = confidence_level(confidence)
     label = f"{'low confidence' if level == 'low' else 'confidence'} {confidence:.2f}"
     return _paint(label, LEVEL_COLOURS[level], colour)
