@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.cli import build_parser, main
-from tests.conftest import REPO, write_article
+from tests.helpers import REPO, write_article
 
 CONTRACT_KEYS = {"question", "answer", "sentence", "confidence", "citations"}
 CITATION_KEYS = {"article_id", "title", "published", "url", "passage_id", "passage_text", "start", "end", "score"}

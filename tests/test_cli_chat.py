@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 from tests.test_cli import CITATION_KEYS, CONTRACT_KEYS
 
 

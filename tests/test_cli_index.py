@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, write_article
 
 from retrieval import cli
 from retrieval.cli import main
+from tests.helpers import REPO, write_article
 
 FERRY = "Harbor ferry returns\n\nThe Harbor Line ferry carries 300 passengers between the two piers, the operator said.\n"
 FERRY_SEATS = "how many passengers does the Harbor Line ferry carry?"

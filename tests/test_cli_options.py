@@ -16,7 +16,7 @@ from retrieval import __version__
 from retrieval.cli import build_parser, main
 from retrieval.cli.render import confidence_text, render_answer
 from retrieval.models import Answer, Citation
-from tests.conftest import REPO, write_article
+from tests.helpers import REPO, write_article
 
 COMMANDS = ["ask", "search", "chat", "sources", "index", "add", "remove", "cache", "eval", "discord"]
 CORPUS_COMMANDS = [c for c in COMMANDS if c != "cache"]

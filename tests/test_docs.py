@@ -15,7 +15,7 @@ from cogapp import Cog
 
 from bot.settings import BotSettings, env_name
 from retrieval.cli import main as newsqa_main
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 sys.path.insert(0, str(REPO / "docs"))
 import generate  # noqa: E402 - docs/generate.py, what cog runs

@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, write_article
 
 from retrieval.cli import main
 from retrieval.engine import Engine
 from retrieval.admission import MAX_NAME_BYTES, safe_file_name
 from retrieval.ingest import MAX_TITLE_CHARS, parse_article_bytes
+from tests.helpers import REPO, write_article
 
 GOOD = "Ferry news\n\nThe Harbor Line ferry carries 300 passengers between the two piers, the operator said.\n"
 FERRY_SEATS = "how many passengers does the Harbor Line ferry carry?"

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
 
 from retrieval.engine import Engine
+from tests.helpers import REPO
 
 QUESTIONS = (
     b"who is \xff?\nwhen was the last Putin\xe2\x80\x93Biden call?\n\n\xc3\x28 \xed\xa0\x80\n" + b"x" * 5000 + b"\n"

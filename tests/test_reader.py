@@ -12,7 +12,7 @@ from retrieval import answer as answer_module
 from retrieval.answer import answer_question, choose_reader
 from retrieval.engine import Engine, build_index
 from retrieval.reader.neural import MODEL_DIR, NeuralReader, ReaderUnavailable, _whole_words, shipped_reader
-from tests.conftest import SEEDS, write_article
+from tests.helpers import SEEDS, write_article
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, write_article
 
 from retrieval.cli import watch
 from retrieval.answer import answer_question
 from retrieval.engine import Engine
 from retrieval.store import IndexStore
+from tests.helpers import REPO, write_article
 
 sys.path.insert(0, str(REPO / "bench"))
 from synthetic_articles import write_corpus  # noqa: E402
