@@ -7,8 +7,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from tests.helpers import REPO, run_newsqa
 from tests.test_cli import CITATION_KEYS, CONTRACT_KEYS
 
@@ -51,7 +49,6 @@ def test_chat_json_keeps_the_conversation_and_says_how_each_question_was_read() 
     assert objects[3]["answer"] is None and objects[3]["note"] == "The question is empty."
 
 
-@pytest.mark.slow
 def test_chat_json_first_questions_are_answered_exactly_as_ask_answers_them() -> None:
     questions = ["Who is Bob Woodward?", "Where did Putin and Trump meet in July 2018?"]
     chat = run_newsqa("chat", "--json", stdin=f"{questions[0]}\n:new\n{questions[1]}\n", env=RULES)

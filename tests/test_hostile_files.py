@@ -220,7 +220,6 @@ def test_long_non_ascii_names_fit_the_file_system(seed_corpus: Path, tmp_path: P
     assert second.name.startswith(Path(stored).stem[:10]) and len(second.name.encode()) <= 255
 
 
-@pytest.mark.slow
 def test_names_with_newlines_or_bad_bytes_are_skipped_and_shown_escaped(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write_article(corpus, "ferry.txt", GOOD)
@@ -256,7 +255,6 @@ HOSTILE_FRONT_MATTER = (
 HIDDEN = ("\x1b", "\x07", "\u202e", "\u2066", "\u200b", "\u2028", "\u2029")
 
 
-@pytest.mark.slow
 def test_escapes_in_front_matter_and_invisible_characters_reach_no_terminal(tmp_path: Path) -> None:
     import json
 
