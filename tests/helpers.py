@@ -60,11 +60,13 @@ def run_newsqa(
     is what `main` returns, or the code of a `SystemExit` (argparse's --help and usage errors); an
     exception that escapes `main` is printed to standard error with status 1, as the interpreter does.
 
-    What one run leaves behind that a new process would not have is put back: the environment, the
-    working folder, the standard streams, the `retrieval` logger's handler (the command binds one to
-    the standard error it finds), the engine's once-per-process notices, and the WordNet found when `env`
-    names another `NEWSQA_WORDNET_DIR`. What is kept on purpose is
-    what makes this fast: the loaded models and the pure caches.
+    The rest of the environment is the test's (conftest.py's autouse fixture clears `NEWSQA_*` and
+    `DISCORD_*`). What one run leaves behind that a new process would not have is put back: the
+    environment, the working folder, the standard streams, the `retrieval` logger's handler (the command
+    binds one to the standard error it finds), the engine's once-per-process notices, and the WordNet
+    found when `env` names another `NEWSQA_WORDNET_DIR`. Kept on purpose, as what makes this fast: the
+    loaded models and the pure caches. Not captured: what C code writes straight to file descriptors 1
+    and 2 (pytest's own capture gets that).
     """
     import retrieval.answer as answer
     import retrieval.synonyms as synonyms
