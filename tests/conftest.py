@@ -1,4 +1,5 @@
-"""Shared fixtures: an isolated environment and small corpora written to temporary folders."""
+"""Shared fixtures and pytest hooks: an isolated environment and small corpora written to temporary
+folders. What tests import (paths, `write_article`, `run_newsqa`) is in `tests/helpers.py`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "corpus"
+from tests.helpers import SEEDS
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,13 +34,6 @@ def seed_corpus(tmp_path: Path) -> Path:
     folder = tmp_path / "corpus"
     shutil.copytree(SEEDS, folder)
     return folder
-
-
-def write_article(folder: Path, name: str, text: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import write_article
 
-from retrieval.cli import main
 from retrieval.engine import Engine
 from retrieval.errors import UsageError
+from tests.helpers import run_newsqa, write_article
 
 BRIDGE_PAGE = b"""<!doctype html><html><head><meta charset="utf-8">
 <title>Elm Street bridge opens | Springfield Gazette</title>
@@ -105,12 +104,6 @@ def server() -> Iterator[str]:
     httpd.server_close()
 
 
-def newsqa(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture
 def corpus(seed_corpus: Path, tmp_path: Path) -> list[str]:
     """The `--corpus/--index-dir` arguments for a seeded corpus, already indexed."""
@@ -118,11 +111,9 @@ def corpus(seed_corpus: Path, tmp_path: Path) -> list[str]:
     return ["--corpus", str(seed_corpus), "--index-dir", str(tmp_path / "idx")]
 
 
-def test_add_url_stores_markdown_with_front_matter_and_cites_the_url(
-    server: str, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_add_url_stores_markdown_with_front_matter_and_cites_the_url(server: str, seed_corpus: Path, corpus: list[str]) -> None:
     url = f"{server}/news/bridge"
-    code, out, err = newsqa(capsys, "add", INTRANET, url, *corpus)
+    code, out, err = run_newsqa("add", INTRANET, url, *corpus)
     assert code == 0, err
     assert out.splitlines()[0] == f"added {url} as springfield-opens-the-elm-street-bridge.md"
     stored = (seed_corpus / "springfield-opens-the-elm-street-bridge.md").read_text(encoding="utf-8")
@@ -134,7 +125,7 @@ def test_add_url_stores_markdown_with_front_matter_and_cites_the_url(
         "source": "Springfield Gazette",
     }
     assert "Subscribe" not in stored and "Weather" not in stored and "Most read" not in stored
-    code, out, _ = newsqa(capsys, "ask", "how much did the Elm Street bridge cost?", *corpus)
+    code, out, _ = run_newsqa("ask", "how much did the Elm Street bridge cost?", *corpus)
     assert code == 0
     assert out.splitlines()[0] == "42 million dollars"
     assert f"Springfield opens the Elm Street bridge (2024-03-05), paragraph 2 <{url}>" in out
@@ -153,56 +144,52 @@ def test_add_url_stores_markdown_with_front_matter_and_cites_the_url(
         ),
     ],
 )
-def test_add_url_refused(
-    server: str, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str], path: str, message: str
-) -> None:
+def test_add_url_refused(server: str, seed_corpus: Path, corpus: list[str], path: str, message: str) -> None:
     before = sorted(p.name for p in seed_corpus.iterdir())
-    code, out, err = newsqa(capsys, "add", INTRANET, server + path, *corpus)
+    code, out, err = run_newsqa("add", INTRANET, server + path, *corpus)
     assert code == 1
     assert err.strip() == "newsqa: error: " + message.format(url=server + path)
     assert sorted(p.name for p in seed_corpus.iterdir()) == before
 
 
-def test_add_url_gives_up_after_the_timeout(server: str, corpus: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_url_gives_up_after_the_timeout(server: str, corpus: list[str]) -> None:
     started = time.monotonic()
-    code, _, err = newsqa(capsys, "add", INTRANET, f"{server}/slow", "--timeout", "0.5", *corpus)
+    code, _, err = run_newsqa("add", INTRANET, f"{server}/slow", "--timeout", "0.5", *corpus)
     assert code == 1 and time.monotonic() - started < 2.5
     assert "did not answer within" in err or "timed out" in err
 
 
-def test_add_html_file(tmp_path: Path, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_html_file(tmp_path: Path, seed_corpus: Path, corpus: list[str]) -> None:
     page = tmp_path / "downloads" / "Bridge story.html"
     page.parent.mkdir()
     page.write_bytes(BRIDGE_PAGE)
-    code, out, err = newsqa(capsys, "add", str(page), *corpus)
+    code, out, err = run_newsqa("add", str(page), *corpus)
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == "added Bridge_story.html as Bridge_story.html"
     assert lines[1].startswith("index updated: 1 added, 0 updated, 0 skipped (")
     assert (seed_corpus / "Bridge_story.html").read_bytes() == BRIDGE_PAGE
-    code, out, _ = newsqa(capsys, "ask", "who is the mayor of Springfield?", *corpus)
+    code, out, _ = run_newsqa("ask", "who is the mayor of Springfield?", *corpus)
     assert "Jane Holloway" in out
     assert "Springfield opens the Elm Street bridge (2024-03-05)" in out
 
 
 def test_add_relative_path_with_dot_dots_lands_in_the_corpus(
-    tmp_path: Path, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, seed_corpus: Path, corpus: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_article(tmp_path / "a", "x.txt", "Ferry news\n\nThe Harbor Line ferry carries 300 passengers, the operator said.\n")
     deep = tmp_path / "a" / "b" / "c"
     deep.mkdir(parents=True)
     monkeypatch.chdir(deep)
-    code, out, err = newsqa(capsys, "add", "../../x.txt", *corpus)
+    code, out, err = run_newsqa("add", "../../x.txt", *corpus)
     assert code == 0, err
     assert out.startswith("added x.txt as x.txt\n")
     assert (seed_corpus / "x.txt").is_file()
 
 
-def test_add_file_with_a_newline_in_its_name(
-    tmp_path: Path, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_add_file_with_a_newline_in_its_name(tmp_path: Path, seed_corpus: Path, corpus: list[str]) -> None:
     src = write_article(tmp_path / "src", "two\nlines.txt", "Ferry news\n\nThe Harbor Line ferry carries 300 passengers.\n")
-    code, out, err = newsqa(capsys, "add", str(src), *corpus)
+    code, out, err = run_newsqa("add", str(src), *corpus)
     assert code == 0, err
     assert "two_lines.txt" in {p.name for p in seed_corpus.iterdir()}
     assert not any("\n" in p.name for p in seed_corpus.iterdir())
@@ -230,14 +217,12 @@ def test_upload_with_a_hostile_name_stays_in_the_corpus(seed_corpus: Path, tmp_p
     assert engine.ask("how many passengers does the Harbor Line ferry carry?").answer == "300"
 
 
-def test_add_50_mb_file_is_refused_naming_the_limit(
-    tmp_path: Path, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_add_50_mb_file_is_refused_naming_the_limit(tmp_path: Path, seed_corpus: Path, corpus: list[str]) -> None:
     big = tmp_path / "archive.txt"
     with open(big, "wb") as fh:
         fh.truncate(50 * 1_048_576)
     before = sorted(p.name for p in seed_corpus.iterdir())
-    code, out, err = newsqa(capsys, "add", str(big), *corpus)
+    code, out, err = run_newsqa("add", str(big), *corpus)
     assert code == 1
     assert err.strip() == "newsqa: error: archive.txt is not a usable article: too large (50.0 MiB; the limit is 10 MiB)"
     assert sorted(p.name for p in seed_corpus.iterdir()) == before
@@ -245,10 +230,10 @@ def test_add_50_mb_file_is_refused_naming_the_limit(
         Engine.open(seed_corpus, tmp_path / "idx").add_article("archive.txt", b"x" * (11 * 1_048_576))
 
 
-def test_add_image_renamed_txt_is_refused(tmp_path: Path, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_image_renamed_txt_is_refused(tmp_path: Path, seed_corpus: Path, corpus: list[str]) -> None:
     fake = tmp_path / "photo.txt"
     fake.write_bytes(PNG)
-    code, out, err = newsqa(capsys, "add", str(fake), *corpus)
+    code, out, err = run_newsqa("add", str(fake), *corpus)
     assert code == 1
     assert err.strip() == (
         "newsqa: error: photo.txt is not a usable article: binary data, not text: save the article as a UTF-8 .txt or .md file"
@@ -256,22 +241,20 @@ def test_add_image_renamed_txt_is_refused(tmp_path: Path, seed_corpus: Path, cor
     assert not (seed_corpus / "photo.txt").exists()
 
 
-def test_add_refuses_some_and_adds_the_rest(tmp_path: Path, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_refuses_some_and_adds_the_rest(tmp_path: Path, seed_corpus: Path, corpus: list[str]) -> None:
     good = write_article(tmp_path / "in", "ferry.txt", "Ferry news\n\nThe Harbor Line ferry carries 300 passengers.\n")
     bad = tmp_path / "in" / "logo.png"
     bad.write_bytes(PNG)
-    code, out, err = newsqa(capsys, "add", str(bad), str(good), *corpus)
+    code, out, err = run_newsqa("add", str(bad), str(good), *corpus)
     assert code == 1
     assert err.splitlines() == ["newsqa: error: logo.png is not a usable article: unsupported file type .png: use .txt, .md or .html"]
     assert out.splitlines()[0] == "added ferry.txt as ferry.txt"
     assert (seed_corpus / "ferry.txt").is_file()
 
 
-def test_add_of_a_missing_file_is_a_usage_error_and_adds_nothing(
-    tmp_path: Path, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_add_of_a_missing_file_is_a_usage_error_and_adds_nothing(tmp_path: Path, seed_corpus: Path, corpus: list[str]) -> None:
     good = write_article(tmp_path / "in", "ferry.txt", "Ferry news\n\nThe Harbor Line ferry carries 300 passengers.\n")
-    code, out, err = newsqa(capsys, "add", str(good), str(tmp_path / "nope.txt"), *corpus)
+    code, out, err = run_newsqa("add", str(good), str(tmp_path / "nope.txt"), *corpus)
     assert (code, out) == (2, "")
     assert err == (
         f"newsqa: error: no such file: {tmp_path / 'nope.txt'} (give article files (.txt, .md, .html) or "
@@ -280,17 +263,17 @@ def test_add_of_a_missing_file_is_a_usage_error_and_adds_nothing(
     assert not (seed_corpus / "ferry.txt").exists()
 
 
-def test_add_and_remove_json(tmp_path: Path, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_and_remove_json(tmp_path: Path, seed_corpus: Path, corpus: list[str]) -> None:
     good = write_article(tmp_path / "in", "ferry.txt", "Ferry news\n\nThe Harbor Line ferry carries 300 passengers.\n")
     bad = tmp_path / "in" / "logo.png"
     bad.write_bytes(PNG)
-    code, out, err = newsqa(capsys, "add", "--json", str(good), str(bad), *corpus)
+    code, out, err = run_newsqa("add", "--json", str(good), str(bad), *corpus)
     assert (code, err) == (1, "")
     data = json.loads(out)
     assert data["added"] == [{"source": str(good), "file": "ferry.txt"}]
     assert data["failed"] == [{"source": str(bad), "error": "logo.png is not a usable article: unsupported file type .png: use .txt, .md or .html"}]
     assert data["index"]["added"] == ["ferry"]
-    code, out, err = newsqa(capsys, "remove", "--json", "ferry", *corpus)
+    code, out, err = run_newsqa("remove", "--json", "ferry", *corpus)
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert (data["removed"], data["file"], data["articles_left"], data["index"]["removed"]) == ("ferry", "ferry.txt", 2, ["ferry"])
@@ -305,22 +288,20 @@ def test_add_same_name_other_text_keeps_both(tmp_path: Path, seed_corpus: Path) 
     assert sorted(p.name for p in seed_corpus.glob("ferry*")) == ["ferry-2.txt", "ferry.txt"]
 
 
-def test_remove_command(seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = newsqa(capsys, "remove", "001_03d8b65938a66cc9", *corpus)
+def test_remove_command(seed_corpus: Path, corpus: list[str]) -> None:
+    code, out, _ = run_newsqa("remove", "001_03d8b65938a66cc9", *corpus)
     assert code == 0
     assert out.strip() == "removed 001_03d8b65938a66cc9 (001_03d8b65938a66cc9.txt); 1 article left"
     assert not (seed_corpus / "001_03d8b65938a66cc9.txt").exists()
-    code, out, err = newsqa(capsys, "remove", "001_03d8b65938a66cc9", *corpus)
+    code, out, err = run_newsqa("remove", "001_03d8b65938a66cc9", *corpus)
     assert code == 2
     assert err.strip() == (
         "newsqa: error: no article with id '001_03d8b65938a66cc9': 'newsqa sources' lists the ids; try 'newsqa remove --help'"
     )
 
 
-def test_add_url_follows_a_redirect_and_cites_the_final_address(
-    server: str, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = newsqa(capsys, "add", INTRANET, f"{server}/moved", *corpus)
+def test_add_url_follows_a_redirect_and_cites_the_final_address(server: str, seed_corpus: Path, corpus: list[str]) -> None:
+    code, out, err = run_newsqa("add", INTRANET, f"{server}/moved", *corpus)
     assert code == 0, err
     stored = (seed_corpus / "springfield-opens-the-elm-street-bridge.md").read_text(encoding="utf-8")
     assert f"url: {server}/news/bridge\n" in stored
@@ -328,13 +309,13 @@ def test_add_url_follows_a_redirect_and_cites_the_final_address(
 
 @pytest.mark.slow
 def test_a_page_that_is_slow_to_read_is_named_and_skipped_within_the_timeout(
-    server: str, seed_corpus: Path, corpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    server: str, seed_corpus: Path, corpus: list[str], tmp_path: Path
 ) -> None:
     """Issue #26, defect 3: --timeout covered only the download; reading a 1.15 MB page took 20 s.
     This page is slow in the Markdown parser, not in trafilatura: the same deadline covers both."""
     local = write_article(tmp_path / "in", "quay.txt", "Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
     started = time.monotonic()
-    code, out, err = newsqa(capsys, "add", INTRANET, f"{server}/slow-to-read", str(local), "--timeout", "2", "--json", *corpus)
+    code, out, err = run_newsqa("add", INTRANET, f"{server}/slow-to-read", str(local), "--timeout", "2", "--json", *corpus)
     assert time.monotonic() - started < 8
     result = json.loads(out)
     assert code == 1 and [a["file"] for a in result["added"]] == ["quay.txt"]
@@ -345,9 +326,7 @@ def test_a_page_that_is_slow_to_read_is_named_and_skipped_within_the_timeout(
     assert not any(p.name.startswith("brackets") for p in seed_corpus.iterdir())
 
 
-def test_a_corpus_file_that_is_slow_to_read_is_skipped_by_name(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_corpus_file_that_is_slow_to_read_is_skipped_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue #26, defect 3: Markdown of repeated '![' parses at ~27 µs a byte (minutes for 10 MiB)."""
     import retrieval.ingest
 
@@ -356,7 +335,7 @@ def test_a_corpus_file_that_is_slow_to_read_is_skipped_by_name(
     write_article(corpus, "quay.txt", "Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
     write_article(corpus, "brackets.md", "Brackets\n\n" + "![" * 200_000)
     started = time.monotonic()
-    code, out, err = newsqa(capsys, "index", "--json", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    code, out, err = run_newsqa("index", "--json", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
     assert time.monotonic() - started < 8
     report = json.loads(out)
     assert code == 0 and report["added"] == ["quay"]
@@ -365,18 +344,18 @@ def test_a_corpus_file_that_is_slow_to_read_is_skipped_by_name(
 
 
 def test_a_hostile_charset_is_one_source_and_the_others_are_added(
-    server: str, seed_corpus: Path, corpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    server: str, seed_corpus: Path, corpus: list[str], tmp_path: Path
 ) -> None:
     """Issue #26, defect 6: charset=idna raised UnicodeError and ended the whole batch."""
     local = write_article(tmp_path / "in", "quay.txt", "Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
-    code, out, err = newsqa(capsys, "add", INTRANET, f"{server}/news/bridge", f"{server}/idna-charset", str(local), "--json", *corpus)
+    code, out, err = run_newsqa("add", INTRANET, f"{server}/news/bridge", f"{server}/idna-charset", str(local), "--json", *corpus)
     result = json.loads(out)
     assert code == 0 and result["failed"] == [], err
     assert len(result["added"]) == 3 and result["index"]["added"] and len(result["index"]["added"]) == 3
 
 
 def test_the_same_file_added_by_another_process_at_the_same_moment_is_stored_once(
-    seed_corpus: Path, corpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    seed_corpus: Path, corpus: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue #26, defect 8: after link() failed with FileExistsError the content was not checked
     again, so racing adds stored quay.txt and quay-2.txt. Here the other process wins the race."""
@@ -394,65 +373,63 @@ def test_the_same_file_added_by_another_process_at_the_same_moment_is_stored_onc
         real_link(src, dst, *args, **kwargs)
 
     monkeypatch.setattr(os, "link", racing_link)
-    code, out, err = newsqa(capsys, "add", str(local), *corpus)
+    code, out, err = run_newsqa("add", str(local), *corpus)
     assert code == 0, err
     assert out.splitlines()[0].endswith("as quay.txt")
     assert sorted(p.name for p in seed_corpus.glob("quay*")) == ["quay.txt"]
 
 
 def test_an_added_article_whose_id_is_taken_is_stored_under_a_name_that_is_indexed(
-    seed_corpus: Path, corpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    seed_corpus: Path, corpus: list[str], tmp_path: Path
 ) -> None:
     """Issue #26, defect 9: 001_03d8b65938a66cc9.md beside the .txt of that id was stored, never
     indexed (the id was the .txt's), and add exited 0 without a word."""
     local = write_article(tmp_path / "in", "001_03d8b65938a66cc9.md", "# Quay news\n\nThe quay reopened in May after repairs, the port said.\n")
-    code, out, err = newsqa(capsys, "add", str(local), "--json", *corpus)
+    code, out, err = run_newsqa("add", str(local), "--json", *corpus)
     result = json.loads(out)
     assert code == 0, err
     assert result["added"][0]["file"] == "001_03d8b65938a66cc9-2.md"
     assert result["index"]["added"] == ["001_03d8b65938a66cc9-2"] and result["index"]["skipped"] == []
-    code, out, _ = newsqa(capsys, "ask", "when did the quay reopen?", *corpus)
+    code, out, _ = run_newsqa("ask", "when did the quay reopen?", *corpus)
     assert code == 0 and out.startswith("May")
 
 
 def test_a_redirect_to_a_file_says_so_and_an_upper_case_scheme_is_kept_for_citations(
-    server: str, seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
+    server: str, seed_corpus: Path, corpus: list[str]
 ) -> None:
     """Issue #26, defect 14: a redirect to file:// was reported as a redirect loop; HTTP://... was
     downloaded but its address was not kept for citations."""
-    code, out, err = newsqa(capsys, "add", INTRANET, f"{server}/to-file", *corpus)
+    code, out, err = run_newsqa("add", INTRANET, f"{server}/to-file", *corpus)
     assert code == 1
     assert err == (
         f"newsqa: error: cannot download {server}/to-file (redirected to a non-web address 'file:///etc/passwd'): "
         "check the address and your connection\n"
     )
     upper = server.replace("http://", "HTTP://") + "/news/bridge"
-    code, out, err = newsqa(capsys, "add", INTRANET, upper, "--json", *corpus)
+    code, out, err = run_newsqa("add", INTRANET, upper, "--json", *corpus)
     assert code == 0, err
-    code, out, _ = newsqa(capsys, "ask", "--json", "how much did the Elm Street bridge cost?", *corpus)
+    code, out, _ = run_newsqa("ask", "--json", "how much did the Elm Street bridge cost?", *corpus)
     assert json.loads(out)["citations"][0]["url"] == f"{server}/news/bridge"
 
 
-def test_adding_a_folder_adds_its_articles_and_the_same_file_twice_adds_nothing(
-    tmp_path: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_adding_a_folder_adds_its_articles_and_the_same_file_twice_adds_nothing(tmp_path: Path, corpus: list[str]) -> None:
     folder = tmp_path / "new"
     write_article(folder, "tram.txt", "Tram line opens\n\nThe new tram line to Lielahti opened on Monday with nine stops.")
     write_article(folder, "ferry.md", "---\ntitle: Ferry back\n---\nThe night ferry to Tallinn runs again from Friday.")
     write_article(folder, "notes.csv", "not,an,article")
-    code, out, err = newsqa(capsys, "add", str(folder), *corpus)
+    code, out, err = run_newsqa("add", str(folder), *corpus)
     assert code == 0, err
     assert "added ferry.md as ferry.md" in out and "added tram.txt as tram.txt" in out and "csv" not in out + err
-    code, out, err = newsqa(capsys, "add", str(folder / "tram.txt"), *corpus)
+    code, out, err = run_newsqa("add", str(folder / "tram.txt"), *corpus)
     assert code == 0, err
     assert out.splitlines() == ["tram.txt is in the corpus already, as tram.txt: nothing added"]
     empty = tmp_path / "empty"
     empty.mkdir()
-    code, _, err = newsqa(capsys, "add", str(empty), *corpus)
+    code, _, err = run_newsqa("add", str(empty), *corpus)
     assert code == 1 and err.count("\n") == 1 and "is a folder with no article files in it" in err
 
 
-def test_a_corpus_that_is_a_file_is_named_as_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_corpus_that_is_a_file_is_named_as_a_file(tmp_path: Path) -> None:
     article = write_article(tmp_path, "one.txt", "Title\n\nSome text of the article.")
-    code, _, err = newsqa(capsys, "ask", "--corpus", str(article), "what?")
+    code, _, err = run_newsqa("ask", "--corpus", str(article), "what?")
     assert code == 2 and err.count("\n") == 1 and "is a file, not a folder of articles" in err

@@ -8,7 +8,7 @@ import pytest
 from retrieval.answer import analyze_question
 from retrieval.sentences import split_sentences
 from retrieval.engine import Engine
-from tests.conftest import REPO, SEEDS, write_article
+from tests.helpers import REPO, SEEDS, write_article
 
 # These test the rule reader; tests/test_reader.py tests the neural one.
 pytestmark = pytest.mark.usefixtures("rules_reader")

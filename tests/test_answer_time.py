@@ -7,7 +7,7 @@ import pytest
 from retrieval.engine import Engine
 from retrieval.timeaware import resolve, time_notes
 from datetime import date
-from tests.conftest import write_article
+from tests.helpers import write_article
 
 
 def _md(title: str, day: str, body: str) -> str:

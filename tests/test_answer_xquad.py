@@ -10,7 +10,7 @@ import pytest
 from retrieval.answer import answer_question
 from retrieval.evaluate import load_eval_file
 from retrieval.index import CorpusIndex
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 # These test the rule reader; tests/test_reader.py tests the neural one.
 pytestmark = pytest.mark.usefixtures("rules_reader")

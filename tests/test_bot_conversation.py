@@ -11,7 +11,7 @@ from discord_double import DiscordDouble
 import discord
 from bot.render import answer_embed, exchange_of
 from retrieval.models import Answer, ChatAnswer
-from tests.conftest import write_article
+from tests.helpers import write_article
 
 # The rule reader answers, so that the answers (which the follow-ups lean on) are the same everywhere.
 pytestmark = pytest.mark.usefixtures("rules_reader")

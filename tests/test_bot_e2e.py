@@ -9,11 +9,11 @@ from pathlib import Path
 import discord
 import pytest
 from bot_harness import log_text, run, running_bot
-from conftest import write_article
 from discord_double import ADMINISTRATOR, DiscordDouble, EPHEMERAL, LIMITS, MANAGE_GUILD, MEMBER_PERMISSIONS, embed_length
 
 from retrieval.answer import answer_question
 from retrieval.engine import Engine, build_index
+from tests.helpers import write_article
 
 CALL_QUESTION = "when was the last Putin–Biden call?"
 

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 from bot_harness import log_text, run, running_bot
-from conftest import write_article
 from discord_double import MANAGE_GUILD, MEMBER_PERMISSIONS
 
 from bot.corpus import in_user_terms
 from retrieval.engine import Engine
 from retrieval.errors import NewsqaError, UsageError
 from retrieval.store import IndexLocked
+from tests.helpers import write_article
 
 
 def test_engine_errors_are_said_in_the_users_terms() -> None:

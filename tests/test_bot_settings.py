@@ -13,8 +13,8 @@ import pytest
 from bot.settings import BotSettings, load_settings
 from retrieval.cli import main as cli_main
 from retrieval.errors import UsageError
+from tests.helpers import REPO, run_newsqa
 
-REPO = Path(__file__).resolve().parent.parent
 SECRET = "MTIz.secret-token-value"
 
 
@@ -80,11 +80,14 @@ def test_env_example_documents_every_setting() -> None:
         assert lines[at - 1].startswith("#") and not re.match(r"^#\s*[A-Z_]+=", lines[at - 1]), f"{key} has no comment"
 
 
-@pytest.mark.parametrize("command", [["-m", "retrieval.cli", "discord"], ["-m", "bot"]])
-def test_starting_without_a_token_is_one_line_and_exit_status_2(tmp_path: Path, command: list[str]) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSQA_", "DISCORD_"))}
-    env["PYTHONPATH"] = str(REPO)
-    result = subprocess.run([sys.executable, *command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+@pytest.mark.parametrize("command", ["newsqa discord", "python -m bot"])
+def test_starting_without_a_token_is_one_line_and_exit_status_2(tmp_path: Path, command: str) -> None:
+    if command == "newsqa discord":
+        result = run_newsqa("discord", cwd=tmp_path)  # a folder without a .env
+    else:  # a real process: `python -m bot` is the bot's own entry point (bot/__main__.py), not the newsqa command
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSQA_", "DISCORD_"))}
+        env["PYTHONPATH"] = str(REPO)
+        result = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
@@ -116,6 +119,7 @@ def test_a_dotenv_that_is_no_settings_file_is_one_line_not_a_hang(tmp_path: Path
     make(tmp_path / ".env")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSQA_", "DISCORD_"))}
     env["PYTHONPATH"] = str(REPO)
+    # A child process with a time limit: a .env that is a pipe would block for ever.
     result = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     [line] = result.stderr.splitlines()
@@ -133,5 +137,6 @@ def test_discord_is_a_documented_subcommand(capsys: pytest.CaptureFixture[str]) 
 
 def test_the_engine_does_not_import_discord() -> None:
     code = "import sys, retrieval.engine, retrieval.cli; sys.exit('discord' in sys.modules)"
+    # A fresh process: what importing the engine and the command line loads, not what this test run has.
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, timeout=60)
     assert result.returncode == 0

@@ -13,7 +13,7 @@ from bot.views import (
 )
 from retrieval.engine import Engine
 from retrieval.models import Answer, Citation
-from conftest import write_article
+from tests.helpers import write_article
 
 
 def cite(pid: str, text: str = "Putin last held a call on February 12, 2022.", start: int = 26, end: int = 43) -> Citation:

@@ -1,30 +1,18 @@
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from retrieval.cli import build_parser, main
-from tests.conftest import REPO, write_article
+from tests.helpers import run_newsqa, write_article
 
 CONTRACT_KEYS = {"question", "answer", "sentence", "confidence", "citations"}
 CITATION_KEYS = {"article_id", "title", "published", "url", "passage_id", "passage_text", "start", "end", "score"}
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """The real command in a subprocess, as a user runs it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
-    return subprocess.run(
-        [sys.executable, "-m", "retrieval.cli", *args],
-        input=stdin, capture_output=True, text=True, cwd=REPO, env=env, timeout=60,
-    )
-
-
 @pytest.mark.slow
 def test_ask_prints_answer_sentence_and_both_sources() -> None:
-    result = run("ask", "when was the last Putin–Biden call?")
+    result = run_newsqa("ask", "when was the last Putin–Biden call?")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "February 12, 2022"
@@ -34,7 +22,7 @@ def test_ask_prints_answer_sentence_and_both_sources() -> None:
 
 
 def test_ask_json_contract() -> None:
-    result = run("ask", "--json", "Who is the Russian presidential spokesman?")
+    result = run_newsqa("ask", "--json", "Who is the Russian presidential spokesman?")
     assert result.returncode == 0
     obj = json.loads(result.stdout)
     assert CONTRACT_KEYS <= set(obj)
@@ -49,7 +37,7 @@ def test_ask_json_contract() -> None:
 @pytest.mark.slow
 def test_ask_json_stdin_one_object_per_line_in_order() -> None:
     questions = ["Who is Bob Woodward?", "", "What is the population of Moscow?", "Where did Putin and Trump meet in July 2018?"]
-    result = run("ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    result = run_newsqa("ask", "--json", "-", stdin="\n".join(questions) + "\n")
     assert result.returncode == 0
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["question"] for o in objects] == questions
@@ -61,7 +49,7 @@ def test_ask_other_corpus_builds_without_writing_inside(tmp_path: Path) -> None:
     corpus = tmp_path / "articles"
     write_article(corpus, "port.txt", "Port news\n\nThe new port opened on May 2, 2021 in Gdansk.\n")
     before = sorted(p.name for p in corpus.iterdir())
-    result = run("ask", "--json", "--corpus", str(corpus), "When did the new port open?")
+    result = run_newsqa("ask", "--json", "--corpus", str(corpus), "When did the new port open?")
     assert json.loads(result.stdout)["answer"] == "May 2, 2021"
     assert sorted(p.name for p in corpus.iterdir()) == before
 
@@ -76,7 +64,7 @@ def test_ask_other_corpus_builds_without_writing_inside(tmp_path: Path) -> None:
     ],
 )
 def test_usage_errors_are_one_line_with_exit_2(args: tuple[str, ...], code: int, message: str) -> None:
-    result = run(*args)
+    result = run_newsqa(*args)
     assert result.returncode == code
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -85,7 +73,7 @@ def test_usage_errors_are_one_line_with_exit_2(args: tuple[str, ...], code: int,
 
 def test_empty_corpus_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "notes.pdf").write_bytes(b"%PDF")
-    result = run("ask", "--corpus", str(tmp_path), "who?")
+    result = run_newsqa("ask", "--corpus", str(tmp_path), "who?")
     assert result.returncode == 2
     assert "skipped notes.pdf: unsupported file type .pdf" in result.stderr
     assert "no readable articles" in result.stderr
@@ -94,7 +82,7 @@ def test_empty_corpus_is_a_usage_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("question", ["x" * 10_000, "?!?...", "🙂 🎉 🙂"])
 def test_odd_questions_exit_0_with_not_found(question: str) -> None:
-    result = run("ask", "--json", question)
+    result = run_newsqa("ask", "--json", question)
     assert result.returncode == 0, result.stderr
     obj = json.loads(result.stdout)
     assert obj["answer"] is None and obj["question"] == question
@@ -109,7 +97,7 @@ def test_sources_lists_both_seeds(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_chat_session_answers_and_leaves_on_eof() -> None:
-    result = run("chat", stdin=":help\nWho is Bob Woodward?\n:sources\n:bogus\n")
+    result = run_newsqa("chat", stdin=":help\nWho is Bob Woodward?\n:sources\n:bogus\n")
     assert result.returncode == 0
     assert ":quit" in result.stdout  # the help text
     assert "a member of the editorial board of the Washington Post newspaper" in result.stdout
@@ -118,7 +106,7 @@ def test_chat_session_answers_and_leaves_on_eof() -> None:
 
 
 def test_chat_quit_command() -> None:
-    result = run("chat", stdin=":quit\nWho is Bob Woodward?\n")
+    result = run_newsqa("chat", stdin=":quit\nWho is Bob Woodward?\n")
     assert result.returncode == 0
     assert "Washington Post" not in result.stdout
 

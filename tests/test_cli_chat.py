@@ -7,20 +7,12 @@ import os
 import subprocess
 import sys
 
-import pytest
-
-from tests.conftest import REPO
+from tests.helpers import REPO, run_newsqa
 from tests.test_cli import CITATION_KEYS, CONTRACT_KEYS
 
-
-def run(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
-    """The real command in a subprocess; the rule reader, so that the answers are the same on every machine
-    (the conversation layer rewrites questions, whichever reader answers them)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")} | {"NEWSQA_READER": "rules"}
-    return subprocess.run(
-        [sys.executable, "-m", "retrieval.cli", *args],
-        input=stdin, capture_output=True, text=True, cwd=REPO, env=env, timeout=60,
-    )
+# The rule reader, so that the answers are the same on every machine (the conversation layer rewrites
+# questions, whichever reader answers them).
+RULES = {"NEWSQA_READER": "rules"}
 
 
 def test_chat_json_keeps_the_conversation_and_says_how_each_question_was_read() -> None:
@@ -34,7 +26,7 @@ def test_chat_json_keeps_the_conversation_and_says_how_each_question_was_read() 
         "In which month?",
         "And Trump?",
     ]
-    result = run("chat", "--json", stdin="\n".join(lines) + "\n")
+    result = run_newsqa("chat", "--json", stdin="\n".join(lines) + "\n", env=RULES)
     assert result.returncode == 0, result.stderr
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     # One object per line that is not ':new', in order, each question as it was typed.
@@ -57,11 +49,10 @@ def test_chat_json_keeps_the_conversation_and_says_how_each_question_was_read() 
     assert objects[3]["answer"] is None and objects[3]["note"] == "The question is empty."
 
 
-@pytest.mark.slow
 def test_chat_json_first_questions_are_answered_exactly_as_ask_answers_them() -> None:
     questions = ["Who is Bob Woodward?", "Where did Putin and Trump meet in July 2018?"]
-    chat = run("chat", "--json", stdin=f"{questions[0]}\n:new\n{questions[1]}\n")
-    ask = run("ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    chat = run_newsqa("chat", "--json", stdin=f"{questions[0]}\n:new\n{questions[1]}\n", env=RULES)
+    ask = run_newsqa("ask", "--json", "-", stdin="\n".join(questions) + "\n", env=RULES)
     assert chat.returncode == ask.returncode == 0
     chatted = [json.loads(line) for line in chat.stdout.splitlines()]
     asked = [json.loads(line) for line in ask.stdout.splitlines()]
@@ -72,7 +63,7 @@ def test_chat_json_first_questions_are_answered_exactly_as_ask_answers_them() ->
 
 def test_chat_shows_read_as_and_the_history_and_starts_over_on_new() -> None:
     stdin = "Who is the Kremlin spokesman?\nWhat did he call the reports?\n:history\n:new\n:history\n"
-    result = run("chat", stdin=stdin)
+    result = run_newsqa("chat", stdin=stdin, env=RULES)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "(read as: What did Dmitry Peskov call the reports?)" in out
@@ -83,7 +74,7 @@ def test_chat_shows_read_as_and_the_history_and_starts_over_on_new() -> None:
 
 
 def test_chat_help_names_new_and_history() -> None:
-    result = run("chat", stdin=":help\n")
+    result = run_newsqa("chat", stdin=":help\n", env=RULES)
     assert ":new" in result.stdout and ":history" in result.stdout and "Ctrl-C clears the line" in result.stdout
 
 

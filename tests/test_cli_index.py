@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, write_article
 
 from retrieval import cli
 from retrieval.cli import main
+from tests.helpers import REPO, run_newsqa, write_article
 
 FERRY = "Harbor ferry returns\n\nThe Harbor Line ferry carries 300 passengers between the two piers, the operator said.\n"
 FERRY_SEATS = "how many passengers does the Harbor Line ferry carry?"
@@ -116,13 +116,6 @@ def test_unwritable_index_dir_is_a_one_line_error(seed_corpus: Path, tmp_path: P
     assert err.endswith("): pass --index-dir DIR\n") and err.count("\n") == 1
 
 
-def _run(args: list[str], stderr: int) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "retrieval.cli", *args], stdout=subprocess.PIPE, stderr=stderr, text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO, timeout=120,
-    )
-
-
 @pytest.mark.slow
 def test_progress_bar_only_on_a_terminal(seed_corpus: Path, tmp_path: Path) -> None:
     import fcntl
@@ -134,8 +127,9 @@ def test_progress_bar_only_on_a_terminal(seed_corpus: Path, tmp_path: Path) -> N
     from synthetic_articles import write_corpus
 
     write_corpus(seed_corpus, 300)
-    piped = _run(["index", "--corpus", str(seed_corpus), "--index-dir", str(tmp_path / "a")], subprocess.PIPE)
+    piped = run_newsqa("index", "--corpus", str(seed_corpus), "--index-dir", str(tmp_path / "a"))
     assert piped.returncode == 0 and piped.stderr == ""
+    # A real process for the terminal: its standard error is a pseudo-terminal, with a size.
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a real terminal has a size
     proc = subprocess.Popen(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.cli import main
-from tests.conftest import write_article
+from tests.helpers import write_article
 
 HIT_KEYS = {"article_id", "title", "published", "url", "passage_id", "paragraph", "passage_text", "score", "matches", "found_by"}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import config
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 
 def test_a_checkout_uses_the_top_level_corpus_folder() -> None:

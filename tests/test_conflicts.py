@@ -6,7 +6,7 @@ import pytest
 
 from retrieval.assemble import same_answer
 from retrieval.engine import Engine
-from tests.conftest import SEEDS
+from tests.helpers import SEEDS
 
 
 @pytest.mark.parametrize(("a", "b", "same"), [

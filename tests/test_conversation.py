@@ -238,7 +238,7 @@ def test_every_shipped_conversation_is_well_formed_and_its_answers_are_in_its_ar
     """bench/conversations: 3 to 5 turns each, a known corpus, and gold answers the articles say word for word."""
     import json
 
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     corpora = {"seeds": REPO / "corpus", "news": REPO / "bench" / "news" / "corpus",
                "mine": REPO / "bench" / "conversations" / "corpus"}
@@ -270,7 +270,7 @@ def test_no_question_after_any_conversation_prefix_makes_the_rewrite_fail() -> N
     """Every question of the shipped conversations and of these tests, after every conversation so far."""
     import json
 
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     folder = REPO / "bench" / "conversations"
     conversations = [json.loads(line) for name in ("conversations.jsonl", "later.jsonl")

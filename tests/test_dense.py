@@ -13,7 +13,7 @@ from retrieval.dense import MODEL_DIR, DenseIndex, Embedder, VectorCache, shippe
 from retrieval.engine import Engine, build_index
 from retrieval.reader.neural import ReaderUnavailable
 from retrieval.settings import EngineSettings
-from tests.conftest import write_article
+from tests.helpers import write_article
 
 BRANNOCK = """---
 title: Brannock Foods names new leadership

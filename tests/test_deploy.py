@@ -12,7 +12,7 @@ import re
 import shlex
 import sys
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 sys.path.insert(0, str(REPO / "docs"))
 import generate  # noqa: E402 - docs/generate.py: the subcommands and .env.example's keys

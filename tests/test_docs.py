@@ -14,8 +14,7 @@ import pytest
 from cogapp import Cog
 
 from bot.settings import BotSettings, env_name
-from retrieval.cli import main as newsqa_main
-from tests.conftest import REPO
+from tests.helpers import REPO, run_newsqa
 
 sys.path.insert(0, str(REPO / "docs"))
 import generate  # noqa: E402 - docs/generate.py, what cog runs
@@ -134,7 +133,7 @@ def test_how_shown_output_is_compared(shown: list[str], actual: list[str], match
     assert output_matches(shown, actual) is matches
 
 
-def _run(command: str, shown: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def _run(command: str, shown: list[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
     argv = shlex.split(command)
     if argv[0] == "mkdir":
         for folder in argv[1:]:
@@ -152,16 +151,14 @@ def _run(command: str, shown: list[str], capsys: pytest.CaptureFixture[str], mon
             return questions.pop(0)
 
         monkeypatch.setattr(builtins, "input", typed)
-    capsys.readouterr()
-    status = newsqa_main(argv[1:])
-    out, err = capsys.readouterr()
-    assert status == 0, f"$ {command}\nexit status {status}\n{err}"
-    return out.rstrip("\n").splitlines()
+    result = run_newsqa(*argv[1:])
+    assert result.returncode == 0, f"$ {command}\nexit status {result.returncode}\n{result.stderr}"
+    return result.stdout.rstrip("\n").splitlines()
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if examples(p)], ids=lambda p: p.name)
 def test_the_examples_show_what_newsqa_prints(
-    page: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each page's examples in order, from a fresh folder that holds docs/examples (the article the
     # README adds), over the bundled articles and an empty index cache.
@@ -169,7 +166,7 @@ def test_the_examples_show_what_newsqa_prints(
     monkeypatch.chdir(tmp_path)
     wrong = []
     for command, shown in examples(page):
-        actual = _run(command, shown, capsys, monkeypatch)
+        actual = _run(command, shown, monkeypatch)
         if not output_matches(shown, actual):
             wrong.append(f"$ {command}\n--- shown:\n" + "\n".join(shown) + "\n--- printed:\n" + "\n".join(actual))
     assert not wrong, "\n\n".join(wrong)

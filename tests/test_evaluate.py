@@ -36,8 +36,8 @@ from retrieval.evaluate import (
 )
 from retrieval.index import CorpusIndex
 from retrieval.models import Answer, Citation
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 # Copies of ../shared's sets, vendored so that a clean clone runs these (tests/data/README.md).
 XQUAD = REPO / "tests" / "data" / "xquad" / "xquad.en.dev.json"
 SEED_DEV = REPO / "tests" / "data" / "seed_dev.jsonl"

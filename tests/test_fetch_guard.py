@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from retrieval import addresses
-from retrieval.cli import main
 from retrieval.engine import Engine
 from retrieval.errors import NewsqaError
 from retrieval.fetch import fetch_article
+from tests.helpers import run_newsqa
 
 PAGE = b"""<!doctype html><html><head><title>Ferry news</title></head><body><article><h1>Harbor Line ferry</h1>
 <p>The Harbor Line ferry carries 300 passengers between the two piers, the operator said on Monday.</p>
@@ -94,18 +94,12 @@ def corpus(seed_corpus: Path, tmp_path: Path) -> list[str]:
     return ["--corpus", str(seed_corpus), "--index-dir", str(tmp_path / "idx")]
 
 
-def newsqa(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_a_page_on_loopback_is_refused_unasked_and_nothing_is_stored(
-    server: int, network: list[str], seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str]
+    server: int, network: list[str], seed_corpus: Path, corpus: list[str]
 ) -> None:
     before = sorted(p.name for p in seed_corpus.iterdir())
     url = f"http://127.0.0.1:{server}/secret"
-    code, out, err = newsqa(capsys, "add", url, *corpus)
+    code, out, err = run_newsqa("add", url, *corpus)
     assert code == 1 and out == ""
     assert err == f"newsqa: error: {url}: 127.0.0.1 is a loopback address: refused, nothing added; {OPT_IN}\n"
     assert network == [] and _Handler.requests == []  # not even connected to
@@ -120,12 +114,12 @@ def test_a_page_on_loopback_is_refused_unasked_and_nothing_is_stored(
     ],
 )
 def test_a_public_page_that_redirects_to_a_private_address_is_refused(
-    server: int, network: list[str], seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str],
+    server: int, network: list[str], seed_corpus: Path, corpus: list[str],
     target: str, what: str,
 ) -> None:
     before = sorted(p.name for p in seed_corpus.iterdir())
     url = f"http://news.example:{server}/to/{target}"
-    code, out, err = newsqa(capsys, "add", url, *corpus)
+    code, out, err = run_newsqa("add", url, *corpus)
     assert code == 1
     assert err == (
         f"newsqa: error: {url} redirects to http://{target}:{server}/secret, and {what}: refused, nothing added; {OPT_IN}\n"
@@ -136,13 +130,13 @@ def test_a_public_page_that_redirects_to_a_private_address_is_refused(
 
 @pytest.mark.parametrize("how", ["option", "setting"])
 def test_the_opt_in_downloads_from_a_private_address(
-    server: int, network: list[str], seed_corpus: Path, corpus: list[str], capsys: pytest.CaptureFixture[str],
+    server: int, network: list[str], seed_corpus: Path, corpus: list[str],
     monkeypatch: pytest.MonkeyPatch, how: str,
 ) -> None:
     if how == "setting":
         monkeypatch.setenv("NEWSQA_ALLOW_PRIVATE_ADDRESSES", "true")
     option = ["--allow-private-addresses"] if how == "option" else []
-    code, out, err = newsqa(capsys, "add", *option, f"http://news.example:{server}/to/127.0.0.1", *corpus)
+    code, out, err = run_newsqa("add", *option, f"http://news.example:{server}/to/127.0.0.1", *corpus)
     assert code == 0, err
     assert out.splitlines()[0] == f"added http://news.example:{server}/to/127.0.0.1 as harbor-line-ferry.md"
     assert "url: http://127.0.0.1:" in (seed_corpus / "harbor-line-ferry.md").read_text(encoding="utf-8")

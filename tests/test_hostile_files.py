@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, write_article
 
-from retrieval.cli import main
 from retrieval.engine import Engine
 from retrieval.admission import MAX_NAME_BYTES, safe_file_name
 from retrieval.ingest import MAX_TITLE_CHARS, parse_article_bytes
+from tests.helpers import REPO, run_newsqa, write_article
 
 GOOD = "Ferry news\n\nThe Harbor Line ferry carries 300 passengers between the two piers, the operator said.\n"
 FERRY_SEATS = "how many passengers does the Harbor Line ferry carry?"
@@ -27,14 +26,9 @@ BILLION_LAUGHS = (
 )
 
 
-def newsqa(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """The real command in a child process: a hang fails the test instead of stalling the suite."""
+    """The real command in a child process, only where the time limit is the point: a hang (a read that
+    blocks on a pipe, a pattern that backtracks) fails the test instead of stalling the suite."""
     return subprocess.run(
         [sys.executable, "-m", "retrieval.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
@@ -67,20 +61,20 @@ def test_front_matter_that_yaml_cannot_build_is_refused_or_ignored_with_a_reason
         assert caught.type.__name__ == "UnreadableArticle" and "\n" not in str(caught.value)
 
 
-def test_one_bad_article_never_stops_a_command(seed_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_one_bad_article_never_stops_a_command(seed_corpus: Path, tmp_path: Path) -> None:
     """A bad .md in the folder is skipped by ask, sources and index; `add bad.md good.txt` adds good.txt."""
     write_article(seed_corpus, "bad.md", "---\ndate: 2024-13-45\ntitle: [[[[\n---\n" + BODY)
     write_article(seed_corpus, "deep.md", "---\ntitle: " + "[" * 20_000 + "\n---\n" + BODY)
     args = ["--corpus", str(seed_corpus), "--index-dir", str(tmp_path / "idx")]
-    code, out, err = newsqa(capsys, "index", *args)
+    code, out, err = run_newsqa("index", *args)
     assert code == 0
     assert "skipped: bad.md: its YAML front matter is invalid (ParserError): fix or remove it" in out
     assert "skipped: deep.md: its YAML front matter nests deeper than 20 levels" in out
-    code, out, err = newsqa(capsys, "sources", *args)
+    code, out, err = run_newsqa("sources", *args)
     assert code == 0 and "2 articles" in out
     outside = write_article(tmp_path / "in", "bad2.md", "---\ntitle: " + "[" * 20_000 + "\n---\n" + BODY)
     good = write_article(tmp_path / "in", "ferry.txt", GOOD)
-    code, out, err = newsqa(capsys, "add", str(outside), str(good), *args)
+    code, out, err = run_newsqa("add", str(outside), str(good), *args)
     assert code == 1
     assert err.splitlines() == ["newsqa: error: bad2.md is not a usable article: its YAML front matter nests deeper than 20 levels: keep it to title, date, source and url"]
     assert "added ferry.txt as ferry.txt" in out
@@ -104,7 +98,7 @@ def test_metadata_is_capped_and_kept_on_one_line() -> None:
     assert len(article.title) <= MAX_TITLE_CHARS
 
 
-def test_links_out_of_the_corpus_are_skipped_and_never_quoted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_links_out_of_the_corpus_are_skipped_and_never_quoted(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write_article(corpus, "ferry.txt", GOOD)
     (tmp_path / ".env").write_text("Bot settings\n\nThe bot token is SECRET-TOKEN-123 for the server.\n")
@@ -118,7 +112,7 @@ def test_links_out_of_the_corpus_are_skipped_and_never_quoted(tmp_path: Path, ca
     sub.mkdir()
     write_article(sub, "old.txt", "Old news\n\nThe old pier closed in 1990 after a storm, the city said.\n")
     (corpus / "old.txt").symlink_to("archive/old.txt")
-    code, out, err = newsqa(capsys, "index", "--verbose", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    code, out, err = run_newsqa("index", "--verbose", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
     assert code == 0
     outside = "a link to a file outside the corpus folder: copy the article into the folder instead"
     for name in ("host.txt", "notes.txt", "status.txt"):
@@ -157,15 +151,14 @@ def test_a_link_swapped_in_after_the_scan_is_not_followed(tmp_path: Path) -> Non
         admission.admit_article_file = real
 
 
-def test_pipes_folders_and_dangling_links_named_as_articles_are_skipped_with_the_reason(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_pipes_folders_and_dangling_links_named_as_articles_are_skipped_with_the_reason(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write_article(corpus, "ferry.txt", GOOD)
     os.mkfifo(corpus / "pipe.txt")
     (corpus / "folder.md").mkdir()
     (corpus / "gone.txt").symlink_to("nowhere.txt")
     (corpus / "images").mkdir()  # a plain sub-folder is no article and not listed
+    # A child process with a time limit: a regression that opens the pipe would wait for a writer for ever.
     result = run_cli("index", "--verbose", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
     assert result.returncode == 0, result.stderr
     assert "skipped: pipe.txt: a named pipe (FIFO), not an article file" in result.stdout
@@ -184,6 +177,7 @@ def test_add_never_opens_a_pipe_or_folder_that_holds_the_name(tmp_path: Path) ->
     os.mkfifo(corpus / "story.txt")
     (corpus / "story-2.txt").mkdir()
     source = write_article(tmp_path / "in", "story.txt", "Bridge news" + BODY)
+    # A child process with a time limit: a regression that opens the pipe would wait for a writer for ever.
     result = run_cli("add", str(source), "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
     assert result.returncode == 0, result.stderr
     assert "added story.txt as story-3.txt" in result.stdout
@@ -226,21 +220,20 @@ def test_long_non_ascii_names_fit_the_file_system(seed_corpus: Path, tmp_path: P
     assert second.name.startswith(Path(stored).stem[:10]) and len(second.name.encode()) <= 255
 
 
-@pytest.mark.slow
 def test_names_with_newlines_or_bad_bytes_are_skipped_and_shown_escaped(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write_article(corpus, "ferry.txt", GOOD)
     write_article(corpus, "two\nlines.txt", GOOD.replace("300", "301"))
     os.close(os.open(os.fsencode(corpus) + b"/bad\xff.txt", os.O_CREAT | os.O_WRONLY))
-    result = run_cli("index", "--verbose", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    result = run_newsqa("index", "--verbose", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     reason = "its name holds a newline, control character or bytes that are not UTF-8: rename it"
     assert f"skipped: two\\nlines.txt: {reason}" in lines
     assert f"skipped: bad\\udcff.txt: {reason}" in lines
-    json_run = run_cli("index", "--json", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    json_run = run_newsqa("index", "--json", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
     assert json_run.returncode == 0 and json_run.stdout.startswith("{"), json_run.stderr
-    sources = run_cli("sources", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    sources = run_newsqa("sources", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
     assert sources.returncode == 0 and sources.stdout.splitlines()[1].startswith("ferry ")
 
 
@@ -262,7 +255,6 @@ HOSTILE_FRONT_MATTER = (
 HIDDEN = ("\x1b", "\x07", "\u202e", "\u2066", "\u200b", "\u2028", "\u2029")
 
 
-@pytest.mark.slow
 def test_escapes_in_front_matter_and_invisible_characters_reach_no_terminal(tmp_path: Path) -> None:
     import json
 
@@ -270,17 +262,17 @@ def test_escapes_in_front_matter_and_invisible_characters_reach_no_terminal(tmp_
     write_article(corpus, "ferry.md", HOSTILE_FRONT_MATTER)
     args = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "idx")]
     outputs = [
-        run_cli("ask", FERRY_SEATS, *args),
-        run_cli("ask", "what is the capital of Peru?", *args),  # "Closest passages"
-        run_cli("search", "ferry passengers", *args),
-        run_cli("sources", *args),
+        run_newsqa("ask", FERRY_SEATS, *args),
+        run_newsqa("ask", "what is the capital of Peru?", *args),  # "Closest passages"
+        run_newsqa("search", "ferry passengers", *args),
+        run_newsqa("sources", *args),
     ]
     for result in outputs:
         assert result.returncode == 0, result.stderr
         assert not any(c in result.stdout + result.stderr for c in HIDDEN), repr(result.stdout)
     assert outputs[0].stdout.startswith("300")
     assert "Harbor ferry news" in outputs[0].stdout and "example.com" not in outputs[0].stdout
-    as_json = run_cli("ask", "--json", FERRY_SEATS, *args)
+    as_json = run_newsqa("ask", "--json", FERRY_SEATS, *args)
     [line] = as_json.stdout.splitlines()
     answer = json.loads(line)
     assert answer["answer"] == "300"
@@ -300,15 +292,13 @@ def test_only_printable_web_addresses_are_kept_for_citations(tmp_path: Path, url
 
     corpus = tmp_path / "corpus"
     write_article(corpus, "ferry.md", f"---\nurl: {json.dumps(url)}\n---\n\n{GOOD}")
-    result = run_cli("ask", "--json", FERRY_SEATS, "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
+    result = run_newsqa("ask", "--json", FERRY_SEATS, "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"))
     assert json.loads(result.stdout)["citations"][0]["url"] == kept
 
 
 def test_json_lines_stay_one_line_whatever_the_question_holds(seed_corpus: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "retrieval.cli", "ask", "--json", "-", "--corpus", str(seed_corpus)],
-        input="who denied\u2028the call?\x85\nwhen was the\u2029 last call?\n", capture_output=True, text=True,
-        timeout=120, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+    result = run_newsqa(
+        "ask", "--json", "-", "--corpus", str(seed_corpus), stdin="who denied\u2028the call?\x85\nwhen was the\u2029 last call?\n",
     )
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 2
@@ -379,11 +369,11 @@ def test_files_newsqa_creates_have_the_mode_the_umask_allows(tmp_path: Path) -> 
     corpus, index_dir = tmp_path / "corpus", tmp_path / "idx"
     write_article(corpus, "bridge.txt", "Bridge opens" + BODY)
     source = write_article(tmp_path / "in", "ferry.txt", GOOD)
-    result = subprocess.run(
-        [sys.executable, "-m", "retrieval.cli", "add", str(source), "--corpus", str(corpus), "--index-dir", str(index_dir)],
-        capture_output=True, text=True, timeout=120, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-        preexec_fn=lambda: os.umask(0o002),
-    )
+    umask = os.umask(0o002)
+    try:
+        result = run_newsqa("add", str(source), "--corpus", str(corpus), "--index-dir", str(index_dir))
+    finally:
+        os.umask(umask)
     assert result.returncode == 0, result.stderr
     modes = {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777)
              for p in [corpus / "ferry.txt", index_dir / "CURRENT", index_dir / "NEWSQA-INDEX", *index_dir.glob("gen-*/*")]}
@@ -395,7 +385,7 @@ def test_an_article_of_a_million_short_lines_is_skipped_with_the_reason(tmp_path
     corpus = tmp_path / "corpus"
     write_article(corpus, "ferry.txt", GOOD)
     write_article(corpus, "lines.txt", "Lines\n\n" + "a\n" * 1_000_000)
-    result = run_cli("index", "--verbose", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"), "--json")
+    result = run_newsqa("index", "--verbose", "--corpus", str(corpus), "--index-dir", str(tmp_path / "idx"), "--json")
     assert result.returncode == 0, result.stderr
     report = __import__("json").loads(result.stdout)
     assert report["added"] == ["ferry"]

@@ -13,10 +13,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import write_article
 
 from retrieval.cli import main
 from retrieval.engine import Engine
+from tests.helpers import write_article
 
 FERRY = "Harbor ferry returns\n\nThe Harbor Line ferry carries 300 passengers between the two piers, the operator said.\n"
 BRIDGE = "Bridge opens\n\nThe Elm Street bridge cost 42 million dollars, city officials said on Tuesday.\n"
@@ -346,7 +346,7 @@ def test_a_pipe_in_place_of_an_index_file_is_never_waited_on(corpus: Path, tmp_p
     """Run as a child process with a time limit: a read that blocks fails the test instead of stalling it."""
     import sys
 
-    from conftest import REPO
+    from tests.helpers import REPO
     from filelock import FileLock
 
     index_dir = tmp_path / "idx"

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
 
 from retrieval.engine import Engine
+from tests.helpers import REPO, run_newsqa
 
 QUESTIONS = (
     b"who is \xff?\nwhen was the last Putin\xe2\x80\x93Biden call?\n\n\xc3\x28 \xed\xa0\x80\n" + b"x" * 5000 + b"\n"
@@ -21,6 +21,8 @@ QUESTIONS = (
 
 
 def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """The real command in a child process, for the tests where the interpreter's own standard streams are the
+    point (their encoding from the locale and PYTHONIOENCODING) or a lock that another process holds."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
     return subprocess.run(
         [sys.executable, "-m", "retrieval.cli", *args], input=stdin, capture_output=True, cwd=REPO,
@@ -46,10 +48,7 @@ def test_batch_mode_prints_one_json_line_per_input_line_whatever_the_bytes(io_en
 
 
 def test_an_undecodable_question_as_an_argument_is_answered(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "retrieval.cli", "ask", "--json", os.fsdecode(b"who is \xff?")],
-        capture_output=True, cwd=REPO, timeout=120,
-    )
+    result = run_newsqa("ask", "--json", os.fsdecode(b"who is \xff?"))  # the argument as the interpreter decodes it
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["question"] == "who is \ufffd?"
 
@@ -77,7 +76,7 @@ def test_index_wait_0_does_not_wait(seed_corpus: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "idx"
     index_dir.mkdir()
     (index_dir / "lock.owner").write_text(json.dumps({"pid": 4242, "since": 0}))
-    with FileLock(str(index_dir / "lock")):
+    with FileLock(str(index_dir / "lock")):  # a real process: the lock is held by another one, this test
         result = run("index", "--corpus", str(seed_corpus), "--index-dir", str(index_dir), "--wait", "0")
     assert result.returncode == 1
     assert result.stderr.decode().splitlines() == [
@@ -98,14 +97,14 @@ def test_index_wait_0_does_not_wait(seed_corpus: Path, tmp_path: Path) -> None:
     ],
 )
 def test_bad_waits_and_timeouts_are_one_line_usage_errors(seed_corpus: Path, tmp_path: Path, args: list[str], message: str) -> None:
-    result = run(*args, "--corpus", str(seed_corpus), "--index-dir", str(tmp_path / "idx"))
+    result = run_newsqa(*args, "--corpus", str(seed_corpus), "--index-dir", str(tmp_path / "idx"))
     assert result.returncode in (1, 2)
-    errors = [line for line in result.stderr.decode().splitlines() if "error" in line]
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and errors[0].startswith(f"newsqa: error: {message}"), result.stderr
 
 
 def test_a_path_with_a_newline_is_named_on_one_line(tmp_path: Path) -> None:
-    result = run("ask", "--corpus", str(tmp_path / "two\nlines"), "who?")
+    result = run_newsqa("ask", "--corpus", str(tmp_path / "two\nlines"), "who?")
     assert result.returncode == 2
-    [line] = result.stderr.decode().splitlines()
+    [line] = result.stderr.splitlines()
     assert line.startswith(f"newsqa: error: corpus folder not found: {tmp_path}/two\\nlines (pass --corpus DIR with your articles)")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 
 def _imports(path: Path) -> list[tuple[str, bool]]:
@@ -55,6 +55,7 @@ def test_no_bot_module_imports_another_inside_a_function() -> None:
 
 @pytest.mark.parametrize("module", sorted(p.stem for p in (REPO / "bot").glob("*.py") if p.stem != "__main__"))
 def test_each_bot_module_imports_on_its_own(module: str) -> None:
+    # A fresh process: the module alone, without what earlier imports in this run left in sys.modules.
     subprocess.run([sys.executable, "-c", f"import bot.{module}"], cwd=REPO, check=True, timeout=60)
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.ingest import load_corpus, parse_date, read_article, safe_file_name
-from tests.conftest import SEEDS, write_article
+from tests.helpers import SEEDS, write_article
 
 TASS = SEEDS / "000_b25523e41b776a03.txt"
 OTHER = SEEDS / "001_03d8b65938a66cc9.txt"

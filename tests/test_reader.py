@@ -12,7 +12,7 @@ from retrieval import answer as answer_module
 from retrieval.answer import answer_question, choose_reader
 from retrieval.engine import Engine, build_index
 from retrieval.reader.neural import MODEL_DIR, NeuralReader, ReaderUnavailable, _whole_words, shipped_reader
-from tests.conftest import SEEDS, write_article
+from tests.helpers import SEEDS, run_newsqa, write_article
 
 
 @pytest.fixture(scope="module")
@@ -208,20 +208,15 @@ def test_an_answer_the_confidence_model_doubts_is_withheld(monkeypatch: pytest.M
 def test_newsqa_reader_model_names_the_reader_folder_in_use(tmp_path: Path) -> None:
     # A reader folder of one's own (what bench/train_reader.py --export writes) answers instead of the
     # packaged model, with its hashes checked the same way: a damaged one is refused and the rules answer.
-    import os
-    import subprocess
-    import sys
-
     good, bad = tmp_path / "good", tmp_path / "bad"
     shutil.copytree(MODEL_DIR, good)
     shutil.copytree(MODEL_DIR, bad)
     (bad / "tokenizer.json").write_text("{}", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")} | {"XDG_CACHE_HOME": str(tmp_path / "cache")}
-    ask = [sys.executable, "-m", "retrieval.cli", "ask", "--corpus", str(SEEDS), "--json", "Who is Bob Woodward?"]
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    ask = ["ask", "--corpus", str(SEEDS), "--json", "Who is Bob Woodward?"]
     runs = {}
     for name, folder in (("good", good), ("bad", bad)):
-        runs[name] = subprocess.run(ask, env=env | {"NEWSQA_READER_MODEL": str(folder), "NEWSQA_READER": "neural"},
-                                    capture_output=True, text=True, timeout=120)
+        runs[name] = run_newsqa(*ask, env=env | {"NEWSQA_READER_MODEL": str(folder), "NEWSQA_READER": "neural"})
         assert runs[name].returncode == 0, runs[name].stderr
     assert json.loads(runs["good"].stdout)["answer"] is not None and "unavailable" not in runs["good"].stderr
     assert f"the neural reader is unavailable, answering with the rules: {bad / 'tokenizer.json'} does not match" in runs["bad"].stderr

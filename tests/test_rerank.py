@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import write_article
 
 from retrieval import rerank
 from retrieval.engine import Engine
@@ -13,6 +12,7 @@ from retrieval.index import CorpusIndex
 from retrieval.models import Article, Passage
 from retrieval.reader.question import analyze_question
 from retrieval.rerank import RERANK_DEPTH, passage_evidence, rank_passages
+from tests.helpers import write_article
 
 
 def corpus(*articles: tuple[str, str, str]) -> CorpusIndex:

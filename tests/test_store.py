@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_article
 
 from tests.reference_bm25 import ReferenceBM25
 from retrieval.cli import main
 from retrieval.engine import Engine, build_index
 from retrieval.index import CorpusIndex, passage_terms
 from retrieval.store import FORMAT_VERSION, default_index_dir
+from tests.helpers import write_article
 
 BRIDGE = """Springfield opens the Elm Street bridge
 

@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, write_article
 
 from retrieval.cli import watch
 from retrieval.answer import answer_question
 from retrieval.engine import Engine
 from retrieval.store import IndexStore
+from tests.helpers import REPO, run_newsqa, write_article
 
 sys.path.insert(0, str(REPO / "bench"))
 from synthetic_articles import write_corpus  # noqa: E402
@@ -34,6 +34,8 @@ BRIDGE_COST = "how much did the Elm Street bridge cost?"
 
 
 def newsqa(*args: str, **kwargs) -> subprocess.Popen[str]:  # noqa: ANN003
+    """A real process: these tests kill it mid-write, run two at once, hold its lock from this one, or
+    watch a folder while it runs and stop it with Ctrl-C (SIGINT)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
         [sys.executable, "-m", "retrieval.cli", *args],
@@ -299,9 +301,7 @@ def test_ctrl_c_during_a_watch_reindex_ends_the_watch_cleanly(
 
 @pytest.mark.parametrize("command", ["index", "add", "remove", "ask", "search", "chat", "sources", "eval", "discord"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "retrieval.cli", command, "--help"],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO, check=True,
-    )
+    proc = run_newsqa(command, "--help")
+    assert proc.returncode == 0, proc.stderr
     assert "Example" in proc.stdout
     assert "--index-dir DIR" in proc.stdout and "--corpus DIR" in proc.stdout

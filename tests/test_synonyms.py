@@ -12,7 +12,7 @@ from retrieval import synonyms as wn
 from retrieval.answer import analyze_question
 from retrieval.reader.question import question_synonyms
 from retrieval.engine import Engine
-from tests.conftest import write_article
+from tests.helpers import write_article
 
 # Synonyms serve the rule reader: its answers are what these tests check.
 pytestmark = pytest.mark.usefixtures("rules_reader")

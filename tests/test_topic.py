@@ -13,7 +13,7 @@ from retrieval.conversation import Conversation
 from retrieval.engine import Engine, build_index
 from retrieval.reader.question import analyze_question
 from retrieval.rerank import query_expansions, query_terms, rank_passages, rank_within
-from tests.conftest import write_article
+from tests.helpers import write_article
 
 HEATERS = """---
 title: Calder Appliances recalls space heaters
