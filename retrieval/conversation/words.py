@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.reader.lexicon import AUXILIARY_VERBS, COPULAS, MONTH_NAMES, QUESTION_PREPOSITIONS, WEEKDAY_NAMES
+from retrieval.reader.lexicon import AUXILIARY_VERBS, COPULAS, MONTH_NAMES, NAME_TITLES, PERSON_ROLES, QUESTION_PREPOSITIONS, WEEKDAY_NAMES
 from retrieval.reader.question import AMOUNT, DATE, DEFINITION, DURATION, NUMBER, PERSON, PLACE, THING
 
 # Entity kinds. NAME is a capitalised name whose kind the question does not tell.
@@ -31,12 +31,7 @@ FUNCTION_WORDS = (
     | frozenset("and or but not also then there it he she they we you i so as if of".split())
 )
 # Words before a name that say it names a person: titles and the roles news copy puts before names.
-PERSON_TITLES = frozenset(
-    "mr mrs ms dr sir president spokesman spokeswoman spokesperson minister governor judge coach captain striker "
-    "executive chairman chairwoman director secretary senator mayor chancellor prime king queen prince princess "
-    "journalist reporter leader official head chief ceo founder premier general player goalkeeper defender "
-    "midfielder manager economist analyst professor scientist pope".split()
-)
+PERSON_TITLES = PERSON_ROLES | NAME_TITLES | frozenset(["prime"])
 # A name ending in one of these names an organisation or a thing, not a person.
 THING_HEADS = frozenset(
     "post times institute institution organization organisation bank union court agency company group council "

@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+# Nouns that name a person by the role news copy gives them ("chief executive Dagny Ferrow", "the judge",
+# "which minister"), written once: the question analysis (who is asked for), the span rules (a role before
+# a name is not part of it) and the conversation's entities (a role heads a person) all read these.
+PERSON_ROLES = frozenset(
+    "president president-elect spokesman spokeswoman spokesperson minister secretary chairman chairwoman "
+    "director king queen prince princess duke emperor ruler pope bishop general colonel commander captain "
+    "senator governor mayor chancellor premier ambassador envoy representative adviser advisor aide official "
+    "leader chief head ceo executive founder editor journalist reporter judge justice prosecutor lawyer "
+    "attorney professor historian economist analyst scientist coach manager player striker goalkeeper "
+    "defender midfielder".split()
+)
+# Titles written before a name.
+NAME_TITLES = frozenset("mr mrs ms dr prof sir lord lady".split())
+
 # The calendar's words, written once: the date patterns of the rules, the answer-type check, the
 # conversation's time entities, the dateline test of ingestion and the time-aware notes all read these.
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from retrieval.reader.lexicon import AUXILIARY_VERBS, COPULAS, QUESTION_PREPOSITIONS
+from retrieval.reader.lexicon import AUXILIARY_VERBS, COPULAS, PERSON_ROLES, QUESTION_PREPOSITIONS
 from retrieval.synonyms import PARTS_OF_SPEECH, SENSES, synonyms, wordnet
 from retrieval.tokens import _IRREGULAR_EN, Token, _word_term, iter_tokens
 
@@ -40,12 +40,14 @@ _MEASURES = "old|far|fast|tall|high|deep|wide|heavy|big|large|hot|cold|strong|po
 
 _WH = r"(?:what|which)"
 _PLACE_NOUNS = "country|city|town|place|region|state|capital|province|location|continent|village|island|county|area|nation"
-_PERSON_NOUNS = (
-    "person|man|woman|official|leader|president|journalist|spokesman|spokeswoman|politician|king|queen|emperor|"
-    "ruler|player|quarterback|scientist|author|writer|artist|composer|physicist|mathematician|general|minister|"
-    "actor|actress|singer|musician|poet|painter|philosopher|economist|engineer|inventor|architect|explorer|coach|"
-    "director|producer|founder|senator|governor|mayor|chancellor|prince|princess|duke|bishop|pope"
-)
+# "which minister", "what judge": a person is asked for. Not the roles that are also adjectives ("what chief
+# reason", "which head office", "what executive order").
+_PERSON_NOUNS = "|".join(sorted(
+    (PERSON_ROLES - {"chief", "head", "executive"})
+    | set("person man woman politician quarterback author writer artist composer physicist mathematician actor "
+          "actress singer musician poet painter philosopher engineer inventor architect explorer producer".split()),
+    key=lambda w: (-len(w), w),  # longest first, so "president-elect" is tried before "president"
+))
 _ORG_NOUNS = "company|organi[sz]ation|group|newspaper|agency|team|party|body|institution|university|network|channel|firm"
 
 # (pattern over the lower-cased question, expected type); the match that starts first wins, and at

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from dataclasses import dataclass
 
-from retrieval.reader.lexicon import BE_AND_HAVE, CHUNK_PREPOSITIONS, MONTH_ABBREVIATIONS, MONTH_NAMES, WEEKDAY_NAMES
+from retrieval.reader.lexicon import BE_AND_HAVE, CHUNK_PREPOSITIONS, MONTH_ABBREVIATIONS, MONTH_NAMES, NAME_TITLES, PERSON_ROLES, WEEKDAY_NAMES
 from retrieval.reader.question import (
     AMOUNT, DATE, DEFINITION, DURATION, MANNER, NUMBER, PERSON, PLACE, REASON, SAY, SAY_VERBS, THING, Question,
 )
@@ -112,13 +112,8 @@ _NAME_SEQ = re.compile(
 _QUOTE = re.compile(r"“([^”]{3,}?)”|\"([^\"]{3,}?)\"|«([^»]{3,}?)»")
 _MONTH_WORDS = set(re.findall(r"[A-Z][a-z]+", _MONTH_EN)) | set(re.findall(r"[A-Z][a-z]+", _WEEKDAY))
 _ROMAN = re.compile(r"^(?:[IVXLC]+)$")
-ROLE_WORDS = frozenset(
-    "president presidential spokesman spokeswoman spokesperson minister secretary chairman chairwoman "
-    "director king queen prince princess general senator governor mayor chancellor ambassador ceo chief "
-    "head leader official editor journalist pope sir mr mrs ms dr prof lord lady captain colonel commander "
-    "judge justice bishop premier deputy vice executive founder press foreign prime former veteran "
-    "president-elect representative envoy adviser advisor aide emperor professor historian".split()
-)
+# Words of a role before a name ("Kremlin spokesman Dmitry Peskov", "former US President Trump").
+ROLE_WORDS = PERSON_ROLES | NAME_TITLES | frozenset("presidential press foreign prime former veteran deputy vice".split())
 _LOCATIVE = frozenset("in at near inside outside within along across on throughout around from".split())
 _PLACE_PREPOSITIONS = frozenset("in at from to near of across outside inside into toward towards в во из под".split())
 _REPORTED = re.compile(
