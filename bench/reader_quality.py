@@ -28,6 +28,7 @@ from retrieval.index import CorpusIndex
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).with_name("READER.md")
+HEADING = "# The neural reader beside the rule reader"  # where this report's part of OUT begins
 RESULTS = Path(__file__).with_name("results") / "reader.json"
 READERS = ("neural", "rules", "both")
 
@@ -104,7 +105,10 @@ def main() -> None:
         results.append({"set": name, "setting": "closed" if closed else "open", **pair})
     start = cold_start()
     RESULTS.write_text(json.dumps({"runs": results, "cold_start_s": round(start, 3)}, indent=1) + "\n")
-    OUT.write_text(render(results, start))
+    # The sections above this report's heading (bench/quality_report.py's, the costs) are kept as they are.
+    before = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
+    kept = before[: before.index(HEADING)] if HEADING in before else ""
+    OUT.write_text(kept + render(results, start))
     print(f"wrote {OUT} and {RESULTS}", file=sys.stderr)
 
 
@@ -114,7 +118,7 @@ def fmt(x: float | None) -> str:
 
 def render(results: list[dict], start: float) -> str:
     lines = [
-        "# The neural reader beside the rule reader",
+        HEADING,
         "",
         f"Written by `python -m bench.reader_quality` on {dt.date.today().isoformat()} "
         f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}). "
