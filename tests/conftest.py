@@ -11,12 +11,23 @@ import pytest
 from tests.helpers import SEEDS
 
 
+_TEST_CACHE = pytest.StashKey[str]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Before any fixture of any scope runs: saved indexes go to a temporary cache, never the user's."""
     import os
     import tempfile
 
-    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="newsqa-test-cache-")
+    config.stash[_TEST_CACHE] = os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="newsqa-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The temporary cache goes with the session that made it (each xdist worker made its own)."""
+    import shutil
+
+    if _TEST_CACHE in config.stash:
+        shutil.rmtree(config.stash[_TEST_CACHE], ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
