@@ -140,11 +140,11 @@ def run(
     # The answer shows its confidence recalibrated on held-out answers; the trace keeps each reader's own.
     if trace.choice == RULES:
         assert trace.rules is not None and rules_conf is not None  # decide chose them: they have a confidence
-        trace.answer = trace.rules.model_copy(update={"confidence": round(shown().of(rules_conf), 3)}, deep=True)
+        trace.answer = trace.rules.model_copy(update={"confidence": round(shown().of(rules_conf), 3)})
     elif trace.choice == NEURAL:
         assert trace.neural is not None and neural_conf is not None  # decide chose it: it has a span and a confidence
         trace.neural.confidence = round(neural_conf, 3)
-        trace.answer = trace.neural.model_copy(update={"confidence": round(shown().of(neural_conf), 3)}, deep=True)
+        trace.answer = trace.neural.model_copy(update={"confidence": round(shown().of(neural_conf), 3)})
         if q.kind in CONFLICT_KINDS:
             close = close_choices(found)
             add_conflicts(trace.answer, index, close[0], close)

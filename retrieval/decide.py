@@ -78,15 +78,6 @@ class Decision:
         return {"weights": dict(zip(FEATURES, self.weights)), "abstain": self.abstain, "rules_alone": self.rules_alone, "rules_lead": self.rules_lead}
 
 
-@lru_cache(maxsize=1)
-def fitted() -> Decision:
-    """The shipped decision parameters."""
-    try:
-        return Decision.from_json(json.loads(DECISION_FILE.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise RuntimeError(f"{DECISION_FILE}: unusable decision parameters ({exc}); reinstall newsqa or run python -m bench.fit_decision --write") from exc
-
-
 @dataclass(frozen=True)
 class Shown:
     """The confidence an answer shows: the decision's probability recalibrated on held-out answers (Platt
@@ -118,23 +109,30 @@ class Levels:
 
 
 @lru_cache(maxsize=1)
-def _presentation() -> tuple[Shown, Levels]:
+def _shipped() -> tuple[Decision, Shown, Levels]:
+    """`reader/decision.json`, read once: the decision, the shown confidence's recalibration, the levels."""
     try:
         data = json.loads(DECISION_FILE.read_text(encoding="utf-8"))
         shown, marks = data["shown"], data["levels"]
-        return Shown(float(shown["scale"]), float(shown["shift"])), Levels(float(marks["confident"]), float(marks["low"]))
+        return (Decision.from_json(data), Shown(float(shown["scale"]), float(shown["shift"])),
+                Levels(float(marks["confident"]), float(marks["low"])))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise RuntimeError(f"{DECISION_FILE}: unusable confidence calibration ({exc}); reinstall newsqa or run python -m bench.fit_decision --write") from exc
+        raise RuntimeError(f"{DECISION_FILE}: unusable decision parameters ({exc}); reinstall newsqa or run python -m bench.fit_decision --write") from exc
+
+
+def fitted() -> Decision:
+    """The shipped decision parameters."""
+    return _shipped()[0]
 
 
 def shown() -> Shown:
     """The shipped recalibration of the confidence answers show (`shown` in `reader/decision.json`)."""
-    return _presentation()[0]
+    return _shipped()[1]
 
 
 def levels() -> Levels:
     """The shipped confidence levels (`levels` in `reader/decision.json`)."""
-    return _presentation()[1]
+    return _shipped()[2]
 
 
 def confidence_level(confidence: float) -> Literal["high", "medium", "low"]:

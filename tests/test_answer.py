@@ -35,15 +35,15 @@ _SEED_DEV_REGRESSED = {"d05", "d09"}
 # decide the other way: d07 gets "Veteran" and d08 the call's date (the rules were surer by about 0.2;
 # `rules_lead` is 0.3). Before, they passed on CPUs with AVX-512 VNNI and failed on AVX2 ones (stop 30's
 # note). Not strict: the emulated-AVX2 check (bench/cpu_independence.py) still moves logits by up to 0.9.
-CPU_DEPENDENT = "a close call that the 7-bit reader decides the other way (see the comment above)"
-_SEED_DEV_CPU = {"d07", "d08"}
+CLOSE_CALL = "a close call that the 7-bit reader decides the other way (see the comment above)"
+_SEED_DEV_CLOSE_CALLS = {"d07", "d08"}
 
 
 def _marks(case_id: str) -> list:
     if case_id in _SEED_DEV_REGRESSED:
         return [pytest.mark.xfail(strict=True, reason=REGRESSED)]
-    if case_id in _SEED_DEV_CPU:
-        return [pytest.mark.xfail(strict=False, reason=CPU_DEPENDENT)]
+    if case_id in _SEED_DEV_CLOSE_CALLS:
+        return [pytest.mark.xfail(strict=False, reason=CLOSE_CALL)]
     return []
 
 
@@ -74,7 +74,7 @@ def test_seed_dev(seeds: Engine, case: dict) -> None:
         ("How long did Putin and Biden talk in February 2022?", "more than an hour"),
         pytest.param("who is bob woodward?", "a member of the editorial board of the Washington Post newspaper", marks=pytest.mark.xfail(strict=True, reason=REGRESSED)),
         # "... to Trump and then-US President-elect Joe Biden": not the other name coordinated with him.
-        pytest.param("Who is Joe Biden?", "then-US President-elect", marks=pytest.mark.xfail(strict=False, reason=CPU_DEPENDENT)),  # "Trump" at 0.45
+        pytest.param("Who is Joe Biden?", "then-US President-elect", marks=pytest.mark.xfail(strict=False, reason=CLOSE_CALL)),  # "Trump" at 0.45
         # An object pronoun between the question's verb and the answer: "wishing him a speedy recovery".
         pytest.param("What did Putin wish Trump?", "speedy recovery", marks=pytest.mark.xfail(strict=True, reason=REGRESSED)),
         ("Who suggested Trump and Putin communicated after his term?", "Bob Woodward"),
@@ -111,7 +111,7 @@ def test_other_phrasings(seeds: Engine, question: str, expected: str) -> None:
         "What is the population of Moscow?",
         "When did Putin last talk to Macron?",
         # Answered just over `abstain` (0.286 against 0.275), with a low confidence.
-        pytest.param("Who won the 2024 election?", marks=pytest.mark.xfail(strict=False, reason=CPU_DEPENDENT)),
+        pytest.param("Who won the 2024 election?", marks=pytest.mark.xfail(strict=False, reason=CLOSE_CALL)),
     ],
 )
 def test_abstains_when_the_articles_do_not_say(seeds: Engine, question: str) -> None:
